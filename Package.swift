@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// No `unsafeFlags` anywhere: they would stop this package from being used as a versioned dependency.
+// The fast kernels get their vector instructions from per-function `target` attributes in the C
+// target `CVQKernels` and pick an implementation at run time from the CPU's features (ARCHITECTURE.md).
+let package = Package(
+    name: "VQVAE",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "VQEngine", targets: ["VQEngine"]),
+        .executable(name: "vqvae", targets: ["vqvae"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CVQKernels"),
+        .target(name: "VQEngine", dependencies: ["CVQKernels"]),
+        .executableTarget(
+            name: "vqvae",
+            dependencies: [
+                "VQEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
+        .testTarget(name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"]),
+    ]
+)

@@ -1,0 +1,68 @@
+import Dispatch
+
+/// Parallel loops over disjoint pieces of work, on all cores.
+public enum Parallel {
+    /// The number of worker threads loops are split across (the active processor count).
+    public static let workerCount = max(1, ProcessInfoShim.activeProcessorCount)
+
+    /// Runs `body(i)` for every i in 0..<count, spread over the cores. Each `body(i)` must write only
+    /// memory no other iteration touches. Runs inline when `count` is 1.
+    @inline(__always)
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        if count == 1 { body(0); return }
+        if count <= 0 { return }
+        // Each iteration touches disjoint memory (the caller's contract), so sharing `body` across
+        // Dispatch's worker threads is safe even though the closure is not `Sendable`.
+        withoutActuallyEscaping(body) { escapable in
+            let shared = UncheckedSendable(escapable)
+            DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+        }
+    }
+
+    /// Splits 0..<total into at most `workerCount` contiguous chunks, each a multiple of `granularity`
+    /// (except the last), and runs `body(range)` for each in parallel. Small totals (under
+    /// `minimumPerChunk`) run in one chunk on the calling thread.
+    public static func forRanges(_ total: Int, granularity: Int = 1, minimumPerChunk: Int = 1,
+                                 _ body: (Range<Int>) -> Void) {
+        guard total > 0 else { return }
+        let maximumChunks = max(1, min(workerCount, total / max(minimumPerChunk, 1)))
+        let units = (total + granularity - 1) / granularity
+        let chunks = min(maximumChunks, units)
+        if chunks <= 1 { body(0..<total); return }
+        let unitsPerChunk = (units + chunks - 1) / chunks
+        forEach(chunks) { chunk in
+            let start = chunk * unitsPerChunk * granularity
+            let end = min(total, start + unitsPerChunk * granularity)
+            if start < end { body(start..<end) }
+        }
+    }
+}
+
+/// Carries a value across threads where the caller guarantees there is no data race.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The number of processors this process may use, without importing Foundation into the engine.
+enum ProcessInfoShim {
+    static var activeProcessorCount: Int {
+        /// Carries a value across threads where the caller guarantees there is no data race.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+#if canImport(Glibc) || canImport(Darwin)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 1
+        #endif
+    }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the speed of the engine's kernels.",
+        subcommands: [BenchGemmCommand.self, BenchConvCommand.self])
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct VQVAECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vqvae",
+        abstract: "Train and run VQ-VAEs on the CPU.",
+        subcommands: [BenchCommand.self])
+}
