@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "VQEngine", targets: ["VQEngine"]),
+        .library(name: "VQNN", targets: ["VQNN"]),
         .executable(name: "vqvae", targets: ["vqvae"]),
     ],
     dependencies: [
@@ -17,13 +18,16 @@ let package = Package(
     targets: [
         .target(name: "CVQKernels"),
         .target(name: "VQEngine", dependencies: ["CVQKernels"]),
+        .target(name: "VQNN", dependencies: ["VQEngine"]),
         .executableTarget(
             name: "vqvae",
             dependencies: [
                 "VQEngine",
+                "VQNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
         .testTarget(name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"]),
+        .testTarget(name: "VQNNTests", dependencies: ["VQNN", "_VQTestSupport"]),
     ]
 )
