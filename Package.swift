@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "VQEngine", targets: ["VQEngine"]),
         .library(name: "VQNN", targets: ["VQNN"]),
+        .library(name: "VQData", targets: ["VQData"]),
         .executable(name: "vqvae", targets: ["vqvae"]),
     ],
     dependencies: [
@@ -19,6 +20,8 @@ let package = Package(
         .target(name: "CVQKernels"),
         .target(name: "VQEngine", dependencies: ["CVQKernels"]),
         .target(name: "VQNN", dependencies: ["VQEngine"]),
+        .systemLibrary(name: "CZlib"),
+        .target(name: "VQData", dependencies: ["VQEngine", "CZlib"]),
         .executableTarget(
             name: "vqvae",
             dependencies: [
@@ -29,5 +32,6 @@ let package = Package(
         .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
         .testTarget(name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"]),
         .testTarget(name: "VQNNTests", dependencies: ["VQNN", "_VQTestSupport"]),
+        .testTarget(name: "VQDataTests", dependencies: ["VQData", "_VQTestSupport"]),
     ]
 )

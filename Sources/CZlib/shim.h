@@ -1,0 +1,2 @@
+// The system zlib (present wherever Swift runs on Linux, and in the macOS SDK).
+#include <zlib.h>
