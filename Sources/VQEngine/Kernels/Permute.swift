@@ -105,7 +105,8 @@ public enum Permute {
     }
 
     /// The general case: walks the output in order, with the input offset kept up to date by an
-    /// odometer over all output axes but the last, and a strided inner loop over the last.
+    /// odometer over all output axes but the last, and a strided inner loop over the last. Ranges of
+    /// output rows are spread over the cores.
     private static func copyStrided(_ input: UnsafePointer<Float>, shape: [Int], axes: [Int],
                                     _ output: UnsafeMutablePointer<Float>) {
         let inputStrides = rowMajorStrides(of: shape)
@@ -114,19 +115,27 @@ public enum Permute {
         let last = outputShape.count - 1
         let innerCount = outputShape[last], innerStride = strides[last]
         let outerCount = outputShape.reduce(1, *) / innerCount
-        var index = [Int](repeating: 0, count: last)
-        var inputOffset = 0
-        for outer in 0..<outerCount {
-            let destination = output + outer * innerCount
-            for inner in 0..<innerCount { destination[inner] = input[inputOffset + inner * innerStride] }
-            var axis = last - 1
-            while axis >= 0 {
-                index[axis] += 1
-                inputOffset += strides[axis]
-                if index[axis] < outputShape[axis] { break }
-                inputOffset -= outputShape[axis] * strides[axis]
-                index[axis] = 0
-                axis -= 1
+        Parallel.forRanges(outerCount, minimumPerChunk: max(1, 65_536 / innerCount)) { outerRows in
+            // The odometer's starting position: the multi-index of the first output row.
+            var index = [Int](repeating: 0, count: last)
+            var remainder = outerRows.lowerBound, inputOffset = 0
+            for axis in stride(from: last - 1, through: 0, by: -1) {
+                index[axis] = remainder % outputShape[axis]
+                remainder /= outputShape[axis]
+                inputOffset += index[axis] * strides[axis]
+            }
+            for outer in outerRows {
+                let destination = output + outer * innerCount
+                for inner in 0..<innerCount { destination[inner] = input[inputOffset + inner * innerStride] }
+                var axis = last - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    inputOffset += strides[axis]
+                    if index[axis] < outputShape[axis] { break }
+                    inputOffset -= outputShape[axis] * strides[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
             }
         }
     }

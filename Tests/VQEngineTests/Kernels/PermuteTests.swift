@@ -57,6 +57,12 @@ import _VQTestSupport
         }
     }
 
+    /// Permutations that are no transpose, large enough for the strided loop to run on several threads.
+    @Test(arguments: [[3, 1, 0, 2], [2, 0, 3, 1], [3, 2, 1, 0]])
+    func largeStridedPermutationsMatchNaive(axes: [Int]) {
+        expectFastMatchesNaive(shape: [33, 17, 19, 13], axes: axes, seed: 6)
+    }
+
     @Test func emptyShapesWriteNothing() {
         expectFastMatchesNaive(shape: [2, 0, 3], axes: [2, 0, 1], seed: 5)
     }

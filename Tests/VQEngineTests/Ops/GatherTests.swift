@@ -21,6 +21,21 @@ import _VQTestSupport
         #expect(rows.scalars == [10, 11, 20, 21, 0, 1, 10, 11])
     }
 
+    /// Enough rows to be copied on several threads: every output row is its table row.
+    @Test func largeGatherCopiesEveryRow() {
+        var generator = RandomGenerator(seed: 41)
+        let table = Tensor(uniform: [513, 64], low: -1, high: 1, generator: &generator)
+        let indices = (0..<5000).map { _ in Int32(generator.nextIndex(below: 513)) }
+        let rows = table.gathered(rows: indices)
+        #expect(rows.shape == [5000, 64])
+        let tableScalars = table.scalars, rowScalars = rows.scalars
+        let mismatched = indices.indices.filter { position in
+            let index = Int(indices[position])
+            return rowScalars[position * 64..<(position + 1) * 64] != tableScalars[index * 64..<(index + 1) * 64]
+        }
+        #expect(mismatched.isEmpty, "rows at positions \(mismatched.prefix(5)) differ")
+    }
+
     /// Repeated indices add up in the table's gradient; rows never used get zeros (values by hand).
     @Test func gradientScatterAddsRepeatedIndices() {
         let tape = Tape()
