@@ -16,10 +16,10 @@ public enum Elementwise {
                              rhs: UnsafePointer<Float>, rhsShape: [Int],
                              output: UnsafeMutablePointer<Float>, outputShape: [Int]) {
         switch operation {
-        case .add: apply(Addition.self, lhs, lhsShape, rhs, rhsShape, output, outputShape)
-        case .subtract: apply(Subtraction.self, lhs, lhsShape, rhs, rhsShape, output, outputShape)
-        case .multiply: apply(Multiplication.self, lhs, lhsShape, rhs, rhsShape, output, outputShape)
-        case .divide: apply(Division.self, lhs, lhsShape, rhs, rhsShape, output, outputShape)
+        case .add: apply(Addition(), lhs, lhsShape, rhs, rhsShape, output, outputShape)
+        case .subtract: apply(Subtraction(), lhs, lhsShape, rhs, rhsShape, output, outputShape)
+        case .multiply: apply(Multiplication(), lhs, lhsShape, rhs, rhsShape, output, outputShape)
+        case .divide: apply(Division(), lhs, lhsShape, rhs, rhsShape, output, outputShape)
         }
     }
 
@@ -53,22 +53,22 @@ public enum Elementwise {
         return offset
     }
 
-    /// output[i] = transform(input[i]) for i in 0..<count, split across the cores for large counts.
-    /// `output` may be `input`.
+    /// output[i] = function(input[i]) for i in 0..<count, split across the cores for large counts.
+    /// `output` may be `input`. Specialised for each function type, so simple functions vectorise.
     @inline(__always)
-    public static func map(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int,
-                           _ transform: (Float) -> Float) {
+    static func map<Function: UnaryScalarFunction>(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                                   count: Int, _ function: Function) {
         forChunks(count) { range in
-            for i in range { output[i] = transform(input[i]) }
+            for i in range { output[i] = function(input[i]) }
         }
     }
 
-    /// output[i] = combine(lhs[i], rhs[i]) for i in 0..<count, split across the cores for large counts.
+    /// output[i] = function(lhs[i], rhs[i]) for i in 0..<count, split across the cores for large counts.
     @inline(__always)
-    public static func map(_ lhs: UnsafePointer<Float>, _ rhs: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                           count: Int, _ combine: (Float, Float) -> Float) {
+    static func map<Function: BinaryScalarFunction>(_ lhs: UnsafePointer<Float>, _ rhs: UnsafePointer<Float>,
+                                                    _ output: UnsafeMutablePointer<Float>, count: Int, _ function: Function) {
         forChunks(count) { range in
-            for i in range { output[i] = combine(lhs[i], rhs[i]) }
+            for i in range { output[i] = function(lhs[i], rhs[i]) }
         }
     }
 
@@ -76,7 +76,7 @@ public enum Elementwise {
     /// dimensions it broadcasts over (PyTorch's `expand(...).contiguous()`).
     public static func broadcastCopy(_ input: UnsafePointer<Float>, inputShape: [Int],
                                      into output: UnsafeMutablePointer<Float>, outputShape: [Int]) {
-        apply(TakeLeft.self, input, inputShape, input, [], output, outputShape)
+        apply(TakeLeft(), input, inputShape, input, [], output, outputShape)
     }
 
     /// Runs `body` over 0..<blocks in one piece when the blocks hold fewer than `parallelThreshold`
@@ -120,31 +120,42 @@ public enum ArithmeticOperator: Sendable, CaseIterable {
 
 // MARK: - Fast path
 
-/// A scalar binary function as a type, so that each kernel is specialised (and vectorised) for it.
-protocol ScalarBinaryFunction {
-    static func apply(_ lhs: Float, _ rhs: Float) -> Float
+/// A scalar function as a type: kernels taking one are specialised for it, so that the function is
+/// inlined into the loop (and the loop vectorised) instead of being called through a closure.
+protocol UnaryScalarFunction {
+    func callAsFunction(_ value: Float) -> Float
 }
 
-enum Addition: ScalarBinaryFunction {
-    @inline(__always) static func apply(_ lhs: Float, _ rhs: Float) -> Float { lhs + rhs }
+/// A function of two scalars as a type (see `UnaryScalarFunction`).
+protocol BinaryScalarFunction {
+    func callAsFunction(_ lhs: Float, _ rhs: Float) -> Float
 }
-enum Subtraction: ScalarBinaryFunction {
-    @inline(__always) static func apply(_ lhs: Float, _ rhs: Float) -> Float { lhs - rhs }
-}
-enum Multiplication: ScalarBinaryFunction {
-    @inline(__always) static func apply(_ lhs: Float, _ rhs: Float) -> Float { lhs * rhs }
-}
-enum Division: ScalarBinaryFunction {
-    @inline(__always) static func apply(_ lhs: Float, _ rhs: Float) -> Float { lhs / rhs }
-}
-/// Ignores its right operand: turns the binary kernel into a broadcasting copy.
-enum TakeLeft: ScalarBinaryFunction {
-    @inline(__always) static func apply(_ lhs: Float, _ rhs: Float) -> Float { lhs }
+
+/// The arithmetic operators (and a broadcasting copy) as scalar function types.
+extension Elementwise {
+    struct Addition: BinaryScalarFunction {
+        @inline(__always) func callAsFunction(_ lhs: Float, _ rhs: Float) -> Float { lhs + rhs }
+    }
+    struct Subtraction: BinaryScalarFunction {
+        @inline(__always) func callAsFunction(_ lhs: Float, _ rhs: Float) -> Float { lhs - rhs }
+    }
+    struct Multiplication: BinaryScalarFunction {
+        @inline(__always) func callAsFunction(_ lhs: Float, _ rhs: Float) -> Float { lhs * rhs }
+    }
+    struct Division: BinaryScalarFunction {
+        @inline(__always) func callAsFunction(_ lhs: Float, _ rhs: Float) -> Float { lhs / rhs }
+    }
+    /// Ignores its right operand: turns the binary kernel into a broadcasting copy.
+    struct TakeLeft: BinaryScalarFunction {
+        @inline(__always) func callAsFunction(_ lhs: Float, _ rhs: Float) -> Float { lhs }
+    }
 }
 
 extension Elementwise {
-    static func apply<Function: ScalarBinaryFunction>(
-        _ function: Function.Type, _ lhs: UnsafePointer<Float>, _ lhsShape: [Int],
+    /// The fast kernel of `apply(_:lhs:lhsShape:rhs:rhsShape:output:outputShape:)`, specialised for
+    /// one function.
+    static func apply<Function: BinaryScalarFunction>(
+        _ function: Function, _ lhs: UnsafePointer<Float>, _ lhsShape: [Int],
         _ rhs: UnsafePointer<Float>, _ rhsShape: [Int], _ output: UnsafeMutablePointer<Float>, _ outputShape: [Int]
     ) {
         let count = outputShape.reduce(1, *)
@@ -172,8 +183,8 @@ extension Elementwise {
     /// Computes output lines `lines` (each `layout.innerCount` long) walking the outer dimensions
     /// with an odometer: each step adds the operands' strides instead of dividing indices.
     @inline(__always)
-    private static func stridedLines<Function: ScalarBinaryFunction>(
-        _ function: Function.Type, _ layout: BroadcastLayout, _ lines: Range<Int>,
+    private static func stridedLines<Function: BinaryScalarFunction>(
+        _ function: Function, _ layout: BroadcastLayout, _ lines: Range<Int>,
         _ lhs: UnsafePointer<Float>, _ rhs: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>
     ) {
         let inner = layout.innerCount
@@ -191,21 +202,21 @@ extension Elementwise {
     /// output[i] = f(lhs[i·lhsStride], rhs[i·rhsStride]) for i in 0..<count, with the common strides
     /// (1 and 1, 1 and 0, 0 and 1) as separate loops so that each vectorises.
     @inline(__always)
-    private static func innerLoop<Function: ScalarBinaryFunction>(
-        _ function: Function.Type, _ lhs: UnsafePointer<Float>, _ lhsStride: Int,
+    private static func innerLoop<Function: BinaryScalarFunction>(
+        _ function: Function, _ lhs: UnsafePointer<Float>, _ lhsStride: Int,
         _ rhs: UnsafePointer<Float>, _ rhsStride: Int, _ output: UnsafeMutablePointer<Float>, _ count: Int
     ) {
         switch (lhsStride, rhsStride) {
         case (1, 1):
-            for i in 0..<count { output[i] = Function.apply(lhs[i], rhs[i]) }
+            for i in 0..<count { output[i] = function(lhs[i], rhs[i]) }
         case (1, 0):
             let right = rhs[0]
-            for i in 0..<count { output[i] = Function.apply(lhs[i], right) }
+            for i in 0..<count { output[i] = function(lhs[i], right) }
         case (0, 1):
             let left = lhs[0]
-            for i in 0..<count { output[i] = Function.apply(left, rhs[i]) }
+            for i in 0..<count { output[i] = function(left, rhs[i]) }
         default:
-            for i in 0..<count { output[i] = Function.apply(lhs[i * lhsStride], rhs[i * rhsStride]) }
+            for i in 0..<count { output[i] = function(lhs[i * lhsStride], rhs[i * rhsStride]) }
         }
     }
 }

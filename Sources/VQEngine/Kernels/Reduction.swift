@@ -12,7 +12,12 @@ public enum Reduction {
 
     /// Σ values[0..<count], split across the cores when `count` reaches `Elementwise.parallelThreshold`.
     public static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
-        Float(sumInDouble(values, count: count))
+        Float(sumInDouble(values, count: count, Identity.self))
+    }
+
+    /// Σ values[i]² for i in 0..<count, accumulated like `sum`, returned before rounding to `Float`.
+    public static func sumOfSquares(_ values: UnsafePointer<Float>, count: Int) -> Double {
+        sumInDouble(values, count: count, Square.self)
     }
 
     /// The reference twin of `sum`: one running `Double` total.
@@ -22,51 +27,88 @@ public enum Reduction {
         return total
     }
 
-    /// `sum` before its final rounding to `Float`.
-    static func sumInDouble(_ values: UnsafePointer<Float>, count: Int) -> Double {
-        guard count >= Elementwise.parallelThreshold else { return serialSum(values, count: count) }
+    /// Σ term(values[i]) for i in 0..<count before the final rounding to `Float`, on all cores for
+    /// large counts.
+    static func sumInDouble<Term: SummedTerm>(_ values: UnsafePointer<Float>, count: Int, _ term: Term.Type) -> Double {
+        guard count >= Elementwise.parallelThreshold else { return serialSum(values, count: count, term) }
         let chunks = Parallel.workerCount
         let perChunk = (count + chunks - 1) / chunks
         var partials = [Double](repeating: 0, count: chunks)
         partials.withUnsafeMutableBufferPointer { partial in
             Parallel.forEach(chunks) { chunk in
                 let start = Swift.min(count, chunk * perChunk), end = Swift.min(count, start + perChunk)
-                partial[chunk] = serialSum(values + start, count: end - start)
+                partial[chunk] = serialSum(values + start, count: end - start, term)
             }
         }
         return partials.reduce(0, +)
     }
 
-    /// Σ values[0..<count] on the calling thread: SIMD block sums, block totals in `Double`.
-    static func serialSum(_ values: UnsafePointer<Float>, count: Int) -> Double {
+    /// Σ term(values[i]) for i in 0..<count on the calling thread: SIMD block sums, block totals in `Double`.
+    static func serialSum<Term: SummedTerm>(_ values: UnsafePointer<Float>, count: Int, _ term: Term.Type) -> Double {
         var total = 0.0
         var start = 0
         while start < count {
             let length = Swift.min(blockLength, count - start)
-            total += Double(blockSum(values + start, count: length))
+            total += Double(blockSum(values + start, count: length, term))
             start += length
         }
         return total
     }
 
-    /// Σ values[0..<count] in two 16-lane accumulators (32 independent partial sums).
+    /// Σ term(values[i]) for i in 0..<count in two 16-lane accumulators (32 independent partial sums).
     @inline(__always)
-    static func blockSum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+    static func blockSum<Term: SummedTerm>(_ values: UnsafePointer<Float>, count: Int, _ term: Term.Type) -> Float {
         let raw = UnsafeRawPointer(values)
         let width = MemoryLayout<Float>.stride
         var first = SIMD16<Float>(), second = SIMD16<Float>()
         var i = 0
         while i + 32 <= count {
-            first += raw.loadUnaligned(fromByteOffset: i * width, as: SIMD16<Float>.self)
-            second += raw.loadUnaligned(fromByteOffset: (i + 16) * width, as: SIMD16<Float>.self)
+            first += Term.apply(raw.loadUnaligned(fromByteOffset: i * width, as: SIMD16<Float>.self))
+            second += Term.apply(raw.loadUnaligned(fromByteOffset: (i + 16) * width, as: SIMD16<Float>.self))
             i += 32
         }
         var total = (first + second).sum()
         while i < count {
-            total += values[i]
+            total += Term.apply(values[i])
             i += 1
         }
         return total
+    }
+
+    /// The largest of values[0..<count] (−∞ when empty; NaN is skipped), in 8 lanes. Written with
+    /// `replace(with:where:)` because `pointwiseMax` on SIMD types compiles to a slow per-lane loop.
+    static func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeRawPointer(values)
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= count {
+            let loaded = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
+            lanes.replace(with: loaded, where: loaded .> lanes)
+            i += 8
+        }
+        var result = lanes.max()
+        while i < count {
+            if values[i] > result { result = values[i] }
+            i += 1
+        }
+        return result
+    }
+}
+
+/// What a sum adds up for each value, for SIMD lanes and single values alike.
+protocol SummedTerm {
+    static func apply(_ values: SIMD16<Float>) -> SIMD16<Float>
+    static func apply(_ value: Float) -> Float
+}
+
+extension Reduction {
+    enum Identity: SummedTerm {
+        @inline(__always) static func apply(_ values: SIMD16<Float>) -> SIMD16<Float> { values }
+        @inline(__always) static func apply(_ value: Float) -> Float { value }
+    }
+    enum Square: SummedTerm {
+        @inline(__always) static func apply(_ values: SIMD16<Float>) -> SIMD16<Float> { values * values }
+        @inline(__always) static func apply(_ value: Float) -> Float { value * value }
     }
 }
 
@@ -134,7 +176,7 @@ extension Reduction {
             return
         }
         Elementwise.forBlocks(rows, elementsPerBlock: rowLength) { range in
-            for row in range { output[row] = Float(serialSum(input + row * rowLength, count: rowLength)) }
+            for row in range { output[row] = Float(serialSum(input + row * rowLength, count: rowLength, Identity.self)) }
         }
     }
 

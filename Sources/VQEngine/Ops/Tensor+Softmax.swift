@@ -7,10 +7,11 @@ import Darwin
 /// Softmax and log-softmax along an axis, and the two losses every model needs: cross-entropy on
 /// class logits and mean squared error.
 ///
-/// All work on the (outer, size, inner) view of the shape around the axis (`AxisLayout`), looping over
-/// the axis outermost and the contiguous inner positions innermost, so that softmax over the channels
-/// of an NCHW tensor streams through memory. Each line subtracts its maximum before `exp`, so logits
-/// of any magnitude give finite results.
+/// All work on the (outer, size, inner) view of the shape around the axis (`AxisLayout`): one block
+/// of size·inner elements per outer index, the axis outermost within it and the contiguous inner
+/// positions innermost, so that softmax over the channels of an NCHW tensor streams through memory
+/// and vectorises across positions. Each line subtracts its maximum before the exponential, so
+/// logits of any magnitude give finite results.
 extension Tensor {
     /// e^x / Σ e^x along `axis` (PyTorch's `softmax(dim:)`; negative counts from the end). `self` is
     /// (…); returns the same shape, each line along `axis` summing to 1.
@@ -19,7 +20,7 @@ extension Tensor {
         let output = softmaxRaw(layout, logarithm: false)
         return Tensor.recorded(output, inputs: [self]) { gradient in
             // dx = y ⊙ (g − Σ_axis g ⊙ y)
-            let weighted = gradient.zipScalars(output, *)
+            let weighted = gradient.zipScalars(output, Elementwise.Multiplication())
             let total = weighted.summedRaw(alongAxes: [layout.axis]).sameScalars(reshapedTo: layout.reducedShape(keepingDimensions: true))
             return [weighted - output * total]
         }
@@ -33,7 +34,7 @@ extension Tensor {
         return Tensor.recorded(output, inputs: [self]) { gradient in
             // dx = g − softmax(x) ⊙ Σ_axis g
             let total = gradient.summedRaw(alongAxes: [layout.axis]).sameScalars(reshapedTo: layout.reducedShape(keepingDimensions: true))
-            return [gradient - output.mapScalars { expf($0) } * total]
+            return [gradient - output.exp() * total]
         }
     }
 
@@ -46,26 +47,24 @@ extension Tensor {
     /// Softmax (or log-softmax) along the layout's axis, not recorded.
     private func softmaxRaw(_ layout: AxisLayout, logarithm: Bool) -> Tensor {
         var output = Tensor.uninitialized(shape)
-        let blockLength = layout.size * layout.inner
+        let (size, inner) = (layout.size, layout.inner)
         withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { result in
-                Elementwise.forBlocks(layout.outer, elementsPerBlock: blockLength) { blocks in
-                    let maxima = UnsafeMutablePointer<Float>.allocate(capacity: layout.inner)
-                    let sums = UnsafeMutablePointer<Float>.allocate(capacity: layout.inner)
-                    defer { maxima.deallocate(); sums.deallocate() }
+                Elementwise.forBlocks(layout.outer, elementsPerBlock: size * inner) { blocks in
+                    let lines = SoftmaxLines(size: size, inner: inner)
+                    defer { lines.deallocate() }
                     for block in blocks {
-                        let input = source.baseAddress! + block * blockLength, out = result.baseAddress! + block * blockLength
-                        Tensor.lineMaxima(input, layout, into: maxima)
-                        Tensor.shiftedExponentialSums(input, layout, maxima, sums, exponentials: logarithm ? nil : out)
+                        let input = source.baseAddress! + block * size * inner, out = result.baseAddress! + block * size * inner
+                        lines.exponentiate(input, into: out)
                         if logarithm {
-                            for i in 0..<layout.inner { maxima[i] += logf(sums[i]) }  // log Σ e^x per line
-                            for a in 0..<layout.size {
-                                for i in 0..<layout.inner { out[a * layout.inner + i] = input[a * layout.inner + i] - maxima[i] }
+                            for i in 0..<inner { lines.maxima[i] = lines.logSumExponential(ofLine: i) }
+                            for a in 0..<size {
+                                for i in 0..<inner { out[a * inner + i] = input[a * inner + i] - lines.maxima[i] }
                             }
                         } else {
-                            for i in 0..<layout.inner { sums[i] = 1 / sums[i] }
-                            for a in 0..<layout.size {
-                                for i in 0..<layout.inner { out[a * layout.inner + i] *= sums[i] }
+                            for i in 0..<inner { lines.sums[i] = 1 / lines.sums[i] }
+                            for a in 0..<size {
+                                for i in 0..<inner { out[a * inner + i] *= lines.sums[i] }
                             }
                         }
                     }
@@ -74,32 +73,58 @@ extension Tensor {
         }
         return output
     }
+}
 
-    /// maxima[i] = max over the axis of block[a, i], for one (size, inner) block.
-    private static func lineMaxima(_ block: UnsafePointer<Float>, _ layout: AxisLayout, into maxima: UnsafeMutablePointer<Float>) {
-        let inner = layout.inner
-        maxima.update(repeating: -.infinity, count: inner)
-        for a in 0..<layout.size {
-            for i in 0..<inner { maxima[i] = Swift.max(maxima[i], block[a * inner + i]) }
-        }
+/// Scratch for the `inner` lines of one (size, inner) block: each line's maximum and the sum of its
+/// exponentials shifted by that maximum. Owned by one thread; call `deallocate()` when done.
+struct SoftmaxLines {
+    let size: Int, inner: Int
+    let maxima: UnsafeMutablePointer<Float>
+    let sums: UnsafeMutablePointer<Float>
+
+    init(size: Int, inner: Int) {
+        (self.size, self.inner) = (size, inner)
+        maxima = .allocate(capacity: inner)
+        sums = .allocate(capacity: inner)
     }
 
-    /// sums[i] = Σ over the axis of e^(block[a, i] − maxima[i]), storing each exponential in
-    /// `exponentials` when given. A line whose maximum is infinite is shifted by 0 instead, so that
-    /// it gives NaN or infinity as PyTorch does rather than ∞ − ∞ everywhere.
-    private static func shiftedExponentialSums(_ block: UnsafePointer<Float>, _ layout: AxisLayout, _ maxima: UnsafeMutablePointer<Float>,
-                                               _ sums: UnsafeMutablePointer<Float>, exponentials: UnsafeMutablePointer<Float>?) {
-        let inner = layout.inner
+    func deallocate() {
+        maxima.deallocate()
+        sums.deallocate()
+    }
+
+    /// exponentials[a·inner + i] = e^(block[a·inner + i] − maxima[i]), filling `maxima` and `sums`.
+    /// A line whose maximum is infinite is shifted by 0 instead, so that it gives NaN as PyTorch
+    /// does rather than ∞ − ∞ in every element.
+    func exponentiate(_ block: UnsafePointer<Float>, into exponentials: UnsafeMutablePointer<Float>) {
+        if inner == 1 {  // one contiguous line
+            var maximum = Reduction.maximum(block, count: size)
+            if !maximum.isFinite { maximum = 0 }
+            for a in 0..<size { exponentials[a] = FastMath.exponential(block[a] - maximum) }
+            maxima[0] = maximum
+            sums[0] = Float(Reduction.serialSum(exponentials, count: size, Reduction.Identity.self))
+            return
+        }
+        maxima.update(repeating: -.infinity, count: inner)
+        for a in 0..<size {
+            let row = block + a * inner
+            for i in 0..<inner { maxima[i] = Swift.max(maxima[i], row[i]) }
+        }
         for i in 0..<inner where !maxima[i].isFinite { maxima[i] = 0 }
         sums.update(repeating: 0, count: inner)
-        for a in 0..<layout.size {
+        for a in 0..<size {
+            let row = block + a * inner, out = exponentials + a * inner
             for i in 0..<inner {
-                let exponential = expf(block[a * inner + i] - maxima[i])
+                let exponential = FastMath.exponential(row[i] - maxima[i])
+                out[i] = exponential
                 sums[i] += exponential
-                exponentials?[a * inner + i] = exponential
             }
         }
     }
+
+    /// log Σ e^x over line `line`, after `exponentiate`.
+    @inline(__always)
+    func logSumExponential(ofLine line: Int) -> Float { maxima[line] + logf(sums[line]) }
 }
 
 // MARK: - Losses
@@ -118,28 +143,13 @@ extension Tensor {
         let logSumExponentials = logits.logSumExponentialsRaw(layout)
         var total = 0.0
         logits.withUnsafeBufferPointer { source in
-            for (line, target) in targets.enumerated() {
-                total += Double(logSumExponentials[line]) - Double(source[layout.offset(ofLine: line, at: target)])
+            for (position, target) in targets.enumerated() {
+                total += Double(logSumExponentials[position]) - Double(source[layout.offset(ofLine: position, at: target)])
             }
         }
-        let positions = Float(targets.count)
         let output = Tensor(Float(total / Double(targets.count)))
         return recorded(output, inputs: [logits]) { gradient in
-            // d loss / d logits = (softmax − onehot(target)) / positions
-            let scale = gradient.item / positions
-            var result = Tensor.uninitialized(logits.shape)
-            result.withUnsafeMutableBufferPointer { out in
-                logits.withUnsafeBufferPointer { source in
-                    for (line, target) in targets.enumerated() {
-                        for index in 0..<layout.size {
-                            let offset = layout.offset(ofLine: line, at: index)
-                            let probability = expf(source[offset] - logSumExponentials[line])
-                            out[offset] = scale * (index == target ? probability - 1 : probability)
-                        }
-                    }
-                }
-            }
-            return [result]
+            [logits.crossEntropyGradientRaw(layout, logSumExponentials, targets, scale: gradient.item / Float(targets.count))]
         }
     }
 
@@ -148,9 +158,9 @@ extension Tensor {
         crossEntropy(logits: logits, targets: targets.map(Int.init))
     }
 
-    /// Validates cross-entropy inputs and returns the logits' layout around the class dimension 1;
-    /// throws a `ShapeError` naming `crossEntropy`, the logits' shape and the number of targets when
-    /// the logits have rank below 2, the target count is not N·d1·d2·…, or a target is not in 0..<C.
+    /// Validates cross-entropy inputs; throws a `ShapeError` naming `crossEntropy`, the logits' shape
+    /// and the number of targets when the logits have rank below 2, the target count is not
+    /// N·d1·d2·…, or a target is not in 0..<C.
     public static func crossEntropyShapes(logits: [Int], targets: [Int]) throws(ShapeError) {
         let shapes = [logits, [targets.count]]
         guard logits.count >= 2 else {
@@ -158,26 +168,53 @@ extension Tensor {
         }
         let layout = AxisLayout(shape: logits, axis: 1)
         guard targets.count == layout.outer * layout.inner else {
-            throw ShapeError("crossEntropy", shapes, "expected \(layout.outer * layout.inner) targets, one per position of \(layout.reducedShape(keepingDimensions: false))")
+            throw ShapeError("crossEntropy", shapes,
+                             "expected \(layout.outer * layout.inner) targets, one per position of \(layout.reducedShape(keepingDimensions: false))")
         }
         if let position = targets.firstIndex(where: { $0 < 0 || $0 >= layout.size }) {
-            throw ShapeError("crossEntropy", shapes, "target \(targets[position]) at position \(position) is not a class index in 0..<\(layout.size)")
+            throw ShapeError("crossEntropy", shapes,
+                             "target \(targets[position]) at position \(position) is not a class index in 0..<\(layout.size)")
         }
     }
 
-    /// log Σ_c e^(x_c) for every line along the layout's axis, not recorded.
+    /// log Σ_c e^(x_c) for every line along the layout's axis (position o·inner + i), not recorded.
     private func logSumExponentialsRaw(_ layout: AxisLayout) -> [Float] {
-        let blockLength = layout.size * layout.inner
-        var result = [Float](repeating: 0, count: layout.outer * layout.inner)
+        let (size, inner) = (layout.size, layout.inner)
+        var result = [Float](repeating: 0, count: layout.outer * inner)
         withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { out in
-                let sums = UnsafeMutablePointer<Float>.allocate(capacity: layout.inner)
-                defer { sums.deallocate() }
-                for block in 0..<layout.outer {
-                    let maxima = out.baseAddress! + block * layout.inner
-                    Tensor.lineMaxima(source.baseAddress! + block * blockLength, layout, into: maxima)
-                    Tensor.shiftedExponentialSums(source.baseAddress! + block * blockLength, layout, maxima, sums, exponentials: nil)
-                    for i in 0..<layout.inner { maxima[i] += logf(sums[i]) }
+                Elementwise.forBlocks(layout.outer, elementsPerBlock: size * inner) { blocks in
+                    let lines = SoftmaxLines(size: size, inner: inner)
+                    let exponentials = UnsafeMutablePointer<Float>.allocate(capacity: size * inner)
+                    defer { lines.deallocate(); exponentials.deallocate() }
+                    for block in blocks {
+                        lines.exponentiate(source.baseAddress! + block * size * inner, into: exponentials)
+                        for i in 0..<inner { out[block * inner + i] = lines.logSumExponential(ofLine: i) }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// scale · (softmax(logits) − onehot(targets)) along the class axis, not recorded.
+    private func crossEntropyGradientRaw(_ layout: AxisLayout, _ logSumExponentials: [Float], _ targets: [Int],
+                                         scale: Float) -> Tensor {
+        let (size, inner) = (layout.size, layout.inner)
+        var result = Tensor.uninitialized(shape)
+        withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { out in
+                logSumExponentials.withUnsafeBufferPointer { shifts in
+                    Elementwise.forBlocks(layout.outer, elementsPerBlock: size * inner) { blocks in
+                        for block in blocks {
+                            let input = source.baseAddress! + block * size * inner, output = out.baseAddress! + block * size * inner
+                            let shift = shifts.baseAddress! + block * inner
+                            for a in 0..<size {
+                                for i in 0..<inner { output[a * inner + i] = scale * FastMath.exponential(input[a * inner + i] - shift[i]) }
+                            }
+                            for i in 0..<inner { output[targets[block * inner + i] * inner + i] -= scale }
+                        }
+                    }
                 }
             }
         }
@@ -188,11 +225,8 @@ extension Tensor {
     /// `input` and `target` have the same shape; returns a rank-0 tensor. Both get gradients.
     public static func mseLoss(_ input: Tensor, _ target: Tensor) -> Tensor {
         checkShapes { try Tensor.mseLossShapes(input.shape, target.shape) }
-        let difference = input.zipScalars(target, -)
-        var total = 0.0
-        difference.withUnsafeBufferPointer { values in
-            for value in values { total += Double(value) * Double(value) }
-        }
+        let difference = input.zipScalars(target, Elementwise.Subtraction())
+        let total = difference.withUnsafeBufferPointer { Reduction.sumOfSquares($0.baseAddress!, count: $0.count) }
         let output = Tensor(Float(total / Double(input.count)))
         let wanted = (input.isTracked, target.isTracked)
         return recorded(output, inputs: [input, target]) { gradient in

@@ -29,6 +29,15 @@ import _VQTestSupport
         }
     }
 
+    @Test(arguments: [0, 5, 33, 70_001])
+    func sumOfSquaresMatchesDoubleSum(count: Int) {
+        var generator = RandomGenerator(seed: UInt64(count) + 1)
+        let values = Tensor(uniform: [count], low: -2, high: 2, generator: &generator)
+        let exact = values.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let fast = values.withUnsafeBufferPointer { Reduction.sumOfSquares($0.baseAddress!, count: count) }
+        #expect(abs(fast - exact) <= 1e-6 * exact, "count \(count)")
+    }
+
     /// Sums along axes: every subset of axes of odd shapes (covering contiguous rows, outer axes,
     /// alternating summed and kept groups, and size-1 dimensions), and large shapes for the
     /// parallel paths.

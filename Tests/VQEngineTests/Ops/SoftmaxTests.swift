@@ -23,27 +23,42 @@ import _VQTestSupport
                      -2.1269280910491943, -2.1269280910491943, -0.31326165795326233], absolute: 1e-6)
     }
 
-    /// Softmax over the channels of an NCHW tensor (a strided axis) against a `Double` computation
-    /// per line; every line sums to 1, and log-softmax is the log of softmax.
+    /// Softmax over the channels of an NCHW tensor (a strided axis) and every other axis against a
+    /// `Double` computation per line; every line sums to 1, and log-softmax is the log of softmax.
     @Test(arguments: [0, 1, 2, 3])
     func softmaxAlongEveryAxisOfNCHW(axis: Int) {
-        let shape = [2, 5, 3, 4]
         var generator = RandomGenerator(seed: 31)
-        let x = Tensor(uniform: shape, low: -4, high: 4, generator: &generator)
-        let result = x.softmax(alongAxis: axis).scalars
-        let logResult = x.logSoftmax(alongAxis: axis).scalars
-        let inner = shape[(axis + 1)...].reduce(1, *), size = shape[axis]
-        let outer = shape[..<axis].reduce(1, *)
+        expectSoftmaxMatchesDouble(Tensor(uniform: [2, 5, 3, 4], low: -4, high: 4, generator: &generator), axis: axis)
+    }
+
+    /// Long lines (vector loops and their tails) and tensors large enough to be split across cores.
+    @Test(arguments: [([3, 37], 1), ([2, 1000], -1), ([70, 1001], 1), ([3, 50, 700], 1), ([700, 101], 0)])
+    func longAndLargeSoftmaxMatchesDouble(shape: [Int], axis: Int) {
+        var generator = RandomGenerator(seed: 33)
+        expectSoftmaxMatchesDouble(Tensor(uniform: shape, low: -8, high: 8, generator: &generator), axis: axis)
+    }
+
+    private func expectSoftmaxMatchesDouble(_ x: Tensor, axis: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        let shape = x.shape, positive = axis < 0 ? axis + shape.count : axis
+        let result = x.softmax(alongAxis: axis).scalars, logResult = x.logSoftmax(alongAxis: axis).scalars
+        let inner = shape[(positive + 1)...].reduce(1, *), size = shape[positive], outer = shape[..<positive].reduce(1, *)
+        let values = x.scalars
+        var worst = 0.0, worstLog = 0.0, worstTotal = 0.0
         for o in 0..<outer {
             for i in 0..<inner {
                 let offsets = (0..<size).map { (o * size + $0) * inner + i }
-                let exponentials = offsets.map { exp(Double(x[flat: $0])) }
+                let exponentials = offsets.map { exp(Double(values[$0])) }
                 let total = exponentials.reduce(0, +)
-                expectClose(offsets.map { result[$0] }, exponentials.map { Float($0 / total) }, absolute: 1e-6)
-                expectClose(offsets.map { logResult[$0] }, exponentials.map { Float(log($0 / total)) }, absolute: 1e-5)
-                #expect(abs(offsets.map { Double(result[$0]) }.reduce(0, +) - 1) < 1e-6)
+                for (offset, exponential) in zip(offsets, exponentials) {
+                    worst = max(worst, abs(Double(result[offset]) - exponential / total))
+                    worstLog = max(worstLog, abs(Double(logResult[offset]) - log(exponential / total)))
+                }
+                worstTotal = max(worstTotal, abs(offsets.map { Double(result[$0]) }.reduce(0, +) - 1))
             }
         }
+        #expect(worst < 1e-6, "softmax of \(shape) along \(axis)", sourceLocation: sourceLocation)
+        #expect(worstLog < 2e-5, "logSoftmax of \(shape) along \(axis)", sourceLocation: sourceLocation)
+        #expect(worstTotal < 1e-5, "line sums of \(shape) along \(axis)", sourceLocation: sourceLocation)
     }
 
     /// Logits of 1000 (e^1000 overflows Float) still give exact, finite results.
@@ -53,6 +68,10 @@ import _VQTestSupport
         expectClose(result, [1 / 3, 1 / 3, 1 / 3, 1, 0, 0, 0, 0, 1], absolute: 1e-6)
         let logResult = large.logSoftmax(alongAxis: 1).scalars
         expectClose(logResult, [-1.0986123, -1.0986123, -1.0986123, 0, -1000, -2000, -1999, -1999, 0], absolute: 1e-4)
+        // A line long enough for the vector loops, its maximum inside them: 1000 once, 990 elsewhere.
+        let long = Tensor(shape: [1, 20], scalars: (0..<20).map { $0 == 5 ? 1000 : 990 }).softmax(alongAxis: 1).scalars
+        let peak = 1 / (1 + 19 * exp(-10.0))
+        expectClose(long, (0..<20).map { Float($0 == 5 ? peak : peak * exp(-10.0)) }, absolute: 1e-7)
     }
 
     @Test(arguments: [0, 1, -1])
@@ -121,6 +140,24 @@ import _VQTestSupport
     @Test func crossEntropyIsStableForLargeLogits() {
         let x = Tensor(shape: [2, 3], scalars: [1000, 0, -1000, 0, 1000, 0])
         #expect(Tensor.crossEntropy(logits: x, targets: [1, 1] as [Int]).item == 500)
+    }
+
+    /// A large spatial case (split across cores) against a `Double` computation of the definition.
+    @Test func largeCrossEntropyMatchesDouble() {
+        var generator = RandomGenerator(seed: 43)
+        let (batch, classes, positions) = (4, 37, 500)
+        let logits = Tensor(uniform: [batch, classes, positions], low: -6, high: 6, generator: &generator)
+        let targets = (0..<(batch * positions)).map { ($0 * 13) % classes }
+        let values = logits.scalars
+        var total = 0.0
+        for n in 0..<batch {
+            for p in 0..<positions {
+                let line = (0..<classes).map { Double(values[(n * classes + $0) * positions + p]) }
+                total += log(line.map(exp).reduce(0, +)) - line[targets[n * positions + p]]
+            }
+        }
+        let expected = Float(total / Double(batch * positions))
+        expectClose([Tensor.crossEntropy(logits: logits, targets: targets).item], [expected], absolute: 1e-5)
     }
 
     @Test func crossEntropyGradientMatchesFiniteDifferences() {
