@@ -69,8 +69,8 @@ extension Tensor {
 
 extension Tensor {
     /// The largest element along `axis` (PyTorch's `amax`; negative counts from the end). `self` is
-    /// (…); returns the shape without `axis`, or with size 1 there when `keepingDimensions`. The
-    /// gradient goes to the first largest element of each line. NaN is not propagated.
+    /// (…); returns the shape without `axis`, or with size 1 there when `keepingDimensions`. As in
+    /// PyTorch, the gradient is shared evenly between tied largest elements. NaN is not propagated.
     public func amax(alongAxis axis: Int, keepingDimensions: Bool = false) -> Tensor {
         let (layout, indices) = maximumPositions(operation: "amax", axis: axis)
         var output = Tensor.uninitialized(layout.reducedShape(keepingDimensions: keepingDimensions))
@@ -79,16 +79,25 @@ extension Tensor {
                 for (line, index) in indices.enumerated() { result[line] = source[layout.offset(ofLine: line, at: index)] }
             }
         }
-        let sourceShape = shape
-        return Tensor.recorded(output, inputs: [self]) { gradient in
-            var routed = Tensor(zeros: sourceShape)
-            routed.withUnsafeMutableBufferPointer { result in
-                gradient.withUnsafeBufferPointer { incoming in
-                    for (line, index) in indices.enumerated() { result[layout.offset(ofLine: line, at: index)] = incoming[line] }
+        return Tensor.recorded(output, inputs: [self]) { [self] gradient in
+            [amaxGradientRaw(layout, maxima: output, gradient)]
+        }
+    }
+
+    /// The gradient of `amax` along the layout's axis: each line's incoming gradient divided evenly
+    /// between the elements equal to that line's maximum. Not recorded.
+    private func amaxGradientRaw(_ layout: AxisLayout, maxima: Tensor, _ gradient: Tensor) -> Tensor {
+        var routed = Tensor(zeros: shape)
+        routed.withUnsafeMutableBufferPointer { result in
+            withUnsafeBufferPointer { source in
+                for line in 0..<maxima.count {
+                    let offsets = (0..<layout.size).map { layout.offset(ofLine: line, at: $0) }
+                    let tied = offsets.filter { source[$0] == maxima[flat: line] }
+                    for offset in tied { result[offset] = gradient[flat: line] / Float(tied.count) }
                 }
             }
-            return [routed]
         }
+        return routed
     }
 
     /// The index of the first largest element along `axis` (PyTorch's `argmax`; negative counts

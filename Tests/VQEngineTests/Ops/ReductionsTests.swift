@@ -52,6 +52,15 @@ import _VQTestSupport
         #expect(x.argmax(alongAxis: 0) == [1, 0, 1])
     }
 
+    /// Tied maxima share the gradient evenly, as PyTorch's `amax` does:
+    /// `x = torch.tensor([[1., 3., 3.], [5., 2., 4.]], requires_grad=True); x.amax(1).sum().backward()`
+    /// gives `x.grad` = [[0, 0.5, 0.5], [1, 0, 0]].
+    @Test func amaxSharesGradientBetweenTies() {
+        let tape = Tape()
+        let x = tape.watch(Tensor(shape: [2, 3], scalars: [1, 3, 3, 5, 2, 4]))
+        #expect(tape.gradients(of: x.amax(alongAxis: 1).sum(), withRespectTo: [x])[0].scalars == [0, 0.5, 0.5, 1, 0, 0])
+    }
+
     @Test(arguments: [[Int](), [0], [1], [-1], [0, 2], [0, 1, 2]])
     func gradientsMatchFiniteDifferences(axes: [Int]) {
         var generator = RandomGenerator(seed: 22)
