@@ -1,5 +1,5 @@
 /// Elementwise kernels on raw row-major buffers: the four arithmetic operators with NumPy/PyTorch
-/// broadcasting, and a parallel map for unary functions.
+/// broadcasting, a broadcasting copy, and parallel maps of scalar functions.
 ///
 /// `apply` is the fast path: equal shapes run one flat loop; other shapes are coalesced into as few
 /// dimensions as possible and walked with precomputed strides (an odometer over the outer dimensions,
