@@ -1,0 +1,127 @@
+// The AVX-512 sgemm implementation: a 12×32 register tile (24 zmm accumulators, two zmm of B per
+// depth step, each A element broadcast straight from memory into the FMA), masked loads and stores
+// for partial tiles, and masked-copy packing. Every function carries the AVX-512 target attribute,
+// so this file needs no compiler flag; the dispatcher calls it only when the CPU has AVX-512F.
+#include "CVQKernels.h"
+#include "sgemm_internal.h"
+
+#if VQK_X86
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f,avx2,fma,avx")))
+
+// Cache blocks (see sgemm_driver.c); overridable at compile time for tuning experiments.
+#ifndef AVX512_MC
+#define AVX512_MC (16 * 12)
+#endif
+#ifndef AVX512_KC
+#define AVX512_KC 256
+#endif
+#ifndef AVX512_NC
+#define AVX512_NC 4096
+#endif
+
+enum {
+    MR = 12,           // rows of C per tile: one broadcast A element each
+    NV = 2,            // zmm vectors of C per row
+    NR = 16 * NV,      // columns of C per tile
+};
+
+/// The lanes of vector `v` (16 floats, starting at column 16·v) that lie within the first `valid`.
+static AVX512 VQK_ALWAYS_INLINE __mmask16 lanes_mask(long valid, long v) {
+    long count = valid - 16 * v;
+    if (count <= 0) return 0;
+    if (count >= 16) return 0xFFFF;
+    return (__mmask16)((1u << count) - 1);
+}
+
+/// Copies `depth` runs of `valid` (≤ width) floats, zero-padding each to `width`: the packing of
+/// panels whose lanes are contiguous in memory (B as stored, or A stored transposed).
+static AVX512 VQK_ALWAYS_INLINE void copy_lanes(float *restrict dst, const float *restrict src, long depth_stride,
+                                                long valid, long depth, const long width) {
+    enum { MAX_VECTORS = 4 };
+    const long vectors = (width + 15) / 16;
+    __mmask16 load_mask[MAX_VECTORS], store_mask[MAX_VECTORS];
+    for (long v = 0; v < vectors; v++) {
+        load_mask[v] = lanes_mask(valid, v);
+        store_mask[v] = lanes_mask(width, v);
+    }
+    for (long p = 0; p < depth; p++) {
+        for (long v = 0; v < vectors; v++) {
+            __m512 x = _mm512_maskz_loadu_ps(load_mask[v], src + p * depth_stride + 16 * v);
+            _mm512_mask_storeu_ps(dst + p * width + 16 * v, store_mask[v], x);
+        }
+    }
+}
+
+/// Packs an A panel (width MR). See `vqk_pack_panel_fn`.
+static AVX512 void pack_a(float *dst, const float *src, long lane_stride, long depth_stride, long valid, long depth) {
+    if (lane_stride == 1) copy_lanes(dst, src, depth_stride, valid, depth, MR);
+    else vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, MR);
+}
+
+/// Packs a B panel (width NR). See `vqk_pack_panel_fn`.
+static AVX512 void pack_b(float *dst, const float *src, long lane_stride, long depth_stride, long valid, long depth) {
+    if (lane_stride == 1) copy_lanes(dst, src, depth_stride, valid, depth, NR);
+    else vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, NR);
+}
+
+/// C[rows×cols] (=|+=) A panel (depth × MR) · B panel (depth × NR). See `vqk_microkernel_fn`.
+/// The depth loop keeps all MR×NV accumulators in registers; the edges are masked at the store.
+static AVX512 void microkernel(long depth, const float *restrict a, const float *restrict b,
+                               float *c, long ldc, int accumulate, long rows, long cols) {
+    __m512 acc[MR][NV];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+    }
+    for (long p = 0; p < depth; p++) {
+        __m512 bv[NV];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + 16 * v);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < MR; r++) {
+            __m512 ar = _mm512_set1_ps(a[r]);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+        }
+        a += MR;
+        b += NR;
+    }
+    __mmask16 mask[NV];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) mask[v] = lanes_mask(cols, v);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+        if (r >= rows) break;
+        float *row = c + r * ldc;
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) {
+            __m512 x = acc[r][v];
+            if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], row + 16 * v));
+            _mm512_mask_storeu_ps(row + 16 * v, mask[v], x);
+        }
+    }
+}
+
+static const vqk_sgemm_kernel avx512_kernel = {
+    .id = VQK_KERNEL_AVX512,
+    .name = "avx512",
+    .mr = MR,
+    .nr = NR,
+    .mc = AVX512_MC,
+    .kc = AVX512_KC,
+    .nc = AVX512_NC,
+    .pack_a = pack_a,
+    .pack_b = pack_b,
+    .microkernel = microkernel,
+};
+
+const vqk_sgemm_kernel *vqk_sgemm_kernel_avx512(void) { return &avx512_kernel; }
+
+#else
+
+const vqk_sgemm_kernel *vqk_sgemm_kernel_avx512(void) { return NULL; }
+
+#endif
