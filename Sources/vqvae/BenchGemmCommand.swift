@@ -18,16 +18,20 @@ struct BenchGemmCommand: ParsableCommand {
     @Option(help: "Roughly how long to keep repeating the product, in seconds.")
     var seconds: Double = 1.5
 
+    @Option(help: "Threads to spread the product over (default: all cores, or 1 for small products).")
+    var threads: Int?
+
     @Flag(help: "Print one JSON line: {\"op\":\"gemm\",\"size\":N,\"gflops\":X,…}.")
     var json = false
 
     func validate() throws {
         guard size > 0 else { throw ValidationError("--size must be positive") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        let result = GemmBenchmark.run(size: size, targetSeconds: seconds)
+        let result = GemmBenchmark.run(size: size, targetSeconds: seconds, threadCount: threads)
         let gflops = (result.gflops * 10).rounded() / 10
         let milliseconds = (result.measurement.median * 1e5).rounded() / 100
         if json {

@@ -18,7 +18,7 @@
 #define AVX512_KC 256
 #endif
 #ifndef AVX512_NC
-#define AVX512_NC 4096
+#define AVX512_NC 1024
 #endif
 
 enum {
@@ -54,15 +54,68 @@ static AVX512 VQK_ALWAYS_INLINE void copy_lanes(float *restrict dst, const float
     }
 }
 
+/// Transposes a 16×16 block held as 16 rows into 16 columns, in place: rows[i] lane j becomes
+/// rows[j] lane i. Four rounds of 16 shuffles (32-bit, 64-bit, then 128-bit lanes twice).
+static AVX512 VQK_ALWAYS_INLINE void transpose_16x16(__m512 rows[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {  // t: pairs of rows interleaved element by element
+        t[i] = _mm512_unpacklo_ps(rows[i], rows[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(rows[i], rows[i + 1]);
+    }
+    for (int g = 0; g < 16; g += 4) {  // u[g + e]: in each 128-bit lane L, rows g..g+3 at column 4L + e
+        __m512d t0 = _mm512_castps_pd(t[g]), t1 = _mm512_castps_pd(t[g + 1]);
+        __m512d t2 = _mm512_castps_pd(t[g + 2]), t3 = _mm512_castps_pd(t[g + 3]);
+        u[g] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+        u[g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+        u[g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+        u[g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+    }
+    for (int e = 0; e < 4; e++) {  // gather lane L of the four row groups: column 4L + e
+        __m512 x0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x44), x1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xEE);
+        __m512 x2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x44), x3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xEE);
+        rows[e] = _mm512_shuffle_f32x4(x0, x2, 0x88);
+        rows[4 + e] = _mm512_shuffle_f32x4(x0, x2, 0xDD);
+        rows[8 + e] = _mm512_shuffle_f32x4(x1, x3, 0x88);
+        rows[12 + e] = _mm512_shuffle_f32x4(x1, x3, 0xDD);
+    }
+}
+
+/// Packs a panel whose lanes are contiguous along the depth (A as stored, or B stored transposed):
+/// blocks of 16 lanes × 16 depth steps are loaded, transposed in registers and stored as 16 depth
+/// steps of up to 16 lanes. Lanes at and past `valid` are zero.
+static AVX512 VQK_ALWAYS_INLINE void transpose_lanes(float *restrict dst, const float *restrict src, long lane_stride,
+                                                     long valid, long depth, const long width) {
+    for (long p = 0; p < depth; p += 16) {
+        long steps = depth - p < 16 ? depth - p : 16;
+        __mmask16 depth_mask = lanes_mask(steps, 0);
+        for (long lane = 0; lane < width; lane += 16) {
+            __m512 block[16];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 16; i++) {
+                long r = lane + i;
+                block[i] = r < valid ? _mm512_maskz_loadu_ps(depth_mask, src + r * lane_stride + p) : _mm512_setzero_ps();
+            }
+            transpose_16x16(block);
+            __mmask16 store_mask = lanes_mask(width - lane, 0);
+#pragma clang loop unroll(full)
+            for (int j = 0; j < 16; j++) {  // constant indices keep `block` in registers
+                if (j < steps) _mm512_mask_storeu_ps(dst + (p + j) * width + lane, store_mask, block[j]);
+            }
+        }
+    }
+}
+
 /// Packs an A panel (width MR). See `vqk_pack_panel_fn`.
 static AVX512 void pack_a(float *dst, const float *src, long lane_stride, long depth_stride, long valid, long depth) {
     if (lane_stride == 1) copy_lanes(dst, src, depth_stride, valid, depth, MR);
+    else if (depth_stride == 1) transpose_lanes(dst, src, lane_stride, valid, depth, MR);
     else vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, MR);
 }
 
 /// Packs a B panel (width NR). See `vqk_pack_panel_fn`.
 static AVX512 void pack_b(float *dst, const float *src, long lane_stride, long depth_stride, long valid, long depth) {
     if (lane_stride == 1) copy_lanes(dst, src, depth_stride, valid, depth, NR);
+    else if (depth_stride == 1) transpose_lanes(dst, src, lane_stride, valid, depth, NR);
     else vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, NR);
 }
 

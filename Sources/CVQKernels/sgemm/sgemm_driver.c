@@ -6,25 +6,28 @@
 // panel of B, both packed contiguously in the order the microkernel reads them, and keeps the
 // mr×nr tile of C in registers over the whole depth of a block. Around it:
 //
-//   for each column block j0 of nc columns (nc limited so that the packed B stays within budget):
+//   for each column block j0 (all of n, unless k·n floats would exceed PACKED_B_BUDGET):
 //     phase 1, parallel over groups of B panels:
-//       pack op(B)[0:k, j0:j0+nc] into panels nr wide, in k blocks of depth kc
-//         (block kb, panel q: kc × nr floats, column fastest)
-//     phase 2, parallel over tasks (a block of at most mc rows × a group of B panels each):
+//       pack op(B)[0:k, j0:…] into panels nr wide, in k blocks of depth kc
+//         (k block kb, panel q: kc × nr floats, column fastest)                    → L3
+//     phase 2, parallel over tasks (at most mc rows × a range of B panels each):
 //       for each k block (depth kc):
-//         pack op(A)[task rows, k block] into panels mr tall        mc × kc floats: stays in L2
-//         for each B panel of the task:                              kc × nr floats: stays in L1
-//           for each A panel of the task:                            streamed from L2
-//             microkernel: C tile (mr × nr) = or += A panel · B panel
+//         pack op(A)[task rows, k block] into panels mr tall (row fastest)          → L2
+//         for each group of B panels, nc columns (kc × nc floats)                   → L2
+//           for each A panel of the task (mr × kc floats)                           → L1
+//             for each B panel of the group (kc × nr floats, streamed from L2)
+//               microkernel: C tile (mr × nr) = or += A panel · B panel             registers
 //
 // The packed B is made once and shared by every thread; each task packs its own rows of A into
 // its thread's scratch buffer. Tasks never wait for each other, so the caller's runner may run them
-// in any order, on any number of threads, or one after the other.
+// in any order, on any number of threads, or one after the other. The k blocks are evened out
+// (k = 300 with kc 256 gives two blocks of 150), and partial tiles at the edges of m and n are the
+// microkernel's business (panels are zero-padded to full width).
 #include "CVQKernels.h"
 #include "sgemm_internal.h"
 #include "../scratch.h"
 
-/// Floats of packed B per column block, at most (16 MiB): bounds nc when k is large.
+/// Floats of packed B per column block, at most (16 MiB): narrows the column blocks when k is large.
 #define PACKED_B_BUDGET (4L << 20)
 /// Tasks per thread in each parallel phase: more than one, so that a thread slowed by other work
 /// on the machine hands its share to the others.
@@ -45,9 +48,9 @@ typedef struct {
     float *c;
     long ldc;
     long kc, k_blocks;      // depth of each k block (the last may be shorter), and their count
-    long nc_max;            // widest column block
+    long column_block;      // widest column block (packed at once), a multiple of nr
     // The current column block:
-    long j0, nc, b_panels;  // first column, width, and number of nr-wide B panels
+    long j0, block_width, b_panels;  // first column, width, and number of nr-wide B panels
     float *packed_b;        // k × (b_panels · nr) floats
     long pack_tasks, panels_per_pack_task;
     long row_tasks, rows_per_task;                 // rows_per_task: a multiple of mr, at most mc
@@ -87,6 +90,11 @@ static float *packed_b_panel(const gemm_plan *plan, long kb, long q) {
     return plan->packed_b + kb * plan->kc * plan->b_panels * nr + q * block_depth(plan, kb) * nr;
 }
 
+/// Depth steps packed at a time across all panels when a panel's lanes are contiguous in memory
+/// (B as stored, A stored transposed): each source row is then read front to back, which the
+/// hardware prefetcher follows, rather than in short pieces a whole panel apart.
+#define PACK_DEPTH_CHUNK 16
+
 /// Phase 1 task: packs B panels [task·panels_per_pack_task, …) of the current column block, all k blocks.
 static void pack_b_task(void *context, long task) {
     const gemm_plan *plan = context;
@@ -94,10 +102,25 @@ static void pack_b_task(void *context, long task) {
     long first = task * plan->panels_per_pack_task;
     long end = min_long(plan->b_panels, first + plan->panels_per_pack_task);
     for (long kb = 0; kb < plan->k_blocks; kb++) {
-        for (long q = first; q < end; q++) {
-            long valid = min_long(nr, plan->nc - q * nr);
-            pack_b_panel(plan, packed_b_panel(plan, kb, q), kb * plan->kc, block_depth(plan, kb),
-                         plan->j0 + q * nr, valid);
+        long depth = block_depth(plan, kb);
+        long chunk = plan->transpose_b ? depth : PACK_DEPTH_CHUNK;
+        for (long p = 0; p < depth; p += chunk) {
+            for (long q = first; q < end; q++) {
+                pack_b_panel(plan, packed_b_panel(plan, kb, q) + p * nr, kb * plan->kc + p,
+                             min_long(chunk, depth - p), plan->j0 + q * nr, min_long(nr, plan->block_width - q * nr));
+            }
+        }
+    }
+}
+
+/// Packs the task's rows i0..<i0+rows of op(A), k block `kb`, into panels mr tall at `packed_a`.
+static void pack_a_block(const gemm_plan *plan, float *packed_a, long i0, long rows, long kb) {
+    long mr = plan->kernel->mr, depth = block_depth(plan, kb);
+    long chunk = plan->transpose_a ? PACK_DEPTH_CHUNK : depth;
+    for (long p = 0; p < depth; p += chunk) {
+        for (long s = 0; s * mr < rows; s++) {
+            pack_a_panel(plan, packed_a + s * mr * depth + p * mr, i0 + s * mr, min_long(mr, rows - s * mr),
+                         kb * plan->kc + p, min_long(chunk, depth - p));
         }
     }
 }
@@ -105,20 +128,24 @@ static void pack_b_task(void *context, long task) {
 // MARK: - Multiplying
 
 /// C[i0 : i0+rows, panels first..<end of the column block] for k block `kb`, with A's rows packed
-/// in `packed_a` (panels mr tall, depth of the block).
+/// in `packed_a` (panels mr tall, depth of the block). The B panels are taken in groups of nc
+/// columns that stay in L2; within a group, each A panel stays in L1 while the B panels stream by.
 static void multiply_block(const gemm_plan *plan, const float *packed_a, long i0, long rows,
                            long first, long end, long kb) {
     const vqk_sgemm_kernel *kernel = plan->kernel;
     long mr = kernel->mr, nr = kernel->nr, depth = block_depth(plan, kb);
+    long panels_per_group = kernel->nc / nr;
     int accumulate = plan->accumulate || kb > 0;
-    for (long q = first; q < end; q++) {
-        const float *b_panel = packed_b_panel(plan, kb, q);
-        long column = plan->j0 + q * nr;
-        long columns = min_long(nr, plan->nc - q * nr);
+    for (long group = first; group < end; group += panels_per_group) {
+        long group_end = min_long(end, group + panels_per_group);
         for (long s = 0; s * mr < rows; s++) {
-            float *c_tile = plan->c + (i0 + s * mr) * plan->ldc + column;
-            kernel->microkernel(depth, packed_a + s * mr * depth, b_panel, c_tile, plan->ldc, accumulate,
-                                min_long(mr, rows - s * mr), columns);
+            const float *a_panel = packed_a + s * mr * depth;
+            float *c_row = plan->c + (i0 + s * mr) * plan->ldc + plan->j0;
+            long tile_rows = min_long(mr, rows - s * mr);
+            for (long q = group; q < group_end; q++) {
+                kernel->microkernel(depth, a_panel, packed_b_panel(plan, kb, q), c_row + q * nr, plan->ldc,
+                                    accumulate, tile_rows, min_long(nr, plan->block_width - q * nr));
+            }
         }
     }
 }
@@ -134,10 +161,7 @@ static void multiply_task(void *context, long task) {
     if (rows <= 0 || first >= end) return;
     vqk_buffer packed_a = vqk_scratch_take(VQK_SCRATCH_PACKED_A, (size_t)(ceil_div(rows, mr) * mr * plan->kc));
     for (long kb = 0; kb < plan->k_blocks; kb++) {
-        long p0 = kb * plan->kc, depth = block_depth(plan, kb);
-        for (long s = 0; s * mr < rows; s++) {
-            pack_a_panel(plan, packed_a.data + s * mr * depth, i0 + s * mr, min_long(mr, rows - s * mr), p0, depth);
-        }
+        pack_a_block(plan, packed_a.data, i0, rows, kb);
         multiply_block(plan, packed_a.data, i0, rows, first, end, kb);
     }
     vqk_scratch_give_back(VQK_SCRATCH_PACKED_A, packed_a);
@@ -151,17 +175,16 @@ static void plan_depth(gemm_plan *plan) {
     const vqk_sgemm_kernel *kernel = plan->kernel;
     plan->k_blocks = ceil_div(plan->k, kernel->kc);
     plan->kc = ceil_div(plan->k, plan->k_blocks);
-    long budget_columns = PACKED_B_BUDGET / plan->k / kernel->nr * kernel->nr;
-    plan->nc_max = max_long(kernel->nr, min_long(kernel->nc, budget_columns));
+    plan->column_block = max_long(kernel->nr, PACKED_B_BUDGET / plan->k / kernel->nr * kernel->nr);
 }
 
 /// Cuts the column block starting at j0 into tasks for `threads` threads.
-static void plan_column_block(gemm_plan *plan, long j0, long nc, long threads) {
+static void plan_column_block(gemm_plan *plan, long j0, long width, long threads) {
     const vqk_sgemm_kernel *kernel = plan->kernel;
     long mr = kernel->mr, nr = kernel->nr;
     plan->j0 = j0;
-    plan->nc = nc;
-    plan->b_panels = ceil_div(nc, nr);
+    plan->block_width = width;
+    plan->b_panels = ceil_div(width, nr);
     long target = threads > 1 ? threads * TASKS_PER_THREAD : 1;
 
     plan->pack_tasks = min_long(plan->b_panels, target);
@@ -216,12 +239,12 @@ void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_pa
         .accumulate = accumulate, .c = c, .ldc = ldc,
     };
     plan_depth(&plan);
-    long column_blocks = ceil_div(n, plan.nc_max);
-    long nc = min_long(n, ceil_div(ceil_div(n, column_blocks), kernel->nr) * kernel->nr);
-    vqk_buffer packed_b = vqk_scratch_take(VQK_SCRATCH_PACKED_B, (size_t)(k * ceil_div(nc, kernel->nr) * kernel->nr));
+    long column_blocks = ceil_div(n, plan.column_block);
+    long width = min_long(n, ceil_div(ceil_div(n, column_blocks), kernel->nr) * kernel->nr);
+    vqk_buffer packed_b = vqk_scratch_take(VQK_SCRATCH_PACKED_B, (size_t)(k * ceil_div(width, kernel->nr) * kernel->nr));
     plan.packed_b = packed_b.data;
-    for (long j0 = 0; j0 < n; j0 += nc) {
-        plan_column_block(&plan, j0, min_long(nc, n - j0), thread_count);
+    for (long j0 = 0; j0 < n; j0 += width) {
+        plan_column_block(&plan, j0, min_long(width, n - j0), thread_count);
         run_tasks(runner, thread_count, plan.pack_tasks, pack_b_task, &plan);
         run_tasks(runner, thread_count, plan.row_tasks * plan.column_tasks, multiply_task, &plan);
     }

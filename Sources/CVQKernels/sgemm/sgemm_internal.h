@@ -36,9 +36,10 @@ typedef struct {
     int id;              // VQK_KERNEL_*
     const char *name;
     long mr, nr;         // the register tile: mr rows × nr columns of C per microkernel call
-    long mc;             // rows of A packed at once (a multiple of mr): mc × kc floats stay in L2
-    long kc;             // depth of one block: a B panel (kc × nr) stays in L1 while A panels stream
-    long nc;             // columns of B packed at once (a multiple of nr), at most; see the driver
+    long mc;             // rows of A per task, at most (a multiple of mr): mc × kc floats stay in L2
+    long kc;             // depth of one k block: an A panel (mr × kc) stays in L1
+    long nc;             // columns of packed B swept per A panel (a multiple of nr): kc × nc floats
+                         // stay in L2 while the A panels of a task take turns in L1
     vqk_pack_panel_fn pack_a;       // width mr
     vqk_pack_panel_fn pack_b;       // width nr
     vqk_microkernel_fn microkernel;

@@ -17,8 +17,10 @@ public enum GemmBenchmark {
     }
 
     /// Measures C = A·B for size×size matrices: a warm-up, then repeated products for about
-    /// `targetSeconds`, median time. `kernel` nil means `Gemm.Kernel.default`.
-    public static func run(size: Int, targetSeconds: Double = 1.5, kernel: Gemm.Kernel? = nil, seed: UInt64 = 42) -> Result {
+    /// `targetSeconds`, median time. `kernel` nil means `Gemm.Kernel.default`; `threadCount` nil
+    /// means what `Gemm.multiply` chooses (all cores above `Gemm.parallelThreshold`).
+    public static func run(size: Int, targetSeconds: Double = 1.5, kernel: Gemm.Kernel? = nil, threadCount: Int? = nil,
+                           seed: UInt64 = 42) -> Result {
         precondition(size > 0, "GemmBenchmark.run: size must be positive, not \(size)")
         var generator = RandomGenerator(seed: seed)
         let a = Tensor(uniform: [size, size], low: -1, high: 1, generator: &generator)
@@ -29,12 +31,12 @@ public enum GemmBenchmark {
                 c.withUnsafeMutableBufferPointer { c in
                     Benchmark.measure(targetSeconds: targetSeconds) {
                         Gemm.multiply(m: size, n: size, k: size, a: a.baseAddress!, lda: size, b: b.baseAddress!, ldb: size,
-                                      c: c.baseAddress!, ldc: size, kernel: kernel)
+                                      c: c.baseAddress!, ldc: size, kernel: kernel, threadCount: threadCount)
                     }
                 }
             }
         }
-        let threads = size * size * size < Gemm.parallelThreshold ? 1 : Parallel.workerCount
+        let threads = threadCount ?? (size * size * size < Gemm.parallelThreshold ? 1 : Parallel.workerCount)
         return Result(size: size, kernel: (kernel ?? .default).description, threads: threads, measurement: measurement)
     }
 }
