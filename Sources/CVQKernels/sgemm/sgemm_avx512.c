@@ -10,22 +10,32 @@
 
 #define AVX512 __attribute__((target("avx512f,avx2,fma,avx")))
 
-// Cache blocks (see sgemm_driver.c); overridable at compile time for tuning experiments.
-#ifndef AVX512_MC
-#define AVX512_MC (16 * 12)
+// The register tile, also overridable for experiments: MR·NV accumulators + NV vectors of B + one
+// broadcast must fit in the 32 zmm registers.
+#ifndef AVX512_MR
+#define AVX512_MR 12
 #endif
-#ifndef AVX512_KC
-#define AVX512_KC 256
-#endif
-#ifndef AVX512_NC
-#define AVX512_NC 1024
+#ifndef AVX512_NV
+#define AVX512_NV 2
 #endif
 
 enum {
-    MR = 12,           // rows of C per tile: one broadcast A element each
-    NV = 2,            // zmm vectors of C per row
+    MR = AVX512_MR,    // rows of C per tile: one broadcast A element each
+    NV = AVX512_NV,    // zmm vectors of C per row
     NR = 16 * NV,      // columns of C per tile
 };
+_Static_assert(MR * NV + NV + 1 <= 32, "the AVX-512 tile must fit in the 32 zmm registers");
+
+// Cache blocks (see sgemm_driver.c); overridable at compile time for tuning experiments.
+#ifndef AVX512_MC
+#define AVX512_MC (16 * AVX512_MR)
+#endif
+#ifndef AVX512_KC
+#define AVX512_KC 384
+#endif
+#ifndef AVX512_NC
+#define AVX512_NC 512
+#endif
 
 /// The lanes of vector `v` (16 floats, starting at column 16·v) that lie within the first `valid`.
 static AVX512 VQK_ALWAYS_INLINE __mmask16 lanes_mask(long valid, long v) {

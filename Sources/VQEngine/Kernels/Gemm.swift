@@ -29,8 +29,10 @@ public enum Gemm {
     }
 
     /// Products with fewer multiply-adds than this (m·n·k) run on the calling thread: below it,
-    /// waking a second thread costs more than it saves.
-    public static let parallelThreshold = 64 * 64 * 64
+    /// waking the other threads (two Dispatch rounds, ~40 µs together on the 2-core machine of
+    /// BENCHMARKS.md) costs more than it saves. Measured there: 128³ ran at 88 GFLOP/s on one thread
+    /// and 70 on two, 192³ at 94 and 111; the break-even is near 160³.
+    public static let parallelThreshold = 160 * 160 * 160
 
     /// C[m×n] = op(A)[m×k] · op(B)[k×n] + beta·C, row-major, on all cores.
     ///
