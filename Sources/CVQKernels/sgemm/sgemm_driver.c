@@ -32,10 +32,26 @@
 /// Tasks per thread in each parallel phase: more than one, so that a thread slowed by other work
 /// on the machine hands its share to the others.
 #define TASKS_PER_THREAD 4
+/// The smallest row task, in A panels, of the shrinking tail of tasks (see `row_schedule`).
+#ifndef SMALLEST_ROW_TASK
+#define SMALLEST_ROW_TASK 2
+#endif
+/// At most this many tasks in the shrinking tail (the last one takes whatever remains).
+#define MAX_TAIL_TASKS 64
 
 static long ceil_div(long x, long y) { return (x + y - 1) / y; }
 static long min_long(long x, long y) { return x < y ? x : y; }
 static long max_long(long x, long y) { return x > y ? x : y; }
+
+/// How the rows of C are cut into tasks, in A panels (mr rows each): a head of equal tasks of at
+/// most mc rows, then a tail of shrinking tasks (guided scheduling: each takes 1/(2·threads) of
+/// what remains). Cores rarely run at the same speed on a shared machine, and with equal tasks the
+/// last one often starts on the slower core while the other waits; short last tasks bound that wait.
+typedef struct {
+    long head_tasks, head_panels;
+    long tail_tasks;
+    long tail_start[MAX_TAIL_TASKS + 1];  // first panel of each tail task; [tail_tasks]: all panels
+} row_schedule;
 
 /// One product and how it is cut into blocks and tasks.
 typedef struct {
@@ -53,7 +69,8 @@ typedef struct {
     long j0, block_width, b_panels;  // first column, width, and number of nr-wide B panels
     float *packed_b;        // k × (b_panels · nr) floats
     long pack_tasks, panels_per_pack_task;
-    long row_tasks, rows_per_task;                 // rows_per_task: a multiple of mr, at most mc
+    row_schedule rows;
+    long row_tasks;                                // rows.head_tasks + rows.tail_tasks
     long column_tasks, panels_per_column_task;
 } gemm_plan;
 
@@ -150,12 +167,25 @@ static void multiply_block(const gemm_plan *plan, const float *packed_a, long i0
     }
 }
 
+/// The A panels [*first, *end) of row task `task`.
+static void row_task_panels(const row_schedule *schedule, long task, long *first, long *end) {
+    if (task < schedule->head_tasks) {
+        *first = task * schedule->head_panels;
+        *end = *first + schedule->head_panels;
+    } else {
+        *first = schedule->tail_start[task - schedule->head_tasks];
+        *end = schedule->tail_start[task - schedule->head_tasks + 1];
+    }
+}
+
 /// Phase 2 task: one block of rows times one group of B panels, over the whole depth.
 static void multiply_task(void *context, long task) {
     const gemm_plan *plan = context;
     long mr = plan->kernel->mr;
-    long i0 = (task / plan->column_tasks) * plan->rows_per_task;
-    long rows = min_long(plan->rows_per_task, plan->m - i0);
+    long first_panel, end_panel;
+    row_task_panels(&plan->rows, task / plan->column_tasks, &first_panel, &end_panel);
+    long i0 = first_panel * mr;
+    long rows = min_long(end_panel * mr, plan->m) - i0;
     long first = (task % plan->column_tasks) * plan->panels_per_column_task;
     long end = min_long(plan->b_panels, first + plan->panels_per_column_task);
     if (rows <= 0 || first >= end) return;
@@ -178,6 +208,25 @@ static void plan_depth(gemm_plan *plan) {
     plan->column_block = max_long(kernel->nr, PACKED_B_BUDGET / plan->k / kernel->nr * kernel->nr);
 }
 
+/// Cuts `panels` A panels into row tasks of at most `largest` panels for `threads` threads: equal
+/// tasks on one thread, a head of equal tasks and a shrinking tail on several (see `row_schedule`).
+static void plan_rows(row_schedule *schedule, long panels, long largest, long threads) {
+    long smallest = min_long(largest, SMALLEST_ROW_TASK);
+    long guided_span = threads > 1 ? 2 * threads * largest : 0;  // the tail covers about this many
+    schedule->head_panels = largest;
+    schedule->head_tasks = panels > guided_span ? ceil_div(panels - guided_span, largest) : 0;
+    long start = min_long(panels, schedule->head_tasks * largest), count = 0;
+    while (start < panels) {
+        long remaining = panels - start;
+        long size = max_long(smallest, min_long(largest, ceil_div(remaining, 2 * threads)));
+        if (count == MAX_TAIL_TASKS - 1) size = remaining;
+        schedule->tail_start[count++] = start;
+        start += min_long(size, remaining);
+    }
+    schedule->tail_tasks = count;
+    schedule->tail_start[count] = panels;
+}
+
 /// Cuts the column block starting at j0 into tasks for `threads` threads.
 static void plan_column_block(gemm_plan *plan, long j0, long width, long threads) {
     const vqk_sgemm_kernel *kernel = plan->kernel;
@@ -191,11 +240,9 @@ static void plan_column_block(gemm_plan *plan, long j0, long width, long threads
     plan->panels_per_pack_task = ceil_div(plan->b_panels, plan->pack_tasks);
     plan->pack_tasks = ceil_div(plan->b_panels, plan->panels_per_pack_task);
 
-    // Rows first (each task packs only its own rows of A); at most mc rows per task.
-    long row_panels = ceil_div(plan->m, mr);
-    long panels_per_row_task = min_long(kernel->mc / mr, ceil_div(row_panels, target));
-    plan->rows_per_task = panels_per_row_task * mr;
-    plan->row_tasks = ceil_div(row_panels, panels_per_row_task);
+    // Rows first (each task packs only its own rows of A).
+    plan_rows(&plan->rows, ceil_div(plan->m, mr), kernel->mc / mr, threads);
+    plan->row_tasks = plan->rows.head_tasks + plan->rows.tail_tasks;
     // Too few rows to go round: also split the columns, at least two B panels per task (each
     // column task packs the same rows of A again, which is cheap only when the rows are few).
     plan->column_tasks = 1;
