@@ -10,6 +10,8 @@ over the numpy run right after it), then the medians of each column are printed.
     python3 Scripts/bench/gemm_compare.py --sizes 1024 --rounds 3 --kernels avx512 avx2 generic
 
 With --kernels, each round also runs ours once per kernel path (VQK_KERNEL=…) before numpy.
+With --threads N, ours runs on N threads and numpy's BLAS too (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS,
+MKL_NUM_THREADS); without it both use all cores.
 """
 import argparse
 import json
@@ -26,17 +28,22 @@ def run_json(command, environment=None):
     return json.loads(output.strip().splitlines()[-1])
 
 
-def ours(size, seconds, kernel=None):
+def ours(size, seconds, kernel=None, threads=None):
     environment = dict(os.environ)
     if kernel:
         environment["VQK_KERNEL"] = kernel
+    thread_option = ["--threads", str(threads)] if threads else []
     return run_json([os.path.join(ROOT, ".build/release/vqvae"), "bench", "gemm", "--size", str(size),
-                     "--seconds", str(seconds), "--json"], environment)
+                     "--seconds", str(seconds), "--json"] + thread_option, environment)
 
 
-def numpy(size, seconds):
+def numpy(size, seconds, threads=None):
+    environment = dict(os.environ)
+    if threads:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            environment[name] = str(threads)
     return run_json([sys.executable, os.path.join(ROOT, "Scripts/bench/gemm_numpy.py"), "--size", str(size),
-                     "--seconds", str(seconds)])
+                     "--seconds", str(seconds)], environment)
 
 
 def main():
@@ -44,6 +51,7 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.5)
+    parser.add_argument("--threads", type=int, default=None, help="threads for ours and for numpy's BLAS")
     parser.add_argument("--kernels", nargs="*", default=[None],
                         help="kernel paths for ours (VQK_KERNEL values); default: the CPU's choice")
     args = parser.parse_args()
@@ -57,8 +65,8 @@ def main():
         peers, ratios = [], {label: [] for label in labels}
         peer_name = ""
         for round_index in range(1, args.rounds + 1):
-            results = [ours(size, args.seconds, kernel) for kernel in kernels]
-            peer = numpy(size, args.seconds)
+            results = [ours(size, args.seconds, kernel, args.threads) for kernel in kernels]
+            peer = numpy(size, args.seconds, args.threads)
             peer_name = peer["peer"]
             peers.append(peer["gflops"])
             for label, result in zip(labels, results):
