@@ -12,10 +12,11 @@ import _VQTestSupport
         (65, 97, 130), (129, 47, 257), (250, 300, 70), (8, 1024, 3),
     ]
 
-    /// Shapes that cross the blocking of every implementation: k = 1; one row or one column with a
-    /// long other side; k deeper than kc (several k blocks, the last one short); m beyond mc (several
-    /// row blocks); n beyond nc (several column blocks); and k so deep that the packed-B budget
-    /// narrows the column blocks (k · n above 4 Mi floats).
+    /// Shapes that cross the blocking of every implementation (kc 384, mc ≤ 192, nc 512): k = 1; one
+    /// row or one column with a long other side; k deeper than kc (several k blocks); m beyond mc
+    /// (several row tasks, equal ones and a shrinking tail when threaded); n beyond nc (several L2
+    /// groups of B panels); and k so deep that the packed-B budget (4 Mi floats) splits n into
+    /// several column blocks.
     static let blockingShapes: [(Int, Int, Int)] = [
         (7, 9, 1), (1, 300, 40), (300, 1, 40), (5, 37, 1000), (450, 20, 30), (3, 4200, 2), (1, 700, 6100),
     ]
