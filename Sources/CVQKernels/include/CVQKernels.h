@@ -11,13 +11,60 @@
 extern "C" {
 #endif
 
+// MARK: - sgemm
+
+/// The implementations of `vqk_sgemm`. `VQK_KERNEL_DEFAULT` means the one chosen for this CPU:
+/// the widest the CPU supports, unless the environment variable `VQK_KERNEL` (read once, at the
+/// first call) names another supported one: `VQK_KERNEL=avx512|avx2|generic`.
+enum {
+    VQK_KERNEL_DEFAULT = -1,
+    VQK_KERNEL_GENERIC = 0,  // portable C (clang vector extensions); every CPU
+    VQK_KERNEL_AVX2 = 1,     // x86-64 with AVX2 and FMA
+    VQK_KERNEL_AVX512 = 2,   // x86-64 with AVX-512F
+    VQK_KERNEL_COUNT = 3
+};
+
 /// Single-precision matrix product on row-major matrices, one thread:
 ///   C[m×n] = op(A)[m×k] · op(B)[k×n] + beta · C
 /// op(A) is A (m×k, row stride lda) or, when transpose_a is non-zero, the transpose of A stored as
 /// k×m with row stride lda. Likewise op(B). beta is 0 (C is overwritten, never read) or 1.
+/// Only the m×n elements of C are touched (never the padding between n and ldc).
 void vqk_sgemm(int transpose_a, int transpose_b, long m, long n, long k,
                const float *a, long lda, const float *b, long ldb,
                float beta, float *c, long ldc);
+
+/// Runs task(context, index) once for every index in [0, count) — in any order, possibly at the same
+/// time on several threads — and returns when all have finished. Tasks never wait for each other,
+/// so a runner that runs them one after the other on the calling thread is correct too.
+typedef void (*vqk_task)(void *context, long index);
+typedef void (*vqk_parallel_runner)(long count, vqk_task task, void *context);
+
+/// How `vqk_sgemm_configured` runs.
+typedef struct {
+    /// A `VQK_KERNEL_*` value; `VQK_KERNEL_DEFAULT` for the one chosen for this CPU.
+    int kernel;
+    /// The number of threads `runner` spreads tasks over; 1 (or less) runs on the calling thread.
+    long thread_count;
+    /// Runs the packing and multiplication tasks in parallel; may be NULL when thread_count ≤ 1.
+    vqk_parallel_runner runner;
+} vqk_sgemm_config;
+
+/// `vqk_sgemm` with a chosen kernel and, optionally, several threads: the packed panels of op(B)
+/// are made once and shared by all threads, which then split the rows of C (or its columns when
+/// m is small). Returns 0, or -1 (and does nothing) when this CPU lacks the requested kernel.
+int vqk_sgemm_configured(const vqk_sgemm_config *config,
+                         int transpose_a, int transpose_b, long m, long n, long k,
+                         const float *a, long lda, const float *b, long ldb,
+                         float beta, float *c, long ldc);
+
+/// Whether this CPU (and operating system) can run the kernel `VQK_KERNEL_*`.
+int vqk_sgemm_kernel_supported(int kernel);
+
+/// The kernel `VQK_KERNEL_DEFAULT` stands for on this CPU (after the `VQK_KERNEL` override).
+int vqk_sgemm_default_kernel(void);
+
+/// The name of a kernel ("avx512", "avx2" or "generic"); "unknown" for other values.
+const char *vqk_sgemm_kernel_id_name(int kernel);
 
 /// The name of the implementation `vqk_sgemm` dispatches to on this CPU: "avx512", "avx2" or "generic".
 const char *vqk_sgemm_kernel_name(void);

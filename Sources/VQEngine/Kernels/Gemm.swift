@@ -3,25 +3,60 @@ import CVQKernels
 /// Matrix products on raw row-major buffers: the one fast kernel most ops (matmul, convolutions,
 /// nearest-row search) reduce to.
 ///
-/// `multiply` is the fast path: the SIMD kernel of `CVQKernels` chosen for this CPU, run on all
-/// cores. `multiplyNaive` is its reference twin, kept for the tests.
+/// `multiply` is the fast path: the blocked SIMD sgemm of `CVQKernels` (see its sgemm_driver.c for
+/// the blocking), with the implementation chosen for this CPU, on all cores. `multiplyNaive` is its
+/// reference twin, kept for the tests.
 public enum Gemm {
+    /// The implementations of the fast path. `VQK_KERNEL=avx512|avx2|generic` in the environment
+    /// changes which one `multiply` uses by default (read once, at the first product).
+    public enum Kernel: Int32, CaseIterable, Sendable, CustomStringConvertible {
+        /// Portable C with vector extensions (SSE2 on x86-64, NEON on arm64).
+        case generic = 0
+        /// x86-64 with AVX2 and FMA.
+        case avx2 = 1
+        /// x86-64 with AVX-512F.
+        case avx512 = 2
+
+        /// Whether this CPU can run the implementation.
+        public var isSupported: Bool { vqk_sgemm_kernel_supported(rawValue) != 0 }
+
+        /// "generic", "avx2" or "avx512".
+        public var description: String { String(cString: vqk_sgemm_kernel_id_name(rawValue)) }
+
+        /// The implementation `multiply` uses unless told otherwise: the widest this CPU supports,
+        /// or the one `VQK_KERNEL` names.
+        public static var `default`: Kernel { Kernel(rawValue: vqk_sgemm_default_kernel()) ?? .generic }
+    }
+
+    /// Products with fewer multiply-adds than this (m·n·k) run on the calling thread: below it,
+    /// waking the other threads (two Dispatch rounds, ~40 µs together on the 2-core machine of
+    /// BENCHMARKS.md) costs more than it saves. Measured there: 128³ ran at 88 GFLOP/s on one thread
+    /// and 70 on two, 192³ at 94 and 111; the break-even is near 160³.
+    public static let parallelThreshold = 160 * 160 * 160
+
     /// C[m×n] = op(A)[m×k] · op(B)[k×n] + beta·C, row-major, on all cores.
     ///
     /// op(A) is A stored m×k with row stride `lda`, or when `transposeA` the transpose of A stored
     /// k×m with row stride `lda`; likewise op(B). `beta` is 0 (C is only written) or 1 (accumulate).
+    /// Only the m×n elements of C are written. `kernel` picks an implementation (it must be
+    /// supported; nil: `Kernel.default`); `threadCount` overrides the number of threads (nil: one
+    /// below `parallelThreshold`, otherwise all cores).
     public static func multiply(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                kernel: Kernel? = nil, threadCount: Int? = nil) {
         precondition(beta == 0 || beta == 1, "Gemm.multiply: beta must be 0 or 1, not \(beta)")
+        precondition(kernel?.isSupported ?? true, "Gemm.multiply: this CPU cannot run the \(kernel!) kernel")
         guard m > 0, n > 0 else { return }
-        // Split the rows of C across the cores; each thread packs its own panels of B.
-        let minimumRows = max(1, 65_536 / max(n * k, 1))
-        Parallel.forRanges(m, granularity: 16, minimumPerChunk: minimumRows) { rows in
-            let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-            vqk_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, rows.count, n, k,
-                      aStart, lda, b, ldb, beta, c + rows.lowerBound * ldc, ldc)
-        }
+        let threads = threadCount ?? (m * n * k < parallelThreshold ? 1 : Parallel.workerCount)
+        // The C driver packs op(B) once, shares it, and hands row (or column) blocks of C to the
+        // runner's tasks, which never wait for each other.
+        var config = vqk_sgemm_config(
+            kernel: kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), thread_count: max(1, threads),
+            runner: { count, task, context in Parallel.forEach(count) { task!(context, $0) } })
+        let status = vqk_sgemm_configured(&config, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k,
+                                          a, lda, b, ldb, beta, c, ldc)
+        precondition(status == 0, "Gemm.multiply: the \(kernel ?? .default) kernel did not run")
     }
 
     /// The reference twin of `multiply`: three loops, accumulating in `Double`.

@@ -53,13 +53,7 @@ import Darwin
 /// The number of processors this process may use, without importing Foundation into the engine.
 enum ProcessInfoShim {
     static var activeProcessorCount: Int {
-        /// Carries a value across threads where the caller guarantees there is no data race.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-#if canImport(Glibc) || canImport(Darwin)
+        #if canImport(Glibc) || canImport(Darwin)
         return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         #else
         return 1

@@ -1,0 +1,92 @@
+// The public sgemm entry points: which implementation runs on this CPU, and the `VQK_KERNEL`
+// environment override (`VQK_KERNEL=avx512|avx2|generic`, read once) used to measure each path.
+#include "CVQKernels.h"
+#include "sgemm_internal.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const vqk_sgemm_kernel *kernel_for_id(int id) {
+    switch (id) {
+    case VQK_KERNEL_AVX512: return vqk_sgemm_kernel_avx512();
+    case VQK_KERNEL_AVX2: return vqk_sgemm_kernel_avx2();
+    case VQK_KERNEL_GENERIC: return vqk_sgemm_kernel_generic();
+    default: return NULL;
+    }
+}
+
+/// Whether the CPU and the operating system (which must save the wider registers) support `id`.
+static int cpu_supports(int id) {
+#if VQK_X86 && (defined(__clang__) || defined(__GNUC__))
+    __builtin_cpu_init();
+    switch (id) {
+    case VQK_KERNEL_AVX512:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case VQK_KERNEL_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case VQK_KERNEL_GENERIC: return 1;
+    default: return 0;
+    }
+#else
+    return id == VQK_KERNEL_GENERIC;
+#endif
+}
+
+int vqk_sgemm_kernel_supported(int kernel) {
+    return kernel_for_id(kernel) != NULL && cpu_supports(kernel);
+}
+
+const char *vqk_sgemm_kernel_id_name(int kernel) {
+    const vqk_sgemm_kernel *implementation = kernel_for_id(kernel);
+    if (implementation != NULL) return implementation->name;
+    // Names of kernels this architecture cannot have, for messages.
+    switch (kernel) {
+    case VQK_KERNEL_AVX512: return "avx512";
+    case VQK_KERNEL_AVX2: return "avx2";
+    default: return "unknown";
+    }
+}
+
+/// The widest supported kernel, or the one `VQK_KERNEL` names if it is supported.
+static int choose_default_kernel(void) {
+    const char *requested = getenv("VQK_KERNEL");
+    if (requested != NULL) {
+        for (int id = 0; id < VQK_KERNEL_COUNT; id++) {
+            if (strcmp(requested, vqk_sgemm_kernel_id_name(id)) == 0 && vqk_sgemm_kernel_supported(id)) return id;
+        }
+    }
+    for (int id = VQK_KERNEL_COUNT - 1; id > VQK_KERNEL_GENERIC; id--) {
+        if (vqk_sgemm_kernel_supported(id)) return id;
+    }
+    return VQK_KERNEL_GENERIC;
+}
+
+int vqk_sgemm_default_kernel(void) {
+    static atomic_int chosen = -1;  // -1: not chosen yet (choosing twice is harmless)
+    int id = atomic_load_explicit(&chosen, memory_order_relaxed);
+    if (id < 0) {
+        id = choose_default_kernel();
+        atomic_store_explicit(&chosen, id, memory_order_relaxed);
+    }
+    return id;
+}
+
+const char *vqk_sgemm_kernel_name(void) { return vqk_sgemm_kernel_id_name(vqk_sgemm_default_kernel()); }
+
+int vqk_sgemm_configured(const vqk_sgemm_config *config,
+                         int transpose_a, int transpose_b, long m, long n, long k,
+                         const float *a, long lda, const float *b, long ldb,
+                         float beta, float *c, long ldc) {
+    int id = config->kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : config->kernel;
+    if (!vqk_sgemm_kernel_supported(id)) return -1;
+    vqk_sgemm_blocked(kernel_for_id(id), config->thread_count, config->runner, transpose_a, transpose_b,
+                      m, n, k, a, lda, b, ldb, beta != 0, c, ldc);
+    return 0;
+}
+
+void vqk_sgemm(int transpose_a, int transpose_b, long m, long n, long k,
+               const float *a, long lda, const float *b, long ldb,
+               float beta, float *c, long ldc) {
+    vqk_sgemm_config config = {.kernel = VQK_KERNEL_DEFAULT, .thread_count = 1, .runner = NULL};
+    vqk_sgemm_configured(&config, transpose_a, transpose_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}

@@ -1,0 +1,85 @@
+// The portable sgemm implementation, for every CPU: clang vector extensions (4-float vectors, which
+// become SSE2 on x86-64 and NEON on arm64, with fused multiply-adds where the target has them).
+// The register tile is sized to the register file: 6×8 on x86-64 (12 accumulators of the 16 xmm
+// registers), 8×12 on arm64 (24 of the 32 NEON registers). Partial tiles go through a small buffer.
+#include "CVQKernels.h"
+#include "sgemm_internal.h"
+
+typedef float f32x4 __attribute__((vector_size(16)));                  // aligned: packed panels
+typedef float f32x4_unaligned __attribute__((vector_size(16), aligned(4)));  // anywhere in C
+
+#if defined(__aarch64__)
+enum { MR = 8, NV = 3 };
+#else
+enum { MR = 6, NV = 2 };
+#endif
+enum { NR = 4 * NV };
+
+/// Packs an A panel (width MR). See `vqk_pack_panel_fn`.
+static void pack_a(float *dst, const float *src, long lane_stride, long depth_stride, long valid, long depth) {
+    vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, MR);
+}
+
+/// Packs a B panel (width NR). See `vqk_pack_panel_fn`.
+static void pack_b(float *dst, const float *src, long lane_stride, long depth_stride, long valid, long depth) {
+    vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, NR);
+}
+
+/// A full MR×NR tile: C (=|+=) A panel (depth × MR) · B panel (depth × NR).
+static VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, const float *restrict b,
+                                        float *c, long ldc, int accumulate) {
+    f32x4 acc[MR][NV];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) acc[r][v] = (f32x4){0, 0, 0, 0};
+    }
+    for (long p = 0; p < depth; p++) {
+        f32x4 bv[NV];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) bv[v] = *(const f32x4 *)(b + 4 * v);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < MR; r++) {
+            float ar = a[r];
+#pragma clang loop unroll(full)
+            for (int v = 0; v < NV; v++) acc[r][v] += ar * bv[v];
+        }
+        a += MR;
+        b += NR;
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) {
+            f32x4_unaligned *to = (f32x4_unaligned *)(c + r * ldc + 4 * v);
+            *to = accumulate ? *to + acc[r][v] : acc[r][v];
+        }
+    }
+}
+
+/// C[rows×cols] (=|+=) A panel · B panel. See `vqk_microkernel_fn`.
+static void microkernel(long depth, const float *restrict a, const float *restrict b,
+                        float *c, long ldc, int accumulate, long rows, long cols) {
+    if (rows == MR && cols == NR) {
+        full_tile(depth, a, b, c, ldc, accumulate);
+        return;
+    }
+    float tile[MR * NR] __attribute__((aligned(64)));
+    full_tile(depth, a, b, tile, NR, 0);
+    vqk_store_tile_corner(tile, NR, c, ldc, accumulate, rows, cols);
+}
+
+static const vqk_sgemm_kernel generic_kernel = {
+    .id = VQK_KERNEL_GENERIC,
+    .name = "generic",
+    .mr = MR,
+    .nr = NR,
+    .mc = 24 * MR,
+    .kc = 384,
+    .nc = 512,
+    .pack_a = pack_a,
+    .pack_b = pack_b,
+    .microkernel = microkernel,
+};
+
+const vqk_sgemm_kernel *vqk_sgemm_kernel_generic(void) { return &generic_kernel; }

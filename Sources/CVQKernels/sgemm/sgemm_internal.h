@@ -1,0 +1,94 @@
+// What the sgemm driver (sgemm_driver.c) needs to know about one implementation: its register tile,
+// its cache blocks, its packing routines and its microkernel. Each implementation (sgemm_avx512.c,
+// sgemm_avx2.c, sgemm_generic.c) fills one `vqk_sgemm_kernel`; sgemm_dispatch.c picks one.
+#ifndef VQK_SGEMM_INTERNAL_H
+#define VQK_SGEMM_INTERNAL_H
+
+#include <stddef.h>
+
+#include "CVQKernels.h"
+
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
+#define VQK_X86 1
+#else
+#define VQK_X86 0
+#endif
+
+#define VQK_ALWAYS_INLINE inline __attribute__((always_inline))
+
+/// Packs one panel: `depth` steps of `width` lanes, lane fastest, zero-filling the lanes at and past
+/// `valid`:  dst[p·width + r] = src[r·lane_stride + p·depth_stride]  (r < valid ≤ width, p < depth).
+/// For A the lanes are rows of C and the depth is k; for B the lanes are columns of C. Exactly one
+/// of the strides is 1 in practice (1 for lanes: a copy of rows; 1 for depth: a transposition).
+/// `dst` is 64-byte aligned.
+typedef void (*vqk_pack_panel_fn)(float *dst, const float *src, long lane_stride, long depth_stride,
+                                  long valid, long depth);
+
+/// The register-blocked inner product of one A panel (depth × mr) and one B panel (depth × nr):
+///   C[rows×cols] (=|+=) Σ_p a_panel[p·mr + i] · b_panel[p·nr + j]      (i < rows ≤ mr, j < cols ≤ nr)
+/// with `+=` when `accumulate` is non-zero. Only the rows×cols elements at c (row stride ldc) are
+/// touched. Both panels are 64-byte aligned and zero beyond their valid lanes.
+typedef void (*vqk_microkernel_fn)(long depth, const float *a_panel, const float *b_panel,
+                                   float *c, long ldc, int accumulate, long rows, long cols);
+
+/// One sgemm implementation and its blocking parameters.
+typedef struct {
+    int id;              // VQK_KERNEL_*
+    const char *name;
+    long mr, nr;         // the register tile: mr rows × nr columns of C per microkernel call
+    long mc;             // rows of A per task, at most (a multiple of mr): mc × kc floats stay in L2
+    long kc;             // depth of one k block: an A panel (mr × kc) stays in L1
+    long nc;             // columns of packed B swept per A panel (a multiple of nr): kc × nc floats
+                         // stay in L2 while the A panels of a task take turns in L1
+    vqk_pack_panel_fn pack_a;       // width mr
+    vqk_pack_panel_fn pack_b;       // width nr
+    vqk_microkernel_fn microkernel;
+} vqk_sgemm_kernel;
+
+/// The implementations compiled into this library; NULL for those this architecture cannot have.
+const vqk_sgemm_kernel *vqk_sgemm_kernel_avx512(void);
+const vqk_sgemm_kernel *vqk_sgemm_kernel_avx2(void);
+const vqk_sgemm_kernel *vqk_sgemm_kernel_generic(void);
+
+/// Runs the blocked product with `kernel` (see sgemm_driver.c), its tasks through `runner` when
+/// thread_count > 1; other arguments as `vqk_sgemm`, with `accumulate` for beta = 1.
+void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_parallel_runner runner,
+                       int transpose_a, int transpose_b, long m, long n, long k,
+                       const float *a, long lda, const float *b, long ldb,
+                       int accumulate, float *c, long ldc);
+
+/// Writes (or adds, when `accumulate`) the rows×cols corner of a tile with row stride `tile_stride`
+/// to C: the edge path of microkernels that only compute full tiles.
+static VQK_ALWAYS_INLINE void vqk_store_tile_corner(const float *tile, long tile_stride, float *c, long ldc,
+                                                     int accumulate, long rows, long cols) {
+    for (long i = 0; i < rows; i++) {
+        for (long j = 0; j < cols; j++) {
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * tile_stride + j] : tile[i * tile_stride + j];
+        }
+    }
+}
+
+/// The generic packing loop, inlined into each implementation so that it is compiled (and
+/// vectorised) for that implementation's target. See `vqk_pack_panel_fn`.
+static VQK_ALWAYS_INLINE void vqk_pack_panel_portable(float *restrict dst, const float *restrict src,
+                                                       long lane_stride, long depth_stride, long valid,
+                                                       long depth, const long width) {
+    if (lane_stride == 1) {  // each depth step is a contiguous run of lanes: copy rows
+        for (long p = 0; p < depth; p++) {
+            const float *from = src + p * depth_stride;
+            float *to = dst + p * width;
+            for (long r = 0; r < valid; r++) to[r] = from[r];
+            for (long r = valid; r < width; r++) to[r] = 0;
+        }
+    } else {  // each lane is a contiguous run along depth: transpose, a few lanes at a time
+        for (long r = 0; r < valid; r++) {
+            const float *from = src + r * lane_stride;
+            for (long p = 0; p < depth; p++) dst[p * width + r] = from[p * depth_stride];
+        }
+        for (long r = valid; r < width; r++) {
+            for (long p = 0; p < depth; p++) dst[p * width + r] = 0;
+        }
+    }
+}
+
+#endif
