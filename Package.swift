@@ -24,6 +24,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
-        .testTarget(name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"]),
+        .testTarget(
+            name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"],
+            resources: [.copy("Fixtures")]),
     ]
 )
