@@ -12,29 +12,12 @@ public enum Im2col {
     public static func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>,
                                       columnStride: Int, geometry: ConvolutionGeometry) {
         let g = geometry
-        let outputWidth = g.outputWidth, outputHeight = g.outputHeight, strideWidth = g.stride.width
-        for channel in 0..<g.inputChannels {
-            let plane = image + channel * g.inputArea
-            for i in 0..<g.kernelHeight {
-                for j in 0..<g.kernelWidth {
-                    let row = columns + ((channel * g.kernelHeight + i) * g.kernelWidth + j) * columnStride
-                    let window = Window(kernelRow: i, kernelColumn: j, geometry: g)
-                    let xs = window.columns, width = xs.count
-                    row.update(repeating: 0, count: window.rows.lowerBound * outputWidth)
-                    for y in window.rows {
-                        let destination = row + y * outputWidth
-                        let source = plane + window.firstInputIndex(outputRow: y)
-                        destination.update(repeating: 0, count: xs.lowerBound)
-                        let copied = destination + xs.lowerBound
-                        if strideWidth == 1 {
-                            copied.update(from: source, count: width)
-                        } else {
-                            for x in 0..<width { copied[x] = source[x * strideWidth] }
-                        }
-                        (copied + width).update(repeating: 0, count: outputWidth - xs.upperBound)
-                    }
-                    (row + window.rows.upperBound * outputWidth)
-                        .update(repeating: 0, count: (outputHeight - window.rows.upperBound) * outputWidth)
+        for i in 0..<g.kernelHeight {
+            for j in 0..<g.kernelWidth {  // taps outermost: each window is worked out once for all channels
+                let window = Window(kernelRow: i, kernelColumn: j, geometry: g)
+                for channel in 0..<g.inputChannels {
+                    let row = ((channel &* g.kernelHeight &+ i) &* g.kernelWidth &+ j) &* columnStride
+                    window.copy(from: image + channel &* g.inputArea, to: columns + row)
                 }
             }
         }
@@ -45,55 +28,202 @@ public enum Im2col {
     public static func columnsToImage(_ columns: UnsafePointer<Float>, columnStride: Int,
                                       _ image: UnsafeMutablePointer<Float>, geometry: ConvolutionGeometry) {
         let g = geometry
-        let outputWidth = g.outputWidth, strideWidth = g.stride.width
         image.update(repeating: 0, count: g.inputChannels * g.inputArea)
-        for channel in 0..<g.inputChannels {
-            let plane = image + channel * g.inputArea
-            for i in 0..<g.kernelHeight {
-                for j in 0..<g.kernelWidth {
-                    let row = columns + ((channel * g.kernelHeight + i) * g.kernelWidth + j) * columnStride
-                    let window = Window(kernelRow: i, kernelColumn: j, geometry: g)
-                    let width = window.columns.count
-                    for y in window.rows {
-                        let source = row + y * outputWidth + window.columns.lowerBound
-                        let destination = plane + window.firstInputIndex(outputRow: y)
-                        if strideWidth == 1 {
-                            for x in 0..<width { destination[x] += source[x] }
-                        } else {
-                            for x in 0..<width { destination[x * strideWidth] += source[x] }
-                        }
-                    }
+        for i in 0..<g.kernelHeight {
+            for j in 0..<g.kernelWidth {
+                let window = Window(kernelRow: i, kernelColumn: j, geometry: g)
+                for channel in 0..<g.inputChannels {
+                    let row = ((channel &* g.kernelHeight &+ i) &* g.kernelWidth &+ j) &* columnStride
+                    window.add(from: columns + row, to: image + channel &* g.inputArea)
                 }
             }
         }
     }
 
-    /// Where kernel tap (i, j) reads inside the image: the output rows and columns whose input pixel
-    /// is not padding (both empty if either is), and the first such pixel of each row.
+    /// Where kernel tap (i, j) reads inside one channel plane: the output rows and columns whose input
+    /// pixel is not padding (both empty if either is), and how to walk them.
     struct Window {
-        let rows: Range<Int>
-        let columns: Range<Int>
-        let rowOffset: Int, strideHeight: Int, inputWidth: Int, firstColumn: Int
+        let rows: Range<Int>, columns: Range<Int>
+        let outputWidth: Int, outputHeight: Int, strideWidth: Int
+        /// The plane index of the first pixel read (output row `rows.lowerBound`, column `columns.lowerBound`).
+        let firstInputIndex: Int
+        /// How far that pixel moves from one output row to the next: strideHeight·W.
+        let inputRowStep: Int
+        /// H·W: SIMD loads and stores stay inside the plane.
+        let inputArea: Int
 
         @inline(__always)
         init(kernelRow i: Int, kernelColumn j: Int, geometry g: ConvolutionGeometry) {
-            rowOffset = i * g.dilation.height - g.padding.height
-            let columnOffset = j * g.dilation.width - g.padding.width
-            let rows = Im2col.validRange(offset: rowOffset, stride: g.stride.height, size: g.inputHeight,
-                                         count: g.outputHeight)
-            let columns = Im2col.validRange(offset: columnOffset, stride: g.stride.width, size: g.inputWidth,
-                                            count: g.outputWidth)
+            let rowOffset = i * g.dilation.height - g.padding.height, columnOffset = j * g.dilation.width - g.padding.width
+            let rows = Im2col.validRange(offset: rowOffset, stride: g.stride.height, size: g.inputHeight, count: g.outputHeight)
+            let columns = Im2col.validRange(offset: columnOffset, stride: g.stride.width, size: g.inputWidth, count: g.outputWidth)
             let empty = rows.isEmpty || columns.isEmpty
             self.rows = empty ? 0..<0 : rows
             self.columns = empty ? 0..<0 : columns
-            strideHeight = g.stride.height
-            inputWidth = g.inputWidth
-            firstColumn = columns.lowerBound * g.stride.width + columnOffset
+            outputWidth = g.outputWidth
+            outputHeight = g.outputHeight
+            strideWidth = g.stride.width
+            inputRowStep = g.stride.height * g.inputWidth
+            inputArea = g.inputArea
+            firstInputIndex = empty ? 0
+                : (rows.lowerBound * g.stride.height + rowOffset) * g.inputWidth + columns.lowerBound * g.stride.width + columnOffset
         }
 
-        /// The flat index, within one channel plane, of the first pixel read for output row y.
+        /// One row of im2col: the tap's Ho·Wo values from `plane` (H, W) into `row`, zeros in the padding.
         @inline(__always)
-        func firstInputIndex(outputRow y: Int) -> Int { (y * strideHeight + rowOffset) * inputWidth + firstColumn }
+        func copy(from plane: UnsafePointer<Float>, to row: UnsafeMutablePointer<Float>) {
+            let lower = columns.lowerBound, width = columns.count, trailing = outputWidth &- columns.upperBound
+            let step = strideWidth
+            if step == 1 && inputRowStep == outputWidth && !rows.isEmpty {
+                copyBlock(from: plane, to: row)
+                return
+            }
+            Im2col.zero(row, count: rows.lowerBound &* outputWidth)
+            var destination = row + rows.lowerBound &* outputWidth
+            var sourceIndex = firstInputIndex
+            for _ in rows {
+                Im2col.zero(destination, count: lower)
+                let source = plane + sourceIndex
+                if step == 1 {
+                    Im2col.copy(source, to: destination + lower, count: width)
+                } else if step == 2 {
+                    Im2col.copyEven(source, to: destination + lower, count: width, readable: inputArea &- sourceIndex)
+                } else {
+                    for x in 0..<width { destination[lower &+ x] = source[x &* step] }
+                }
+                Im2col.zero(destination + columns.upperBound, count: trailing)
+                destination += outputWidth
+                sourceIndex &+= inputRowStep
+            }
+            Im2col.zero(destination, count: (outputHeight &- rows.upperBound) &* outputWidth)
+        }
+
+        /// `copy` when the tap's pixels are one contiguous span of the plane (stride 1, W = Wo, as for
+        /// "same" padding): one copy of the whole span, then zeros over the columns that fell in the
+        /// padding (there the span wrapped onto the neighbouring image row).
+        @inline(__always)
+        func copyBlock(from plane: UnsafePointer<Float>, to row: UnsafeMutablePointer<Float>) {
+            let lower = columns.lowerBound, upper = columns.upperBound, trailing = outputWidth &- upper
+            Im2col.zero(row, count: rows.lowerBound &* outputWidth)
+            let first = row + rows.lowerBound &* outputWidth
+            Im2col.copy(plane + firstInputIndex, to: first + lower, count: (rows.count &- 1) &* outputWidth &+ columns.count)
+            if lower > 0 || trailing > 0 {
+                var destination = first
+                for _ in rows {
+                    Im2col.zero(destination, count: lower)
+                    Im2col.zero(destination + upper, count: trailing)
+                    destination += outputWidth
+                }
+            }
+            Im2col.zero(first + rows.count &* outputWidth, count: (outputHeight &- rows.upperBound) &* outputWidth)
+        }
+
+        /// One row of col2im: adds the tap's Ho·Wo values in `row` onto the pixels of `plane` they came from.
+        @inline(__always)
+        func add(from row: UnsafePointer<Float>, to plane: UnsafeMutablePointer<Float>) {
+            let width = columns.count, step = strideWidth
+            var source = row + (rows.lowerBound &* outputWidth &+ columns.lowerBound)
+            var destinationIndex = firstInputIndex
+            for _ in rows {
+                let destination = plane + destinationIndex
+                if step == 1 {
+                    Im2col.add(source, to: destination, count: width)
+                } else if step == 2 {
+                    Im2col.addEven(source, to: destination, count: width, writable: inputArea &- destinationIndex)
+                } else {
+                    for x in 0..<width { destination[x &* step] += source[x] }
+                }
+                source += outputWidth
+                destinationIndex &+= inputRowStep
+            }
+        }
+    }
+
+    // The spans of one output row are short (8 floats on an 8×8 map), where a call to memset or
+    // memcpy costs more than the copy: below 32 floats these write whole SIMD pieces instead.
+
+    /// destination[0..<count] = 0.
+    @inline(__always)
+    static func zero(_ destination: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 32 { destination.update(repeating: 0, count: count); return }
+        let raw = UnsafeMutableRawPointer(destination)
+        var offset = 0
+        if count & 16 != 0 { raw.storeBytes(of: SIMD16<Float>(), toByteOffset: offset, as: SIMD16<Float>.self); offset &+= 64 }
+        if count & 8 != 0 { raw.storeBytes(of: SIMD8<Float>(), toByteOffset: offset, as: SIMD8<Float>.self); offset &+= 32 }
+        if count & 4 != 0 { raw.storeBytes(of: SIMD4<Float>(), toByteOffset: offset, as: SIMD4<Float>.self); offset &+= 16 }
+        if count & 2 != 0 { raw.storeBytes(of: SIMD2<Float>(), toByteOffset: offset, as: SIMD2<Float>.self); offset &+= 8 }
+        if count & 1 != 0 { raw.storeBytes(of: Float(0), toByteOffset: offset, as: Float.self) }
+    }
+
+    /// destination[0..<count] = source[0..<count] (the spans do not overlap).
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 32 { destination.update(from: source, count: count); return }
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(destination)
+        var offset = 0
+        @inline(__always) func piece<Piece: SIMD>(_: Piece.Type) where Piece.Scalar == Float {
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: Piece.self), toByteOffset: offset, as: Piece.self)
+            offset &+= MemoryLayout<Piece>.size
+        }
+        if count & 16 != 0 { piece(SIMD16<Float>.self) }
+        if count & 8 != 0 { piece(SIMD8<Float>.self) }
+        if count & 4 != 0 { piece(SIMD4<Float>.self) }
+        if count & 2 != 0 { piece(SIMD2<Float>.self) }
+        if count & 1 != 0 { to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: Float.self), toByteOffset: offset, as: Float.self) }
+    }
+
+    /// destination[x] = source[2x] for x in 0..<count (stride 2), reading no further than `readable`
+    /// floats from source: SIMD loads of pairs whose even lanes are kept.
+    @inline(__always)
+    static func copyEven(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int, readable: Int) {
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(destination)
+        var x = 0
+        while x &+ 8 <= count && 2 &* x &+ 16 <= readable {
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 8 &* x, as: SIMD16<Float>.self).evenHalf, toByteOffset: 4 &* x,
+                          as: SIMD8<Float>.self)
+            x &+= 8
+        }
+        while x &+ 4 <= count && 2 &* x &+ 8 <= readable {
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 8 &* x, as: SIMD8<Float>.self).evenHalf, toByteOffset: 4 &* x,
+                          as: SIMD4<Float>.self)
+            x &+= 4
+        }
+        while x < count { destination[x] = source[2 &* x]; x &+= 1 }
+    }
+
+    /// destination[2x] += source[x] for x in 0..<count (stride 2), touching no more than `writable`
+    /// floats of destination: SIMD pairs loaded, their even lanes added to, stored back.
+    @inline(__always)
+    static func addEven(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int, writable: Int) {
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(destination)
+        var x = 0
+        while x &+ 8 <= count && 2 &* x &+ 16 <= writable {
+            var pair = to.loadUnaligned(fromByteOffset: 8 &* x, as: SIMD16<Float>.self)
+            pair.evenHalf += from.loadUnaligned(fromByteOffset: 4 &* x, as: SIMD8<Float>.self)
+            to.storeBytes(of: pair, toByteOffset: 8 &* x, as: SIMD16<Float>.self)
+            x &+= 8
+        }
+        while x &+ 4 <= count && 2 &* x &+ 8 <= writable {
+            var pair = to.loadUnaligned(fromByteOffset: 8 &* x, as: SIMD8<Float>.self)
+            pair.evenHalf += from.loadUnaligned(fromByteOffset: 4 &* x, as: SIMD4<Float>.self)
+            to.storeBytes(of: pair, toByteOffset: 8 &* x, as: SIMD8<Float>.self)
+            x &+= 4
+        }
+        while x < count { destination[2 &* x] += source[x]; x &+= 1 }
+    }
+
+    /// destination[0..<count] += source[0..<count].
+    @inline(__always)
+    static func add(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(destination)
+        var offset = 0, remaining = count
+        while remaining >= 8 {
+            let sum = to.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + from.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            to.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
+            offset &+= 32
+            remaining &-= 8
+        }
+        for index in (count &- remaining)..<count { destination[index] += source[index] }
     }
 
     /// The positions p in 0..<count with 0 ≤ p·stride + offset < size.

@@ -5,8 +5,16 @@ import _VQTestSupport
 /// The fast im2col / col2im against their naive twins (each entry from the definition), on the odd
 /// geometries of the convolution tests, writing into a wider matrix as the batched chunks do.
 @Suite struct Im2colTests {
+    /// The convolution tests' geometries, rows of 32 or more floats (copied by memcpy, not in SIMD
+    /// pieces), and the Sonnet encoder's 4×4 stride-2 taps (SIMD pairs up to the end of the plane).
     static let geometries: [ConvolutionGeometry] =
         ConvolutionCase.convolutions.map { try! $0.geometry() } + ConvolutionCase.transposedConvolutions.map { try! $0.transposedGeometry() }
+        + [ConvolutionCase(input: [1, 2, 4, 41], filters: 1, kernel: 3, padding: 1),
+           ConvolutionCase(input: [1, 2, 3, 70], filters: 1, kernel: HeightWidth(2, 3), stride: 2, padding: HeightWidth(1, 2)),
+           ConvolutionCase(input: [1, 1, 2, 64], filters: 1, kernel: HeightWidth(1, 33), padding: HeightWidth(0, 16)),
+           ConvolutionCase(input: [1, 3, 16, 16], filters: 1, kernel: 4, stride: 2, padding: 1),
+           ConvolutionCase(input: [1, 2, 9, 25], filters: 1, kernel: 3, stride: 2)]
+            .map { try! $0.geometry() }
 
     /// Columns with 3 extra columns per row, as when an image is one of several in a chunk matrix.
     static func columnStride(_ geometry: ConvolutionGeometry) -> Int { geometry.outputArea + 3 }
