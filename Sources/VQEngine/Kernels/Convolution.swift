@@ -13,14 +13,18 @@ public enum ConvolutionStrategy: String, CaseIterable, Sendable {
 /// `ConvolutionNaive` is the reference twin.
 ///
 /// The batch is cut into chunks of B images whose columns (per group (C/groups)·kh·kw rows, B·Ho·Wo
-/// columns) fit in `columnsBudget` floats, so that each product is one large GEMM. A chunk of one image
-/// multiplies straight into the output; larger chunks gather and scatter the (F, Ho·Wo) planes of their
-/// images. 1×1 stride-1 unpadded convolutions skip im2col: the columns are the image itself.
+/// columns) are one GEMM operand. A chunk of one image multiplies straight into the tensors; larger
+/// chunks, for small maps, gather and scatter the (F, Ho·Wo) planes of their images. 1×1 stride-1
+/// unpadded convolutions skip im2col: the columns are the image itself.
 public enum Convolution {
     /// How the work is shared between the cores (measured by `vqvae bench conv`).
     @TaskLocal public static var strategy: ConvolutionStrategy = .parallelOverBatch
-    /// The most floats of im2col columns one worker builds at once (2 MiB: half a core's L2 cache).
-    @TaskLocal public static var columnsBudget: Int = 1 << 19
+    /// The fewest columns (B·Ho·Wo) a chunk's GEMM should have: images are grouped until they reach
+    /// it. At 64, maps of 8×8 and larger go one image per chunk, which measured best with a fast GEMM
+    /// (no gather or scatter, columns in L2); smaller maps are grouped so the GEMM is not too narrow.
+    @TaskLocal public static var chunkColumns: Int = 64
+    /// The most floats of im2col columns one worker builds at once (4 MiB: a core's L2 cache).
+    public static let columnsBudget = 1 << 20
 
     /// input (N, C, H, W), weight (F, C/groups, kh, kw), bias (F) → output (N, F, Ho, Wo).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry) -> Tensor {
@@ -81,7 +85,7 @@ extension Convolution {
                             geometry g: ConvolutionGeometry) -> (product: Tensor?, weightGradient: Tensor?) {
         let product = weight.map { _ in Tensor.uninitialized(g.outputShape) }
         let weightCount = g.weightShape.reduce(1, *)
-        let plan = ConvolutionPlan(geometry: g, strategy: strategy, columnsBudget: columnsBudget)
+        let plan = ConvolutionPlan(geometry: g, strategy: strategy, chunkColumns: chunkColumns)
         let accumulators = columnSide == nil ? nil : Scratch(count: plan.workerCount * weightCount, zeroed: true)
         defer { accumulators?.deallocate() }
         let imagePointer = UnsafePointer(image.storage.pointer), productPointer = product?.storage.pointer
@@ -109,7 +113,7 @@ extension Convolution {
     /// image (N, C, H, W) = col2im(columns) + bias (convolution input gradient; transposed convolution).
     static func imagePass(columnSide: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
         let image = Tensor.uninitialized(g.inputShape)
-        let plan = ConvolutionPlan(geometry: g, strategy: strategy, columnsBudget: columnsBudget)
+        let plan = ConvolutionPlan(geometry: g, strategy: strategy, chunkColumns: chunkColumns)
         let imagePointer = image.storage.pointer, weightPointer = UnsafePointer(weight.storage.pointer)
         let sidePointer = UnsafePointer(columnSide.storage.pointer)
         let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }

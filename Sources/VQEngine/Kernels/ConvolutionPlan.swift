@@ -12,14 +12,16 @@ struct ConvolutionPlan {
     let shares: [Range<Int>]
     let imagesPerChunk: Int
 
-    init(geometry g: ConvolutionGeometry, strategy: ConvolutionStrategy, columnsBudget: Int) {
+    init(geometry g: ConvolutionGeometry, strategy: ConvolutionStrategy, chunkColumns: Int) {
         geometry = g
         parallelInside = strategy == .parallelInsideGemm
         let workers = parallelInside ? 1 : max(1, min(Parallel.workerCount, g.batch))
         shares = (0..<workers).map { worker in (g.batch * worker / workers)..<(g.batch * (worker + 1) / workers) }
         let columnsPerImage = g.inputChannels * g.kernelArea * g.outputArea
         let largestShare = shares.map(\.count).max() ?? 1
-        imagesPerChunk = g.isPointwise ? 1 : max(1, min(columnsBudget / max(columnsPerImage, 1), largestShare))
+        let wanted = (chunkColumns + g.outputArea - 1) / max(g.outputArea, 1)
+        let affordable = Convolution.columnsBudget / max(columnsPerImage, 1)
+        imagesPerChunk = g.isPointwise ? 1 : max(1, min(wanted, affordable, largestShare))
     }
 
     var workerCount: Int { shares.count }

@@ -71,13 +71,13 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
 }
 
 /// Runs `body` under every strategy of the fast convolutions, with one image per chunk and with the
-/// whole batch in one chunk, naming the setting for failure messages.
+/// whole batch (or worker's share) in one chunk, naming the setting for failure messages.
 func forEachConvolutionSetting(_ body: (String) throws -> Void) rethrows {
     for strategy in ConvolutionStrategy.allCases {
-        for budget in [1, 1 << 24] {
+        for columns in [1, 1 << 20] {
             try Convolution.$strategy.withValue(strategy) {
-                try Convolution.$columnsBudget.withValue(budget) {
-                    try body("strategy \(strategy.rawValue), columns budget \(budget)")
+                try Convolution.$chunkColumns.withValue(columns) {
+                    try body("strategy \(strategy.rawValue), chunk columns \(columns)")
                 }
             }
         }
