@@ -52,6 +52,7 @@ public enum Convolution {
     /// (F, C/groups, kh, kw) = Σ input · columnsᵀ. Either is skipped (nil) when not wanted.
     public static func transposedGradients(input: Tensor, outputGradient: Tensor, weight: Tensor, geometry: ConvolutionGeometry,
                                            wantsInput: Bool, wantsWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
+        guard wantsInput || wantsWeight else { return (nil, nil) }
         let result = columnsPass(image: outputGradient, weight: wantsInput ? weight : nil, bias: nil,
                                  columnSide: wantsWeight ? input : nil, geometry: geometry)
         return (result.product, result.weightGradient)
@@ -86,7 +87,7 @@ extension Convolution {
         let product = weight.map { _ in Tensor.uninitialized(g.outputShape) }
         let weightCount = g.weightShape.reduce(1, *)
         let plan = ConvolutionPlan(geometry: g, strategy: strategy, chunkColumns: chunkColumns)
-        let accumulators = columnSide == nil ? nil : Scratch(count: plan.workerCount * weightCount, zeroed: true)
+        let accumulators = columnSide == nil ? nil : ConvolutionScratch(count: plan.workerCount * weightCount, zeroed: true)
         defer { accumulators?.deallocate() }
         let imagePointer = UnsafePointer(image.storage.pointer), productPointer = product?.storage.pointer
         let weightPointer = weight.map { UnsafePointer($0.storage.pointer) }

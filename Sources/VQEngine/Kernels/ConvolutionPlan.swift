@@ -38,7 +38,7 @@ struct ConvolutionPlan {
         let columnsCount = g.isPointwise ? 0 : g.inputChannels * g.kernelArea * g.outputArea * imagesPerChunk
         let matrixCount = imagesPerChunk > 1 ? g.outputChannels * g.outputArea * imagesPerChunk : 0
         Parallel.forEach(workerCount) { worker in
-            let columns = Scratch(count: columnsCount), matrix = Scratch(count: matrixCount)
+            let columns = ConvolutionScratch(count: columnsCount), matrix = ConvolutionScratch(count: matrixCount)
             defer { columns.deallocate(); matrix.deallocate() }
             let share = shares[worker]
             for start in stride(from: share.lowerBound, to: share.upperBound, by: imagesPerChunk) {
@@ -182,7 +182,7 @@ extension ConvolutionPlan {
 }
 
 /// 64-byte aligned scratch floats, freed by the caller.
-struct Scratch {
+struct ConvolutionScratch {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
 

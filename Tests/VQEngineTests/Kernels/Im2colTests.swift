@@ -25,7 +25,7 @@ import _VQTestSupport
     @Test(arguments: geometries)
     func imageToColumnsMatchesNaiveTwin(geometry: ConvolutionGeometry) {
         var generator = RandomGenerator(seed: 41)
-        let image = randomTensor([geometry.inputChannels * geometry.inputArea], &generator)
+        let image = convolutionTestTensor([geometry.inputChannels * geometry.inputArea], &generator)
         let stride = Im2colTests.columnStride(geometry)
         // Both start from the same sentinel so that entries written by neither stay equal and the
         // extra columns can be checked untouched.
@@ -47,7 +47,7 @@ import _VQTestSupport
     @Test(arguments: geometries)
     func columnsToImageMatchesNaiveTwin(geometry: ConvolutionGeometry) {
         var generator = RandomGenerator(seed: 42)
-        let columns = randomTensor([Im2colTests.columnCount(geometry)], &generator)
+        let columns = convolutionTestTensor([Im2colTests.columnCount(geometry)], &generator)
         let stride = Im2colTests.columnStride(geometry)
         var fast = Tensor(repeating: 7, shape: [geometry.inputChannels * geometry.inputArea]), naive = fast
         columns.withUnsafeBufferPointer { columns in
@@ -66,8 +66,8 @@ import _VQTestSupport
     func columnsToImageIsTheAdjoint(geometry: ConvolutionGeometry) {
         var generator = RandomGenerator(seed: 43)
         let count = geometry.inputChannels * geometry.kernelArea * geometry.outputArea
-        let image = randomTensor([geometry.inputChannels * geometry.inputArea], &generator)
-        let columns = randomTensor([count], &generator)
+        let image = convolutionTestTensor([geometry.inputChannels * geometry.inputArea], &generator)
+        let columns = convolutionTestTensor([count], &generator)
         var imageColumns = Tensor(zeros: [count]), columnsImage = Tensor(zeros: image.shape)
         image.withUnsafeBufferPointer { image in
             imageColumns.withUnsafeMutableBufferPointer {
@@ -79,7 +79,7 @@ import _VQTestSupport
                 Im2col.columnsToImage(columns.baseAddress!, columnStride: geometry.outputArea, $0.baseAddress!, geometry: geometry)
             }
         }
-        let lhs = dot(imageColumns, columns), rhs = dot(image, columnsImage)
+        let lhs = convolutionTestDot(imageColumns, columns), rhs = convolutionTestDot(image, columnsImage)
         #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)), "\(geometry): \(lhs) vs \(rhs)")
     }
 

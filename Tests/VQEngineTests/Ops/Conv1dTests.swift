@@ -18,9 +18,9 @@ import _VQTestSupport
     func conv1dIsConv2dWithHeightOne(shapes: (input: [Int], filters: Int, kernel: Int, stride: Int, padding: Int, dilation: Int,
                                               groups: Int)) {
         var generator = RandomGenerator(seed: 31)
-        let input = randomTensor(shapes.input, &generator)
-        let weight = randomTensor([shapes.filters, shapes.input[1] / shapes.groups, shapes.kernel], &generator)
-        let bias = randomTensor([shapes.filters], &generator)
+        let input = convolutionTestTensor(shapes.input, &generator)
+        let weight = convolutionTestTensor([shapes.filters, shapes.input[1] / shapes.groups, shapes.kernel], &generator)
+        let bias = convolutionTestTensor([shapes.filters], &generator)
         let output = input.conv1d(weight: weight, bias: bias, stride: shapes.stride, padding: shapes.padding,
                                   dilation: shapes.dilation, groups: shapes.groups)
         let expected = Conv1dTests.withHeightOne(input).conv2d(
@@ -39,9 +39,9 @@ import _VQTestSupport
         shapes: (input: [Int], filters: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int, dilation: Int, groups: Int)
     ) {
         var generator = RandomGenerator(seed: 32)
-        let input = randomTensor(shapes.input, &generator)
-        let weight = randomTensor([shapes.input[1], shapes.filters / shapes.groups, shapes.kernel], &generator)
-        let bias = randomTensor([shapes.filters], &generator)
+        let input = convolutionTestTensor(shapes.input, &generator)
+        let weight = convolutionTestTensor([shapes.input[1], shapes.filters / shapes.groups, shapes.kernel], &generator)
+        let bias = convolutionTestTensor([shapes.filters], &generator)
         let output = input.convTranspose1d(weight: weight, bias: bias, stride: shapes.stride, padding: shapes.padding,
                                            outputPadding: shapes.outputPadding, dilation: shapes.dilation, groups: shapes.groups)
         let expected = Conv1dTests.withHeightOne(input).convTranspose2d(
@@ -56,8 +56,8 @@ import _VQTestSupport
 
     @Test func conv1dGradientsMatchFiniteDifferences() {
         var generator = RandomGenerator(seed: 33)
-        let input = randomTensor([2, 4, 9], &generator), weight = randomTensor([6, 2, 3], &generator)
-        let bias = randomTensor([6], &generator)
+        let input = convolutionTestTensor([2, 4, 9], &generator), weight = convolutionTestTensor([6, 2, 3], &generator)
+        let bias = convolutionTestTensor([6], &generator)
         expectGradientsMatchFiniteDifferences([input, weight, bias], "conv1d") {
             $0[0].conv1d(weight: $0[1], bias: $0[2], stride: 2, padding: 1, dilation: 2, groups: 2)
         }
@@ -67,8 +67,8 @@ import _VQTestSupport
 
     @Test func convTranspose1dGradientsMatchFiniteDifferences() {
         var generator = RandomGenerator(seed: 34)
-        let input = randomTensor([2, 4, 5], &generator), weight = randomTensor([4, 3, 4], &generator)
-        let bias = randomTensor([6], &generator)
+        let input = convolutionTestTensor([2, 4, 5], &generator), weight = convolutionTestTensor([4, 3, 4], &generator)
+        let bias = convolutionTestTensor([6], &generator)
         expectGradientsMatchFiniteDifferences([input, weight, bias], "convTranspose1d") {
             $0[0].convTranspose1d(weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1, groups: 2)
         }

@@ -21,8 +21,8 @@ import _VQTestSupport
     func forwardMatchesNaiveTwin(testCase: ConvolutionCase) throws {
         let geometry = try testCase.geometry()
         var generator = RandomGenerator(seed: 11)
-        let input = randomTensor(testCase.input, &generator), weight = randomTensor(testCase.weightShape, &generator)
-        let bias = randomTensor([testCase.filters], &generator)
+        let input = convolutionTestTensor(testCase.input, &generator), weight = convolutionTestTensor(testCase.weightShape, &generator)
+        let bias = convolutionTestTensor([testCase.filters], &generator)
         let expected = ConvolutionNaive.forward(input: input, weight: weight, bias: bias, geometry: geometry)
         #expect(expected.shape == geometry.outputShape)
         forEachConvolutionSetting { setting in
@@ -35,9 +35,9 @@ import _VQTestSupport
     func gradientsMatchNaiveTwins(testCase: ConvolutionCase) throws {
         let geometry = try testCase.geometry()
         var generator = RandomGenerator(seed: 12)
-        let input = randomTensor(testCase.input, &generator), weight = randomTensor(testCase.weightShape, &generator)
-        let bias = randomTensor([testCase.filters], &generator)
-        let cotangent = randomTensor(geometry.outputShape, &generator)
+        let input = convolutionTestTensor(testCase.input, &generator), weight = convolutionTestTensor(testCase.weightShape, &generator)
+        let bias = convolutionTestTensor([testCase.filters], &generator)
+        let cotangent = convolutionTestTensor(geometry.outputShape, &generator)
         let expectedInput = ConvolutionNaive.inputGradient(outputGradient: cotangent, weight: weight, geometry: geometry)
         let expectedWeight = ConvolutionNaive.weightGradient(input: input, outputGradient: cotangent, geometry: geometry)
         forEachConvolutionSetting { setting in
@@ -72,8 +72,8 @@ import _VQTestSupport
     ])
     func gradientsMatchFiniteDifferences(testCase: ConvolutionCase) {
         var generator = RandomGenerator(seed: 13)
-        let input = randomTensor(testCase.input, &generator), weight = randomTensor(testCase.weightShape, &generator)
-        let bias = randomTensor([testCase.filters], &generator)
+        let input = convolutionTestTensor(testCase.input, &generator), weight = convolutionTestTensor(testCase.weightShape, &generator)
+        let bias = convolutionTestTensor([testCase.filters], &generator)
         expectGradientsMatchFiniteDifferences([input, weight, bias], testCase.testDescription) {
             $0[0].conv2d(weight: $0[1], bias: $0[2], parameters: testCase.parameters)
         }
@@ -97,8 +97,8 @@ import _VQTestSupport
 
     @Test func maskedWeightsHaveNoEffectAndZeroGradient() {
         var generator = RandomGenerator(seed: 14)
-        let input = randomTensor([2, 3, 6, 5], &generator), weight = randomTensor([4, 3, 5, 5], &generator)
-        let bias = randomTensor([4], &generator)
+        let input = convolutionTestTensor([2, 3, 6, 5], &generator), weight = convolutionTestTensor([4, 3, 5, 5], &generator)
+        let bias = convolutionTestTensor([4], &generator)
         let mask = Conv2dTests.causalMask(filters: 4, channels: 3, kernel: 5)
         // Scrambling the masked taps changes nothing.
         var scrambled = weight
@@ -114,7 +114,7 @@ import _VQTestSupport
         // The masked taps get a zero gradient, the others the gradient of the masked convolution.
         let tape = Tape()
         let watched = [input, weight, mask].map { tape.watch($0) }
-        let cotangent = randomTensor(output.shape, &generator)
+        let cotangent = convolutionTestTensor(output.shape, &generator)
         let recorded = watched[0].conv2d(weight: watched[1], bias: bias, padding: 2, mask: watched[2])
         let gradients = tape.gradients(of: recorded, seed: cotangent, withRespectTo: watched)
         let unmasked = ConvolutionNaive.weightGradient(input: input, outputGradient: cotangent, geometry: geometry)
@@ -128,8 +128,8 @@ import _VQTestSupport
 
     @Test func maskedGradientsMatchFiniteDifferences() {
         var generator = RandomGenerator(seed: 15)
-        let input = randomTensor([1, 2, 4, 4], &generator), weight = randomTensor([2, 2, 3, 3], &generator)
-        let bias = randomTensor([2], &generator)
+        let input = convolutionTestTensor([1, 2, 4, 4], &generator), weight = convolutionTestTensor([2, 2, 3, 3], &generator)
+        let bias = convolutionTestTensor([2], &generator)
         let mask = Conv2dTests.causalMask(filters: 2, channels: 2, kernel: 3)
         expectGradientsMatchFiniteDifferences([input, weight, bias], "masked") {
             $0[0].conv2d(weight: $0[1], bias: $0[2], padding: 1, mask: mask)

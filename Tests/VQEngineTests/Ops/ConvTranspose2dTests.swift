@@ -30,8 +30,8 @@ import _VQTestSupport
     func forwardMatchesNaiveTwin(testCase: ConvolutionCase) throws {
         let geometry = try testCase.transposedGeometry()
         var generator = RandomGenerator(seed: 21)
-        let input = randomTensor(testCase.input, &generator), weight = randomTensor(testCase.transposedWeightShape, &generator)
-        let bias = randomTensor([testCase.filters], &generator)
+        let input = convolutionTestTensor(testCase.input, &generator), weight = convolutionTestTensor(testCase.transposedWeightShape, &generator)
+        let bias = convolutionTestTensor([testCase.filters], &generator)
         let expected = ConvolutionNaive.transposedForward(input: input, weight: weight, bias: bias, geometry: geometry)
         #expect(expected.shape == geometry.inputShape)
         forEachConvolutionSetting { setting in
@@ -46,9 +46,9 @@ import _VQTestSupport
     func gradientsMatchNaiveTwins(testCase: ConvolutionCase) throws {
         let geometry = try testCase.transposedGeometry()
         var generator = RandomGenerator(seed: 22)
-        let input = randomTensor(testCase.input, &generator), weight = randomTensor(testCase.transposedWeightShape, &generator)
-        let bias = randomTensor([testCase.filters], &generator)
-        let cotangent = randomTensor(geometry.inputShape, &generator)
+        let input = convolutionTestTensor(testCase.input, &generator), weight = convolutionTestTensor(testCase.transposedWeightShape, &generator)
+        let bias = convolutionTestTensor([testCase.filters], &generator)
+        let cotangent = convolutionTestTensor(geometry.inputShape, &generator)
         let expectedInput = ConvolutionNaive.forward(input: cotangent, weight: weight, bias: nil, geometry: geometry)
         let expectedWeight = ConvolutionNaive.weightGradient(input: cotangent, outputGradient: input, geometry: geometry)
         forEachConvolutionSetting { setting in
@@ -68,12 +68,12 @@ import _VQTestSupport
     func isTheAdjointOfConv2d(testCase: ConvolutionCase) throws {
         let geometry = try testCase.transposedGeometry()
         var generator = RandomGenerator(seed: 23)
-        let x = randomTensor(testCase.input, &generator), weight = randomTensor(testCase.transposedWeightShape, &generator)
-        let y = randomTensor(geometry.inputShape, &generator)
+        let x = convolutionTestTensor(testCase.input, &generator), weight = convolutionTestTensor(testCase.transposedWeightShape, &generator)
+        let y = convolutionTestTensor(geometry.inputShape, &generator)
         let convolved = y.conv2d(weight: weight, parameters: testCase.parameters)
         guard convolved.shape == x.shape else { return }  // output padding ≥ stride: conv2d gives one more position
-        let lhs = dot(x.convTranspose2d(weight: weight, parameters: testCase.transposedParameters), y)
-        let rhs = dot(x, convolved)
+        let lhs = convolutionTestDot(x.convTranspose2d(weight: weight, parameters: testCase.transposedParameters), y)
+        let rhs = convolutionTestDot(x, convolved)
         #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)), "\(testCase.testDescription): \(lhs) vs \(rhs)")
     }
 
@@ -85,8 +85,8 @@ import _VQTestSupport
     ])
     func gradientsMatchFiniteDifferences(testCase: ConvolutionCase) {
         var generator = RandomGenerator(seed: 24)
-        let input = randomTensor(testCase.input, &generator), weight = randomTensor(testCase.transposedWeightShape, &generator)
-        let bias = randomTensor([testCase.filters], &generator)
+        let input = convolutionTestTensor(testCase.input, &generator), weight = convolutionTestTensor(testCase.transposedWeightShape, &generator)
+        let bias = convolutionTestTensor([testCase.filters], &generator)
         expectGradientsMatchFiniteDifferences([input, weight, bias], testCase.testDescription) {
             $0[0].convTranspose2d(weight: $0[1], bias: $0[2], parameters: testCase.transposedParameters)
         }

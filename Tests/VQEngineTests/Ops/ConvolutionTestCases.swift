@@ -85,11 +85,11 @@ func forEachConvolutionSetting(_ body: (String) throws -> Void) rethrows {
 }
 
 /// A tensor of uniform values in [-1, 1).
-func randomTensor(_ shape: [Int], _ generator: inout RandomGenerator) -> Tensor {
+func convolutionTestTensor(_ shape: [Int], _ generator: inout RandomGenerator) -> Tensor {
     Tensor(uniform: shape, low: -1, high: 1, generator: &generator)
 }
 
 /// Σ a·b in Double.
-func dot(_ a: Tensor, _ b: Tensor) -> Double {
+func convolutionTestDot(_ a: Tensor, _ b: Tensor) -> Double {
     zip(a.scalars, b.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
 }
