@@ -30,7 +30,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
-        .testTarget(name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"]),
+        .testTarget(
+            name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "VQNNTests", dependencies: ["VQNN", "_VQTestSupport"]),
         .testTarget(name: "VQDataTests", dependencies: ["VQData", "_VQTestSupport"]),
     ]

@@ -1,0 +1,232 @@
+/// How one call of a fast convolution walks the batch: which worker takes which images, how many
+/// images go into one chunk's GEMM, and the chunk-level steps the two passes of `Convolution` are
+/// made of. Pointers are raw and unchecked; the shapes were validated by the op.
+///
+/// Chunk matrices have `leadingDimension` = B·Ho·Wo columns: image b of the chunk owns columns
+/// b·Ho·Wo ..< (b+1)·Ho·Wo. A one-image chunk uses the tensors' own (F, Ho·Wo) and (C, H·W) planes.
+struct ConvolutionPlan {
+    let geometry: ConvolutionGeometry
+    /// Whether im2col, col2im and copies run in parallel over a chunk's images (GEMMs then run on all cores too).
+    let parallelInside: Bool
+    /// The contiguous share of the batch of each worker.
+    let shares: [Range<Int>]
+    let imagesPerChunk: Int
+
+    init(geometry g: ConvolutionGeometry, strategy: ConvolutionStrategy, chunkColumns: Int) {
+        geometry = g
+        parallelInside = strategy == .parallelInsideGemm
+        let workers = parallelInside ? 1 : max(1, min(Parallel.workerCount, g.batch))
+        shares = (0..<workers).map { worker in (g.batch * worker / workers)..<(g.batch * (worker + 1) / workers) }
+        let columnsPerImage = g.inputChannels * g.kernelArea * g.outputArea
+        let largestShare = shares.map(\.count).max() ?? 1
+        let wanted = (chunkColumns + g.outputArea - 1) / max(g.outputArea, 1)
+        let affordable = Convolution.columnsBudget / max(columnsPerImage, 1)
+        imagesPerChunk = g.isPointwise ? 1 : max(1, min(wanted, affordable, largestShare))
+    }
+
+    var workerCount: Int { shares.count }
+
+    /// Scratch memory of one worker: im2col columns and one chunk matrix of (F, B·Ho·Wo).
+    struct Buffers {
+        let columns: UnsafeMutablePointer<Float>
+        let matrix: UnsafeMutablePointer<Float>
+    }
+
+    /// Runs `body(worker, images, buffers)` for every chunk of every worker's share, the workers in parallel.
+    func run(_ body: (_ worker: Int, _ images: Range<Int>, _ buffers: Buffers) -> Void) {
+        let g = geometry
+        let columnsCount = g.isPointwise ? 0 : g.inputChannels * g.kernelArea * g.outputArea * imagesPerChunk
+        let matrixCount = imagesPerChunk > 1 ? g.outputChannels * g.outputArea * imagesPerChunk : 0
+        Parallel.forEach(workerCount) { worker in
+            let columns = ConvolutionScratch(count: columnsCount), matrix = ConvolutionScratch(count: matrixCount)
+            defer { columns.deallocate(); matrix.deallocate() }
+            let share = shares[worker]
+            for start in stride(from: share.lowerBound, to: share.upperBound, by: imagesPerChunk) {
+                body(worker, start..<min(start + imagesPerChunk, share.upperBound),
+                     Buffers(columns: columns.pointer, matrix: matrix.pointer))
+            }
+        }
+    }
+
+    /// The column count of a chunk's matrices: B·Ho·Wo.
+    @inline(__always)
+    func leadingDimension(_ images: Range<Int>) -> Int { images.count * geometry.outputArea }
+
+    /// Calls `body(b)` for each image of the chunk, in parallel when the strategy says so.
+    @inline(__always)
+    func forEachImage(_ images: Range<Int>, _ body: (Int) -> Void) {
+        if parallelInside {
+            Parallel.forEach(images.count) { body(images.lowerBound + $0) }
+        } else {
+            for image in images { body(image) }
+        }
+    }
+}
+
+// MARK: - Chunk steps
+
+extension ConvolutionPlan {
+    /// The columns of the chunk's images (N, C, H, W): im2col into the buffer, or the image itself when pointwise.
+    func columns(of image: UnsafePointer<Float>, images: Range<Int>, buffers: Buffers) -> UnsafePointer<Float> {
+        let g = geometry
+        let imageSize = g.inputChannels * g.inputArea
+        if g.isPointwise { return image + images.lowerBound * imageSize }
+        let leading = leadingDimension(images)
+        forEachImage(images) { n in
+            Im2col.imageToColumns(image + n * imageSize, buffers.columns + (n - images.lowerBound) * g.outputArea,
+                                  columnStride: leading, geometry: g)
+        }
+        return UnsafePointer(buffers.columns)
+    }
+
+    /// Where weightᵀ · side should go before col2im: the buffer, or the image itself when pointwise.
+    func columnsDestination(_ image: UnsafeMutablePointer<Float>, images: Range<Int>, buffers: Buffers) -> UnsafeMutablePointer<Float> {
+        geometry.isPointwise ? image + images.lowerBound * geometry.inputChannels * geometry.inputArea : buffers.columns
+    }
+
+    /// Where weight · columns should go: the output's own planes for one image, else the chunk matrix.
+    func outputMatrix(_ output: UnsafeMutablePointer<Float>, images: Range<Int>, buffers: Buffers) -> UnsafeMutablePointer<Float> {
+        images.count == 1 ? output + images.lowerBound * geometry.outputChannels * geometry.outputArea : buffers.matrix
+    }
+
+    /// The chunk's images of a (N, F, Ho, Wo) tensor as one (F, B·Ho·Wo) matrix: gathered into the
+    /// buffer, or the tensor's own planes for one image.
+    func gathered(_ source: UnsafePointer<Float>, images: Range<Int>, buffers: Buffers) -> UnsafePointer<Float> {
+        let channels = geometry.outputChannels, area = geometry.outputArea
+        if images.count == 1 { return source + images.lowerBound * channels * area }
+        let leading = leadingDimension(images)
+        forEachImage(images) { n in
+            let offset = (n - images.lowerBound) * area
+            for channel in 0..<channels {
+                (buffers.matrix + channel * leading + offset).update(from: source + (n * channels + channel) * area, count: area)
+            }
+        }
+        return UnsafePointer(buffers.matrix)
+    }
+
+    /// Moves the chunk matrix (F, B·Ho·Wo) to the output's (N, F, Ho, Wo) planes (unless it is
+    /// already there), adding the bias (F) if any.
+    func finishOutput(_ matrix: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>, images: Range<Int>,
+                      bias: UnsafePointer<Float>?) {
+        let channels = geometry.outputChannels, area = geometry.outputArea
+        let leading = leadingDimension(images)
+        forEachImage(images) { n in
+            let plane = output + n * channels * area, offset = (n - images.lowerBound) * area
+            for channel in 0..<channels {
+                let destination = plane + channel * area
+                if images.count > 1 { destination.update(from: matrix + channel * leading + offset, count: area) }
+                if let bias { Convolution.add(bias[channel], to: destination, count: area) }
+            }
+        }
+    }
+
+    /// col2im of each image's columns into the image (N, C, H, W) (unless pointwise: already there),
+    /// adding the bias (C) if any.
+    func columnsToImages(_ columns: UnsafeMutablePointer<Float>, _ image: UnsafeMutablePointer<Float>, images: Range<Int>,
+                         bias: UnsafePointer<Float>?) {
+        let g = geometry
+        let leading = leadingDimension(images), imageSize = g.inputChannels * g.inputArea
+        forEachImage(images) { n in
+            let destination = image + n * imageSize
+            if !g.isPointwise {
+                Im2col.columnsToImage(columns + (n - images.lowerBound) * g.outputArea, columnStride: leading, destination,
+                                      geometry: g)
+            }
+            if let bias {
+                for channel in 0..<g.inputChannels {
+                    Convolution.add(bias[channel], to: destination + channel * g.inputArea, count: g.inputArea)
+                }
+            }
+        }
+    }
+}
+
+// MARK: - The GEMMs, one per group
+
+extension ConvolutionPlan {
+    /// output (F, B·Ho·Wo) = weight (F, (C/groups)·kh·kw) · columns, group by group.
+    func multiplyWeight(_ weight: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                        images: Range<Int>) {
+        let g = geometry, leading = leadingDimension(images)
+        let filters = g.outputChannelsPerGroup, rows = g.columnRowsPerGroup
+        for group in 0..<g.groups {
+            Gemm.multiply(m: filters, n: leading, k: rows, a: weight + group * filters * rows, lda: rows,
+                          b: columns + group * rows * leading, ldb: leading,
+                          c: output + group * filters * leading, ldc: leading)
+        }
+    }
+
+    /// columns ((C/groups)·kh·kw per group, B·Ho·Wo) = weightᵀ · side (F, B·Ho·Wo), group by group.
+    func multiplyWeightTransposed(_ weight: UnsafePointer<Float>, _ side: UnsafePointer<Float>,
+                                  into columns: UnsafeMutablePointer<Float>, images: Range<Int>) {
+        let g = geometry, leading = leadingDimension(images)
+        let filters = g.outputChannelsPerGroup, rows = g.columnRowsPerGroup
+        for group in 0..<g.groups {
+            Gemm.multiply(transposeA: true, m: rows, n: leading, k: filters, a: weight + group * filters * rows, lda: rows,
+                          b: side + group * filters * leading, ldb: leading,
+                          c: columns + group * rows * leading, ldc: leading)
+        }
+    }
+
+    /// weightGradient (F, (C/groups)·kh·kw) += side (F, B·Ho·Wo) · columnsᵀ, group by group.
+    func accumulateWeightGradient(_ side: UnsafePointer<Float>, _ columns: UnsafePointer<Float>,
+                                  into weightGradient: UnsafeMutablePointer<Float>, images: Range<Int>) {
+        let g = geometry, leading = leadingDimension(images)
+        let filters = g.outputChannelsPerGroup, rows = g.columnRowsPerGroup
+        for group in 0..<g.groups {
+            Gemm.multiply(transposeB: true, m: filters, n: rows, k: leading, a: side + group * filters * leading, lda: leading,
+                          b: columns + group * rows * leading, ldb: leading, beta: 1,
+                          c: weightGradient + group * filters * rows, ldc: rows)
+        }
+    }
+}
+
+/// 64-byte aligned scratch floats, freed by the caller.
+struct ConvolutionScratch {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(count: Int, zeroed: Bool = false) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        if zeroed { pointer.initialize(repeating: 0, count: count) }
+    }
+
+    func deallocate() { UnsafeMutableRawPointer(pointer).deallocate() }
+
+    /// The sum of the `parts` consecutive blocks of `shape`'s size, as a tensor of `shape`.
+    func summed(parts: Int, shape: [Int]) -> Tensor {
+        let size = shape.reduce(1, *)
+        let result = Tensor.uninitialized(shape)
+        let destination = result.storage.pointer
+        destination.update(from: pointer, count: size)
+        for part in 1..<max(parts, 1) {
+            let source = pointer + part * size
+            for index in 0..<size { destination[index] += source[index] }
+        }
+        return result
+    }
+}
+
+extension Convolution {
+    /// destination[0..<count] += value.
+    @inline(__always)
+    static func add(_ value: Float, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        for index in 0..<count { destination[index] += value }
+    }
+
+    /// The sum of `count` floats, with 16 partial sums so that it vectorizes.
+    @inline(__always)
+    static func sumOf(_ source: UnsafePointer<Float>, count: Int) -> Float {
+        var partial = SIMD16<Float>.zero
+        var index = 0
+        while index + 16 <= count {
+            partial += UnsafeRawPointer(source + index).loadUnaligned(as: SIMD16<Float>.self)
+            index += 16
+        }
+        var sum = partial.sum()
+        while index < count { sum += source[index]; index += 1 }
+        return sum
+    }
+}

@@ -1,0 +1,99 @@
+import Testing
+import VQEngine
+import _VQTestSupport
+
+/// The fast im2col / col2im against their naive twins (each entry from the definition), on the odd
+/// geometries of the convolution tests, writing into a wider matrix as the batched chunks do.
+@Suite struct Im2colTests {
+    /// The convolution tests' geometries, rows of 32 or more floats (copied by memcpy, not in SIMD
+    /// pieces), and the Sonnet encoder's 4×4 stride-2 taps (SIMD pairs up to the end of the plane).
+    static let geometries: [ConvolutionGeometry] =
+        ConvolutionCase.convolutions.map { try! $0.geometry() } + ConvolutionCase.transposedConvolutions.map { try! $0.transposedGeometry() }
+        + [ConvolutionCase(input: [1, 2, 4, 41], filters: 1, kernel: 3, padding: 1),
+           ConvolutionCase(input: [1, 2, 3, 70], filters: 1, kernel: HeightWidth(2, 3), stride: 2, padding: HeightWidth(1, 2)),
+           ConvolutionCase(input: [1, 1, 2, 64], filters: 1, kernel: HeightWidth(1, 33), padding: HeightWidth(0, 16)),
+           ConvolutionCase(input: [1, 3, 16, 16], filters: 1, kernel: 4, stride: 2, padding: 1),
+           ConvolutionCase(input: [1, 2, 9, 25], filters: 1, kernel: 3, stride: 2)]
+            .map { try! $0.geometry() }
+
+    /// Columns with 3 extra columns per row, as when an image is one of several in a chunk matrix.
+    static func columnStride(_ geometry: ConvolutionGeometry) -> Int { geometry.outputArea + 3 }
+    static func columnCount(_ geometry: ConvolutionGeometry) -> Int {
+        geometry.inputChannels * geometry.kernelArea * columnStride(geometry)
+    }
+
+    @Test(arguments: geometries)
+    func imageToColumnsMatchesNaiveTwin(geometry: ConvolutionGeometry) {
+        var generator = RandomGenerator(seed: 41)
+        let image = convolutionTestTensor([geometry.inputChannels * geometry.inputArea], &generator)
+        let stride = Im2colTests.columnStride(geometry)
+        // Both start from the same sentinel so that entries written by neither stay equal and the
+        // extra columns can be checked untouched.
+        var fast = Tensor(repeating: 7, shape: [Im2colTests.columnCount(geometry)]), naive = fast
+        image.withUnsafeBufferPointer { image in
+            fast.withUnsafeMutableBufferPointer {
+                Im2col.imageToColumns(image.baseAddress!, $0.baseAddress!, columnStride: stride, geometry: geometry)
+            }
+            naive.withUnsafeMutableBufferPointer {
+                Im2col.imageToColumnsNaive(image.baseAddress!, $0.baseAddress!, columnStride: stride, geometry: geometry)
+            }
+        }
+        #expect(fast.scalars == naive.scalars, "\(geometry)")
+        for row in 0..<(geometry.inputChannels * geometry.kernelArea) {
+            for extra in geometry.outputArea..<stride { #expect(fast[flat: row * stride + extra] == 7) }
+        }
+    }
+
+    @Test(arguments: geometries)
+    func columnsToImageMatchesNaiveTwin(geometry: ConvolutionGeometry) {
+        var generator = RandomGenerator(seed: 42)
+        let columns = convolutionTestTensor([Im2colTests.columnCount(geometry)], &generator)
+        let stride = Im2colTests.columnStride(geometry)
+        var fast = Tensor(repeating: 7, shape: [geometry.inputChannels * geometry.inputArea]), naive = fast
+        columns.withUnsafeBufferPointer { columns in
+            fast.withUnsafeMutableBufferPointer {
+                Im2col.columnsToImage(columns.baseAddress!, columnStride: stride, $0.baseAddress!, geometry: geometry)
+            }
+            naive.withUnsafeMutableBufferPointer {
+                Im2col.columnsToImageNaive(columns.baseAddress!, columnStride: stride, $0.baseAddress!, geometry: geometry)
+            }
+        }
+        expectClose(fast, naive, absolute: 1e-5, relative: 1e-5, "\(geometry)")
+    }
+
+    /// ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩: col2im is the adjoint of im2col.
+    @Test(arguments: geometries)
+    func columnsToImageIsTheAdjoint(geometry: ConvolutionGeometry) {
+        var generator = RandomGenerator(seed: 43)
+        let count = geometry.inputChannels * geometry.kernelArea * geometry.outputArea
+        let image = convolutionTestTensor([geometry.inputChannels * geometry.inputArea], &generator)
+        let columns = convolutionTestTensor([count], &generator)
+        var imageColumns = Tensor(zeros: [count]), columnsImage = Tensor(zeros: image.shape)
+        image.withUnsafeBufferPointer { image in
+            imageColumns.withUnsafeMutableBufferPointer {
+                Im2col.imageToColumns(image.baseAddress!, $0.baseAddress!, columnStride: geometry.outputArea, geometry: geometry)
+            }
+        }
+        columns.withUnsafeBufferPointer { columns in
+            columnsImage.withUnsafeMutableBufferPointer {
+                Im2col.columnsToImage(columns.baseAddress!, columnStride: geometry.outputArea, $0.baseAddress!, geometry: geometry)
+            }
+        }
+        let lhs = convolutionTestDot(imageColumns, columns), rhs = convolutionTestDot(image, columnsImage)
+        #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)), "\(geometry): \(lhs) vs \(rhs)")
+    }
+
+    /// One channel, 3×3 image, 2×2 kernel, padding 1, stride 2: the four columns of each tap by hand.
+    @Test func smallColumnsByHand() throws {
+        let geometry = try Tensor.conv2dShapes(input: [1, 1, 3, 3], weight: [1, 1, 2, 2], parameters: Conv2dParameters(stride: 2, padding: 1))
+        let image: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        var columns = [Float](repeating: -1, count: 16)
+        image.withUnsafeBufferPointer { image in
+            columns.withUnsafeMutableBufferPointer {
+                Im2col.imageToColumns(image.baseAddress!, $0.baseAddress!, columnStride: 4, geometry: geometry)
+            }
+        }
+        // Output pixels (0,0) (0,1) (1,0) (1,1) read padded rows/columns -1 and 1 for tap (0,0), etc.
+        #expect(columns == [0, 0, 0, 5,   0, 0, 4, 6,   0, 2, 0, 8,   1, 3, 7, 9])
+    }
+}
