@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "VQEngine", targets: ["VQEngine"]),
         .library(name: "VQNN", targets: ["VQNN"]),
         .library(name: "VQData", targets: ["VQData"]),
+        .library(name: "VQModels", targets: ["VQModels"]),
         .executable(name: "vqvae", targets: ["vqvae"]),
     ],
     dependencies: [
@@ -22,11 +23,14 @@ let package = Package(
         .target(name: "VQNN", dependencies: ["VQEngine"]),
         .systemLibrary(name: "CZlib"),
         .target(name: "VQData", dependencies: ["VQEngine", "CZlib"]),
+        .target(name: "VQModels", dependencies: ["VQEngine", "VQNN", "VQData"]),
         .executableTarget(
             name: "vqvae",
             dependencies: [
                 "VQEngine",
                 "VQNN",
+                "VQData",
+                "VQModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
@@ -34,6 +38,7 @@ let package = Package(
             name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "VQNNTests", dependencies: ["VQNN", "_VQTestSupport"]),
-        .testTarget(name: "VQDataTests", dependencies: ["VQData", "_VQTestSupport"]),
+        .testTarget(name: "VQDataTests", dependencies: ["VQData", "_VQTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VQModelsTests", dependencies: ["VQModels", "_VQTestSupport"]),
     ]
 )

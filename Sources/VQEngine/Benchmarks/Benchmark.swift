@@ -42,7 +42,7 @@ public enum Benchmark {
 
 extension Duration {
     /// The duration in seconds.
-    var seconds: Double {
+    public var seconds: Double {
         let (wholeSeconds, attoseconds) = components
         return Double(wholeSeconds) + Double(attoseconds) * 1e-18
     }

@@ -1,0 +1,62 @@
+import VQEngine
+
+/// The state of a codebook learned by exponential moving averages (VQ-VAE paper, appendix A.1).
+///
+/// For each code i with n_i vectors z_{i,j} assigned in a batch:
+///   N_i ← γ·N_i + (1−γ)·n_i                    (cluster sizes, `clusterSizes`)
+///   m_i ← γ·m_i + (1−γ)·Σ_j z_{i,j}             (`embeddingSums`)
+///   e_i = m_i / Ñ_i,  Ñ_i = (N_i + ε) / (Σ N + K·ε) · Σ N   (Laplace smoothing, so unused codes
+///                                                           never divide by zero)
+/// with decay γ = 0.99 and ε = 1e-5, as the PyTorch reference (`torch_ref.py`).
+public struct CodebookMovingAverages {
+    /// N, (K).
+    public var clusterSizes: Tensor
+    /// m, (K, D).
+    public var embeddingSums: Tensor
+    public var decay: Float
+    public var epsilon: Float
+
+    /// Starts from `codebook` with zero cluster sizes (the reference's initial state).
+    public init(codebook: Tensor, decay: Float = 0.99, epsilon: Float = 1e-5) {
+        clusterSizes = Tensor(zeros: [codebook.shape[0]])
+        embeddingSums = codebook.detached()
+        self.decay = decay
+        self.epsilon = epsilon
+    }
+
+    /// Folds in one batch: `inputs` (M, D) assigned to codes `indices` (M).
+    public mutating func update(with inputs: Tensor, indices: [Int32]) {
+        let (k, d) = (clusterSizes.count, embeddingSums.shape[1])
+        var counts = [Float](repeating: 0, count: k)
+        var sums = [Float](repeating: 0, count: k * d)
+        inputs.withUnsafeBufferPointer { z in
+            for (row, code) in indices.enumerated() {
+                let c = Int(code)
+                counts[c] += 1
+                for j in 0..<d { sums[c * d + j] += z[row * d + j] }
+            }
+        }
+        let (keep, take) = (decay, 1 - decay)
+        clusterSizes.withUnsafeMutableBufferPointer { sizes in
+            for i in 0..<k { sizes[i] = keep * sizes[i] + take * counts[i] }
+        }
+        embeddingSums.withUnsafeMutableBufferPointer { m in
+            for i in 0..<(k * d) { m[i] = keep * m[i] + take * sums[i] }
+        }
+    }
+
+    /// The codebook e = m / Ñ, (K, D).
+    public func codebook() -> Tensor {
+        let (k, d) = (clusterSizes.count, embeddingSums.shape[1])
+        let sizes = clusterSizes.scalars
+        let total = sizes.reduce(0, +)
+        var result = embeddingSums.detached()
+        result.withUnsafeMutableBufferPointer { e in
+            for i in 0..<k {
+                let smoothed = (sizes[i] + epsilon) / (total + Float(k) * epsilon) * total
+                for j in 0..<d { e[i * d + j] /= smoothed }
+            }
+        }
+        return result
+    }
+}

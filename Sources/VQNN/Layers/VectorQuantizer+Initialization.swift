@@ -1,0 +1,129 @@
+import VQEngine
+
+extension VectorQuantizer {
+    /// Re-initialises the codebook by k-means++ on encoder outputs `vectors` (M, D): D²-weighted
+    /// seeding (Arthur & Vassilvitskii 2007) then `iterations` Lloyd steps. A code left without
+    /// vectors keeps its seed. An EMA codebook's state is reset to match: cluster sizes are the
+    /// final assignment counts scaled to one batch (`batchesSeen` batches gave the vectors).
+    public mutating func initializeByKMeans(_ vectors: Tensor, iterations: Int = 10, batchesSeen: Int = 1,
+                                            generator: inout RandomGenerator) {
+        let (m, d, k) = (vectors.shape[0], embeddingDim, numEmbeddings)
+        precondition(vectors.rank == 2 && vectors.shape[1] == d && m > 0,
+                     "VectorQuantizer.initializeByKMeans: vectors \(vectors.shape) are not (M, \(d))")
+        var centres = kMeansPlusPlusSeeds(vectors, count: k, generator: &generator)
+        var counts = [Int](repeating: 0, count: k)
+        for _ in 0..<max(iterations, 1) {
+            let assignment = vectors.nearestRows(in: centres).indices
+            (centres, counts) = clusterMeans(vectors, assignment, previous: centres)
+        }
+        codebook = centres
+        if var averages = movingAverages {
+            let scale = 1 / Float(max(batchesSeen, 1))
+            averages.clusterSizes = Tensor(shape: [k], scalars: counts.map { Float($0) * scale })
+            averages.embeddingSums = centres * averages.clusterSizes.reshaped(to: [k, 1])
+            movingAverages = averages
+        }
+    }
+
+    private func kMeansPlusPlusSeeds(_ vectors: Tensor, count k: Int, generator: inout RandomGenerator) -> Tensor {
+        let (m, d) = (vectors.shape[0], vectors.shape[1])
+        let z = vectors.scalars
+        var seeds = [Float](repeating: 0, count: k * d)
+        var nearest = [Double](repeating: .infinity, count: m)
+        var chosen = generator.nextIndex(below: m)
+        for centre in 0..<k {
+            for j in 0..<d { seeds[centre * d + j] = z[chosen * d + j] }
+            var total = 0.0
+            for row in 0..<m {
+                var distance = 0.0
+                for j in 0..<d {
+                    let difference = Double(z[row * d + j] - seeds[centre * d + j])
+                    distance += difference * difference
+                }
+                nearest[row] = min(nearest[row], distance)
+                total += nearest[row]
+            }
+            guard total > 0 else { chosen = generator.nextIndex(below: m); continue }  // all covered
+            var target = generator.nextUniformDouble() * total
+            chosen = m - 1
+            for row in 0..<m {
+                target -= nearest[row]
+                if target < 0 { chosen = row; break }
+            }
+        }
+        return Tensor(shape: [k, d], scalars: seeds)
+    }
+
+    private func clusterMeans(_ vectors: Tensor, _ assignment: [Int32], previous: Tensor) -> (Tensor, [Int]) {
+        let (k, d) = (previous.shape[0], previous.shape[1])
+        var sums = [Double](repeating: 0, count: k * d)
+        var counts = [Int](repeating: 0, count: k)
+        let z = vectors.scalars
+        for (row, code) in assignment.enumerated() {
+            let c = Int(code)
+            counts[c] += 1
+            for j in 0..<d { sums[c * d + j] += Double(z[row * d + j]) }
+        }
+        var means = previous.scalars
+        for c in 0..<k where counts[c] > 0 {
+            for j in 0..<d { means[c * d + j] = Float(sums[c * d + j] / Double(counts[c])) }
+        }
+        return (Tensor(shape: [k, d], scalars: means), counts)
+    }
+}
+
+/// Restarts codes no vector has been assigned to for `patience` consecutive steps, re-seeding each
+/// from a random encoder output of the current batch (a common remedy for codebook collapse).
+public struct DeadCodeRestarter: Equatable {
+    /// Steps since each code was last chosen.
+    public private(set) var stepsUnused: [Int]
+    public let patience: Int
+    /// How many restarts have happened in all.
+    public private(set) var restarts = 0
+
+    public init(numEmbeddings: Int, patience: Int) {
+        precondition(patience > 0, "DeadCodeRestarter: patience must be positive, not \(patience)")
+        stepsUnused = [Int](repeating: 0, count: numEmbeddings)
+        self.patience = patience
+    }
+
+    /// Counts this step's usage and restarts dead codes; returns how many were restarted now.
+    @discardableResult
+    public mutating func step(_ quantizer: inout VectorQuantizer, output: VectorQuantizer.Output,
+                              generator: inout RandomGenerator) -> Int {
+        var used = [Bool](repeating: false, count: stepsUnused.count)
+        for index in output.indices { used[Int(index)] = true }
+        var dead: [Int] = []
+        for code in stepsUnused.indices {
+            stepsUnused[code] = used[code] ? 0 : stepsUnused[code] + 1
+            if stepsUnused[code] >= patience { dead.append(code) }
+        }
+        guard !dead.isEmpty else { return 0 }
+        let vectors = output.flatInputs
+        let rows = vectors.shape[0], d = vectors.shape[1]
+        let z = vectors.scalars
+        var codebook = quantizer.codebook.detached().scalars
+        var averages = quantizer.movingAverages
+        let sizes = averages?.clusterSizes.scalars
+        let typicalSize = sizes.map { max($0.reduce(0, +) / Float($0.count), 1e-3) } ?? 0
+        var sums = averages?.embeddingSums.scalars
+        var newSizes = sizes
+        for code in dead {
+            let row = generator.nextIndex(below: rows)
+            for j in 0..<d { codebook[code * d + j] = z[row * d + j] }
+            if sums != nil {
+                newSizes![code] = typicalSize
+                for j in 0..<d { sums![code * d + j] = z[row * d + j] * typicalSize }
+            }
+            stepsUnused[code] = 0
+        }
+        quantizer.codebook = Tensor(shape: quantizer.codebook.shape, scalars: codebook)
+        if averages != nil {
+            averages!.clusterSizes = Tensor(shape: [stepsUnused.count], scalars: newSizes!)
+            averages!.embeddingSums = Tensor(shape: [stepsUnused.count, d], scalars: sums!)
+            quantizer.movingAverages = averages
+        }
+        restarts += dead.count
+        return dead.count
+    }
+}
