@@ -1,0 +1,66 @@
+import Foundation
+import VQData
+import VQEngine
+import VQNN
+
+/// Saving and loading a VQ-VAE as safetensors.
+///
+/// Tensor names are the parameter names (`encoder.conv1.weight`, `encoder.residual.0.conv3x3.weight`,
+/// …, `decoder.conv_transpose2.bias`, see `parameterNames`), plus `quantizer.codebook` always, and for an
+/// EMA codebook `quantizer.ema.cluster_sizes` (K) and `quantizer.ema.embedding_sums` (K, D).
+/// `__metadata__` holds `format` (`vqvae-model/1`), `configuration` (JSON of `VQVAEConfiguration`)
+/// and any extra entries the caller passes (the CLI stores the training options and step).
+extension VQVAE {
+    public static let checkpointFormat = "vqvae-model/1"
+
+    /// The tensors and metadata of this model.
+    public func checkpoint(metadata extra: [String: String] = [:]) -> SafeTensors {
+        var tensors: [String: Tensor] = [:]
+        var copy = self
+        copy.forEachParameter { name, parameter in tensors[name] = parameter.detached() }
+        tensors["quantizer.codebook"] = quantizer.codebook.detached()
+        if let averages = quantizer.movingAverages {
+            tensors["quantizer.ema.cluster_sizes"] = averages.clusterSizes
+            tensors["quantizer.ema.embedding_sums"] = averages.embeddingSums
+        }
+        let configurationJSON = String(decoding: try! JSONEncoder().encode(configuration), as: UTF8.self)
+        var metadata = extra
+        metadata["format"] = VQVAE.checkpointFormat
+        metadata["configuration"] = configurationJSON
+        return SafeTensors(tensors: tensors, metadata: metadata)
+    }
+
+    /// Rebuilds a model from a checkpoint; `path` names the file in errors.
+    public init(checkpoint: SafeTensors, path: String) throws {
+        guard checkpoint.metadata["format"] == VQVAE.checkpointFormat else {
+            throw DataError(path, "not a VQ-VAE model checkpoint (metadata format is \(checkpoint.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(VQVAE.checkpointFormat)')")
+        }
+        guard let json = checkpoint.metadata["configuration"],
+              let configuration = try? JSONDecoder().decode(VQVAEConfiguration.self, from: Data(json.utf8)) else {
+            throw DataError(path, "the model configuration in the metadata is missing or unreadable")
+        }
+        var generator = RandomGenerator(seed: 0)
+        self.init(configuration, generator: &generator)
+        var missing: [String] = []
+        var mismatch: String?
+        func take(_ name: String, _ tensor: inout Tensor) {
+            guard let stored = checkpoint.tensors[name] else { missing.append(name); return }
+            if stored.shape != tensor.shape { mismatch = mismatch ?? "tensor \(name) has shape \(stored.shape), the configuration needs \(tensor.shape)" }
+            tensor = stored
+        }
+        forEachParameter(take)
+        take("quantizer.codebook", &quantizer.codebook)
+        if var averages = quantizer.movingAverages {
+            take("quantizer.ema.cluster_sizes", &averages.clusterSizes)
+            take("quantizer.ema.embedding_sums", &averages.embeddingSums)
+            quantizer.movingAverages = averages
+        }
+        if !missing.isEmpty { throw DataError(path, "missing tensors: \(missing.joined(separator: ", "))") }
+        if let mismatch { throw DataError(path, mismatch) }
+    }
+
+    /// Reads a model checkpoint file.
+    public init(contentsOf path: String) throws {
+        try self.init(checkpoint: SafeTensors(contentsOf: path), path: path)
+    }
+}

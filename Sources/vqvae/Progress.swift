@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import VQEngine
+import VQModels
+
+/// Renders training progress: a live bar with ETA and losses on a terminal, plain lines otherwise.
+/// Written to standard error so `--json` output on standard output stays one clean line.
+struct ProgressRenderer {
+    let totalSteps: Int
+    let isTerminal = isatty(STDERR_FILENO) == 1
+    let plainEvery: Int
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+
+    init(totalSteps: Int, plainEvery: Int) {
+        self.totalSteps = totalSteps
+        self.plainEvery = max(plainEvery, 1)
+        start = clock.now
+    }
+
+    func update(_ report: TrainingStepReport) {
+        let elapsed = (clock.now - start).seconds
+        let remaining = elapsed / Double(max(report.step, 1)) * Double(totalSteps - report.step)
+        let losses = "recon \(format(report.reconstructionLoss, 4)) codebook \(format(report.codebookLoss, 4)) commit \(format(report.commitmentLoss, 4)) perplexity \(format(report.perplexity, 1))"
+        if isTerminal {
+            let width = 24, filled = width * report.step / max(totalSteps, 1)
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            writeError("\r\u{1B}[2K\(bar) \(report.step)/\(totalSteps)  \(losses)  \(Int(report.imagesPerSecond)) img/s  ETA \(clockTime(remaining))")
+            if report.step == totalSteps { writeError("\n") }
+        } else if report.step % plainEvery == 0 || report.step == totalSteps || report.step == 1 {
+            writeError("step \(report.step)/\(totalSteps) \(losses) \(Int(report.imagesPerSecond)) img/s eta \(clockTime(remaining))\n")
+        }
+    }
+}
+
+/// Writes to standard error unbuffered (file descriptor 2, no shared C stream state).
+func writeError(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+func format(_ value: some BinaryFloatingPoint, _ digits: Int) -> String {
+    let scale = Double(pow(10, Double(digits)))
+    let rounded = (Double(value) * scale).rounded() / scale
+    var text = "\(rounded)"
+    if let dot = text.firstIndex(of: ".") {
+        let decimals = text.distance(from: dot, to: text.endIndex) - 1
+        if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
+    }
+    return text
+}
+
+func clockTime(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "--:--" }
+    let total = Int(seconds.rounded())
+    return total >= 3600 ? "\(total / 3600)h\(String(twoDigits: (total / 60) % 60))m" : "\(total / 60):\(String(twoDigits: total % 60))"
+}
+
+extension String {
+    init(twoDigits value: Int) { self = value < 10 ? "0\(value)" : "\(value)" }
+}
