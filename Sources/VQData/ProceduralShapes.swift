@@ -53,7 +53,7 @@ public enum ProceduralShapes {
     }
 
     /// Whether (u, v), in units of the shape's radius around its centre, lies inside the shape.
-    static func contains(_ shape: Shape, _ u: Float, _ v: Float) -> Bool {
+    public static func contains(_ shape: Shape, _ u: Float, _ v: Float) -> Bool {
         switch shape {
         case .disc: return u * u + v * v <= 1
         case .square: return abs(u) <= 0.8 && abs(v) <= 0.8
