@@ -63,10 +63,12 @@ import VQNN
         var trainer = Self.trainer(seed: 9, learningRate: 1e30)
         _ = try trainer.trainStep()
         let afterFirst = Self.bits(trainer.model)
-        #expect(throws: NonFiniteLossError.self) { _ = try trainer.trainStep() }
-        do { _ = try trainer.trainStep() } catch let error as NonFiniteLossError {
+        do {
+            _ = try trainer.trainStep()
+            Issue.record("weights of ±1e30 gave a finite loss")
+        } catch let error as NonFiniteLossError {
             #expect(error.step == 2)
-            #expect(error.description.contains("step 2"))
+            #expect(error.description.hasPrefix("training stopped at step 2: the loss is not finite"))
         }
         #expect(trainer.step == 1)
         #expect(Self.bits(trainer.model) == afterFirst)
