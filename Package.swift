@@ -39,6 +39,6 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "VQNNTests", dependencies: ["VQNN", "_VQTestSupport"]),
         .testTarget(name: "VQDataTests", dependencies: ["VQData", "_VQTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VQModelsTests", dependencies: ["VQModels", "_VQTestSupport"]),
+        .testTarget(name: "VQModelsTests", dependencies: ["VQModels", "_VQTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -45,16 +45,21 @@ public struct CodebookMovingAverages {
         }
     }
 
+    /// The Laplace-smoothed cluster sizes Ñ, (K).
+    public func smoothedClusterSizes() -> [Float] {
+        let (k, sizes) = (clusterSizes.count, clusterSizes.scalars)
+        let total = sizes.reduce(0, +)
+        return sizes.map { ($0 + epsilon) / (total + Float(k) * epsilon) * total }
+    }
+
     /// The codebook e = m / Ñ, (K, D).
     public func codebook() -> Tensor {
         let (k, d) = (clusterSizes.count, embeddingSums.shape[1])
-        let sizes = clusterSizes.scalars
-        let total = sizes.reduce(0, +)
+        let smoothed = smoothedClusterSizes()
         var result = embeddingSums.detached()
         result.withUnsafeMutableBufferPointer { e in
             for i in 0..<k {
-                let smoothed = (sizes[i] + epsilon) / (total + Float(k) * epsilon) * total
-                for j in 0..<d { e[i * d + j] /= smoothed }
+                for j in 0..<d { e[i * d + j] /= smoothed[i] }
             }
         }
         return result

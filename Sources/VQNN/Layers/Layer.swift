@@ -43,3 +43,29 @@ extension Layer {
         forEachParameter { _, parameter in parameter = tape.watch(parameter) }
     }
 }
+
+/// `Layer.loadParameters(from:)` found a name missing or a shape different from the layer's.
+public struct ParameterLoadingError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Layer {
+    /// Replaces every parameter by the tensor of the same name in `tensors` (extra names are
+    /// ignored, so a file may hold more, such as gradients or optimizer state). Checks every name and
+    /// shape first and changes nothing when one is missing or differs.
+    public mutating func loadParameters(from tensors: [String: Tensor]) throws(ParameterLoadingError) {
+        var copy = self
+        var problems: [String] = []
+        copy.forEachParameter { name, parameter in
+            guard let loaded = tensors[name] else { problems.append("\(name) is missing"); return }
+            if loaded.shape != parameter.shape {
+                problems.append("\(name) has shape \(loaded.shape), the layer expects \(parameter.shape)")
+            }
+        }
+        guard problems.isEmpty else {
+            throw ParameterLoadingError("loadParameters: " + problems.joined(separator: "; "))
+        }
+        forEachParameter { name, parameter in parameter = tensors[name]!.detached() }
+    }
+}

@@ -20,7 +20,9 @@ extension VectorQuantizer {
         if var averages = movingAverages {
             let scale = 1 / Float(max(batchesSeen, 1))
             averages.clusterSizes = Tensor(shape: [k], scalars: counts.map { Float($0) * scale })
-            averages.embeddingSums = centres * averages.clusterSizes.reshaped(to: [k, 1])
+            // m = e·Ñ (not e·N), so the state's own codebook m / Ñ is this one, also for a code
+            // without vectors (N 0 but Ñ > 0), which would otherwise jump to 0 at the next update.
+            averages.embeddingSums = centres * Tensor(shape: [k, 1], scalars: averages.smoothedClusterSizes())
             movingAverages = averages
         }
     }
