@@ -69,6 +69,26 @@ const char *vqk_sgemm_kernel_id_name(int kernel);
 /// The name of the implementation `vqk_sgemm` dispatches to on this CPU: "avx512", "avx2" or "generic".
 const char *vqk_sgemm_kernel_name(void);
 
+// MARK: - im2col / col2im
+
+/// The sizes of one image and one convolution, for `vqk_im2col` and `vqk_col2im`.
+typedef struct {
+    long channels, height, width;          // the image (C, H, W)
+    long output_height, output_width;      // Ho, Wo
+    long kernel_height, kernel_width;
+    long stride_height, stride_width, padding_height, padding_width, dilation_height, dilation_width;
+} vqk_im2col_geometry;
+
+/// image (C, H, W) → columns (C·kh·kw rows, Ho·Wo columns, row stride column_stride ≥ Ho·Wo): row
+/// (c·kh + i)·kw + j, column y·Wo + x holds image[c, y·sh − ph + i·dh, x·sw − pw + j·dw], 0 in the
+/// padding. `kernel` is a `VQK_KERNEL_*` value (AVX-512 has its own implementation; the others run
+/// the portable one). Returns 0, or -1 (and does nothing) when this CPU lacks the kernel.
+int vqk_im2col(int kernel, const vqk_im2col_geometry *geometry, const float *image, float *columns, long column_stride);
+
+/// The adjoint of `vqk_im2col`: image (C, H, W) = the sum, at each pixel, of the column entries
+/// im2col copies from it (the image is overwritten). Returns 0, or -1 as `vqk_im2col`.
+int vqk_col2im(int kernel, const vqk_im2col_geometry *geometry, const float *columns, long column_stride, float *image);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,7 +13,9 @@ import _VQTestSupport
            ConvolutionCase(input: [1, 2, 3, 70], filters: 1, kernel: HeightWidth(2, 3), stride: 2, padding: HeightWidth(1, 2)),
            ConvolutionCase(input: [1, 1, 2, 64], filters: 1, kernel: HeightWidth(1, 33), padding: HeightWidth(0, 16)),
            ConvolutionCase(input: [1, 3, 16, 16], filters: 1, kernel: 4, stride: 2, padding: 1),
-           ConvolutionCase(input: [1, 2, 9, 25], filters: 1, kernel: 3, stride: 2)]
+           ConvolutionCase(input: [1, 2, 9, 25], filters: 1, kernel: 3, stride: 2),
+           ConvolutionCase(input: [1, 2, 11, 53], filters: 1, kernel: 3, stride: 3, padding: 2),
+           ConvolutionCase(input: [1, 1, 1, 1], filters: 1, kernel: 3, padding: 1)]
             .map { try! $0.geometry() }
 
     /// Columns with 3 extra columns per row, as when an image is one of several in a chunk matrix.
@@ -22,8 +24,11 @@ import _VQTestSupport
         geometry.inputChannels * geometry.kernelArea * columnStride(geometry)
     }
 
-    @Test(arguments: geometries)
-    func imageToColumnsMatchesNaiveTwin(geometry: ConvolutionGeometry) {
+    /// The implementations this CPU runs: AVX-512 (masked loads and stores) and the portable C loops.
+    static let kernels: [Gemm.Kernel] = [.avx512, .generic].filter(\.isSupported)
+
+    @Test(arguments: geometries, kernels)
+    func imageToColumnsMatchesNaiveTwin(geometry: ConvolutionGeometry, kernel: Gemm.Kernel) {
         var generator = RandomGenerator(seed: 41)
         let image = convolutionTestTensor([geometry.inputChannels * geometry.inputArea], &generator)
         let stride = Im2colTests.columnStride(geometry)
@@ -32,27 +37,27 @@ import _VQTestSupport
         var fast = Tensor(repeating: 7, shape: [Im2colTests.columnCount(geometry)]), naive = fast
         image.withUnsafeBufferPointer { image in
             fast.withUnsafeMutableBufferPointer {
-                Im2col.imageToColumns(image.baseAddress!, $0.baseAddress!, columnStride: stride, geometry: geometry)
+                Im2col.imageToColumns(image.baseAddress!, $0.baseAddress!, columnStride: stride, geometry: geometry, kernel: kernel)
             }
             naive.withUnsafeMutableBufferPointer {
                 Im2col.imageToColumnsNaive(image.baseAddress!, $0.baseAddress!, columnStride: stride, geometry: geometry)
             }
         }
-        #expect(fast.scalars == naive.scalars, "\(geometry)")
+        #expect(fast.scalars == naive.scalars, "\(kernel) \(geometry)")
         for row in 0..<(geometry.inputChannels * geometry.kernelArea) {
             for extra in geometry.outputArea..<stride { #expect(fast[flat: row * stride + extra] == 7) }
         }
     }
 
-    @Test(arguments: geometries)
-    func columnsToImageMatchesNaiveTwin(geometry: ConvolutionGeometry) {
+    @Test(arguments: geometries, kernels)
+    func columnsToImageMatchesNaiveTwin(geometry: ConvolutionGeometry, kernel: Gemm.Kernel) {
         var generator = RandomGenerator(seed: 42)
         let columns = convolutionTestTensor([Im2colTests.columnCount(geometry)], &generator)
         let stride = Im2colTests.columnStride(geometry)
         var fast = Tensor(repeating: 7, shape: [geometry.inputChannels * geometry.inputArea]), naive = fast
         columns.withUnsafeBufferPointer { columns in
             fast.withUnsafeMutableBufferPointer {
-                Im2col.columnsToImage(columns.baseAddress!, columnStride: stride, $0.baseAddress!, geometry: geometry)
+                Im2col.columnsToImage(columns.baseAddress!, columnStride: stride, $0.baseAddress!, geometry: geometry, kernel: kernel)
             }
             naive.withUnsafeMutableBufferPointer {
                 Im2col.columnsToImageNaive(columns.baseAddress!, columnStride: stride, $0.baseAddress!, geometry: geometry)
