@@ -36,15 +36,34 @@ static tap_window window_of(const vqk_im2col_geometry *g, long i, long j) {
     return w;
 }
 
+/// The windows of every tap, in row-major tap order, worked out once per image rather than once per
+/// channel (the divisions in `valid_range` cost as much as copying an 8-float row).
+#define MAX_CACHED_TAPS 64
+typedef struct { tap_window taps[MAX_CACHED_TAPS]; int cached; } tap_windows;
+
+static void windows_of(const vqk_im2col_geometry *g, tap_windows *w) {
+    w->cached = g->kernel_height * g->kernel_width <= MAX_CACHED_TAPS;
+    if (!w->cached) return;
+    for (long i = 0; i < g->kernel_height; i++) {
+        for (long j = 0; j < g->kernel_width; j++) w->taps[i * g->kernel_width + j] = window_of(g, i, j);
+    }
+}
+
+static inline tap_window tap(const vqk_im2col_geometry *g, const tap_windows *w, long i, long j) {
+    return w->cached ? w->taps[i * g->kernel_width + j] : window_of(g, i, j);
+}
+
 // MARK: - Portable
 
 static void im2col_generic(const vqk_im2col_geometry *g, const float *image, float *columns, long column_stride) {
+    tap_windows windows;
+    windows_of(g, &windows);
     long wo = g->output_width, ho = g->output_height, area = g->height * g->width;
     for (long c = 0; c < g->channels; c++) {
         const float *plane = image + c * area;
         for (long i = 0; i < g->kernel_height; i++) {
             for (long j = 0; j < g->kernel_width; j++) {
-                tap_window w = window_of(g, i, j);
+                tap_window w = tap(g, &windows, i, j);
                 float *row = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * column_stride;
                 for (long y = 0; y < ho; y++) {
                     float *d = row + y * wo;
@@ -60,13 +79,15 @@ static void im2col_generic(const vqk_im2col_geometry *g, const float *image, flo
 }
 
 static void col2im_generic(const vqk_im2col_geometry *g, const float *columns, long column_stride, float *image) {
+    tap_windows windows;
+    windows_of(g, &windows);
     long wo = g->output_width, area = g->height * g->width;
     for (long c = 0; c < g->channels; c++) {
         float *plane = image + c * area;
         memset(plane, 0, (size_t)area * sizeof(float));
         for (long i = 0; i < g->kernel_height; i++) {
             for (long j = 0; j < g->kernel_width; j++) {
-                tap_window w = window_of(g, i, j);
+                tap_window w = tap(g, &windows, i, j);
                 const float *row = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * column_stride;
                 for (long y = w.y0; y < w.y1; y++) {
                     const float *s = row + y * wo;
@@ -101,6 +122,8 @@ static inline unsigned lane_mask(long lo, long hi) {
 }
 
 AVX512 static void im2col_avx512(const vqk_im2col_geometry *g, const float *image, float *columns, long column_stride) {
+    tap_windows windows;
+    windows_of(g, &windows);
     long wo = g->output_width, ho = g->output_height, area = g->height * g->width;
     long sh = g->stride_height, sw = g->stride_width, width = g->width;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -111,7 +134,7 @@ AVX512 static void im2col_avx512(const vqk_im2col_geometry *g, const float *imag
         const float *plane = image + c * area;
         for (long i = 0; i < g->kernel_height; i++) {
             for (long j = 0; j < g->kernel_width; j++) {
-                tap_window w = window_of(g, i, j);
+                tap_window w = tap(g, &windows, i, j);
                 float *row = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * column_stride;
                 for (long xb = 0; xb < wo; xb += 16) {
                     long lanes = wo - xb < 16 ? wo - xb : 16;
@@ -143,6 +166,8 @@ AVX512 static void im2col_avx512(const vqk_im2col_geometry *g, const float *imag
 }
 
 AVX512 static void col2im_avx512(const vqk_im2col_geometry *g, const float *columns, long column_stride, float *image) {
+    tap_windows windows;
+    windows_of(g, &windows);
     long wo = g->output_width, area = g->height * g->width;
     long sh = g->stride_height, sw = g->stride_width, width = g->width;
     const __m512i spread_lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
@@ -152,7 +177,7 @@ AVX512 static void col2im_avx512(const vqk_im2col_geometry *g, const float *colu
         memset(plane, 0, (size_t)area * sizeof(float));
         for (long i = 0; i < g->kernel_height; i++) {
             for (long j = 0; j < g->kernel_width; j++) {
-                tap_window w = window_of(g, i, j);
+                tap_window w = tap(g, &windows, i, j);
                 const float *row = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * column_stride;
                 for (long xb = w.x0 - w.x0 % 16; xb < w.x1; xb += 16) {
                     unsigned valid = lane_mask(w.x0 - xb, w.x1 - xb);
