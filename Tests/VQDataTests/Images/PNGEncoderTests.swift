@@ -1,5 +1,6 @@
 import Testing
 @testable import VQData
+import VQEngine
 
 @Suite struct PNGEncoderTests {
     @Test func fileStartsWithSignatureAndHeaderAndEndsWithTheStandardIENDChunk() {
@@ -32,5 +33,31 @@ import Testing
     @Test func crcMatchesTheKnownValueForIEND() {
         // The CRC-32 of the four bytes "IEND", as printed in every PNG file.
         #expect(PNGEncoder.crc32Checksum(Array("IEND".utf8)) == 0xAE42_6082)
+    }
+}
+
+@Suite struct ImageGridTests {
+    @Test func batchValuesMapBackToTheBytesTheyCameFrom() {
+        // ImageDataset.batch maps byte b to b/255 − 0.5; images(fromBatch:) must invert it exactly.
+        let dataset = ImageDataset(pixels: (0..<8).map { UInt8($0 * 36) } + [0, 255, 7, 9, 100, 101, 1, 254],
+                                   channels: 1, height: 2, width: 4)
+        let images = ImageGrid.images(fromBatch: dataset.batch([0, 1]))
+        #expect(images.map(\.pixels) == [(0..<8).map { UInt8($0 * 36) }, [0, 255, 7, 9, 100, 101, 1, 254]])
+        #expect(ImageGrid.byte(-3) == 0 && ImageGrid.byte(2) == 255 && ImageGrid.byte(.nan) == 0)
+    }
+
+    @Test func channelsAreInterleavedFromPlanes() {
+        // (1, 3, 1, 2): R plane [a, b], G plane [c, d], B plane [e, f] → pixels a c e b d f.
+        let batch = Tensor(shape: [1, 3, 1, 2], scalars: [0, 1, 2, 3, 4, 5].map { Float($0) / 255 - 0.5 })
+        #expect(ImageGrid.images(fromBatch: batch)[0].pixels == [0, 2, 4, 1, 3, 5])
+    }
+
+    @Test func tilePlacesImagesRowByRowWithPadding() {
+        let images = (1...3).map { RasterImage(width: 2, height: 1, channels: 1, fill: UInt8($0)) }
+        let grid = ImageGrid.tile(images, columns: 2, padding: 1, background: 0)
+        // 2 columns of width 2 with padding 1: 1+2+1+2+1 = 7 wide; 2 rows of height 1: 1+1+1+1+1 = 5 high.
+        #expect(grid.width == 7 && grid.height == 5)
+        #expect(Array(grid.pixels[7..<14]) == [0, 1, 1, 0, 2, 2, 0])
+        #expect(Array(grid.pixels[21..<28]) == [0, 3, 3, 0, 0, 0, 0])
     }
 }
