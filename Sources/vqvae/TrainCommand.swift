@@ -10,7 +10,8 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a VQ-VAE and evaluate it on the test split.",
         discussion: """
             Without --data it trains on built-in procedural shapes (28x28), so it works on a fresh machine.
-            Writes RUN/model.safetensors (atomically) and prints progress to standard error; with --json,
+            Writes RUN/model.safetensors (atomically), and RUN/reconstructions.png, RUN/codebook_usage.png and
+            RUN/loss_curves.png every --pictures-every steps and at the end; prints progress to standard error; with --json,
             standard output gets one JSON line with the test metrics at the end.
             """)
 
@@ -30,6 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Restart codes unused for this many steps (default: off).") var deadCodeSteps: Int?
     @Option(help: "Print a plain progress line every this many steps when not on a terminal.") var logEvery = 100
     @Flag(help: "End with one JSON line of test metrics on standard output.") var json = false
+    @Option(help: "Also write the run's pictures every this many steps (0: only at the end).") var picturesEvery = 500
 
     func validate() throws {
         guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be at least 1") }
@@ -64,11 +66,17 @@ struct TrainCommand: ParsableCommand {
         if kmeansInit { trainer.initializeCodebookByKMeans() }
         let progress = ProgressRenderer(totalSteps: steps, plainEvery: logEvery)
         let started = ContinuousClock.now
-        for _ in 0..<steps { progress.update(try trainer.trainStep()) }
+        var pictures = TrainingPictures(folder: out, testSet: testSet, every: picturesEvery)
+        for _ in 0..<steps {
+            let report = try trainer.trainStep()
+            progress.update(report)
+            try pictures.record(report, model: trainer.model)
+        }
         let trainSeconds = (ContinuousClock.now - started).seconds
         let modelPath = out + "/model.safetensors"
         try trainer.model.checkpoint(metadata: ["steps": "\(steps)", "seed": "\(seed)", "data": source.name])
             .write(to: modelPath)
+        try pictures.write(model: trainer.model)
         let report = trainer.model.evaluate(on: testSet)
         let restarts = trainer.restarter?.restarts ?? 0
         writeError("saved \(modelPath) after \(format(trainSeconds, 1)) s; \(describe(report))\(deadCodeSteps == nil ? "" : ", \(restarts) code restarts")\n")

@@ -5,6 +5,7 @@ struct VQVAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vqvae",
         abstract: "Train and run VQ-VAEs on the CPU.",
-        subcommands: [TrainCommand.self, EvalCommand.self, BenchCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, ReconstructCommand.self, EncodeCommand.self, DecodeCommand.self,
+                      InfoCommand.self, BenchCommand.self],
         defaultSubcommand: nil)
 }

@@ -1,0 +1,32 @@
+import ArgumentParser
+import VQData
+import VQModels
+
+struct EncodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Encode images to code grids in a .vqc file.",
+        discussion: """
+            Writes the code grid ((H/4)x(W/4) indices below K) of each of the first --limit images of the
+            split, with their labels when the dataset has them, in the .vqc format (FORMATS.md): a header
+            with version, count, grid height and width and K, the indices packed at ceil(log2 K) bits,
+            most significant bit first, and a CRC-32.
+            """)
+
+    @OptionGroup var inputs: ModelDataOptions
+    @Option(help: "The .vqc file to write (replaced atomically). Required.") var out: String
+    @Option(help: "Encode only the first this many images (default: the whole split).") var limit: Int?
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        try failingWithOneLine {
+            let (model, dataset, source) = try inputs.load()
+            let codes = model.encode(dataset, limit: limit)
+            try codes.write(to: out)
+            writeError("wrote \(out): \(codes.count) grids of \(codes.height)x\(codes.width) codes (K \(codes.numEmbeddings), \(codes.bitWidth) bits each\(codes.labels.isEmpty ? "" : ", with labels")) from \(source) \(inputs.split.rawValue)\n")
+        }
+    }
+}

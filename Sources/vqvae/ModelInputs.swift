@@ -1,0 +1,31 @@
+import ArgumentParser
+import VQData
+import VQModels
+
+/// The options shared by the commands that run a trained model on a dataset: the checkpoint, the data
+/// and which split of it.
+struct ModelDataOptions: ParsableArguments {
+    @Option(help: "A model checkpoint written by `vqvae train` (RUN/model.safetensors). Required.") var model: String
+    @Option(help: "An MNIST-layout IDX folder (default: the built-in shapes).") var data: String?
+    @Option(help: "Seed of the built-in shapes, used only without --data.") var seed: UInt64 = 0
+    @Option(help: "Which split to read: train or test.") var split: DatasetSplit = .test
+
+    /// The model and the chosen split, checked to fit each other; throws `DataError`.
+    func load() throws -> (model: VQVAE, dataset: ImageDataset, source: String) {
+        let vqvae = try VQVAE(contentsOf: model)
+        let source = try DatasetSource.detect(data, seed: seed)
+        let dataset = try source.load(split)
+        try vqvae.checkCompatible(dataset, source: source.name)
+        return (vqvae, dataset, source.name)
+    }
+}
+
+extension DatasetSplit: ExpressibleByArgument {}
+
+/// Runs `body`, turning the errors a command expects (bad files, failed writes) into a
+/// `CommandFailure`: one line on standard error naming the file and the problem, exit status 1.
+func failingWithOneLine(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as DataError {
+        throw CommandFailure(error.description)
+    }
+}
