@@ -8,8 +8,8 @@ struct DecodeCommand: ParsableCommand {
         commandName: "decode",
         abstract: "Decode a .vqc file of code grids back to images.",
         discussion: """
-            Writes DIR/decoded.png (every decoded image, tiled --columns to a row) and, for the first
-            --individual grids, DIR/000000.png, DIR/000001.png, ... (one PNG per image, numbered by
+            Writes DIR/decoded.png (every decoded image, tiled --columns to a row) and, for the first \
+            --individual grids, DIR/000000.png, DIR/000001.png, ... (one PNG per image, numbered by \
             position in the file). Refuses codes whose K differs from the model's.
             """)
 

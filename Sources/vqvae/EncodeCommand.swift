@@ -7,9 +7,9 @@ struct EncodeCommand: ParsableCommand {
         commandName: "encode",
         abstract: "Encode images to code grids in a .vqc file.",
         discussion: """
-            Writes the code grid ((H/4)x(W/4) indices below K) of each of the first --limit images of the
-            split, with their labels when the dataset has them, in the .vqc format (FORMATS.md): a header
-            with version, count, grid height and width and K, the indices packed at ceil(log2 K) bits,
+            Writes the code grid ((H/4)x(W/4) indices below K) of each of the first --limit images of the \
+            split, with their labels when the dataset has them, in the .vqc format (FORMATS.md): a header \
+            with version, count, grid height and width and K, the indices packed at max(1, ceil(log2 K)) bits, \
             most significant bit first, and a CRC-32.
             """)
 

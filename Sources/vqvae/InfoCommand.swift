@@ -8,9 +8,9 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Describe a model checkpoint: configuration, parameters, codebook.",
         discussion: """
-            Prints the configuration, the metadata stored at training time, the learnable parameters of
-            the encoder, quantizer and decoder, and codebook statistics: code norms, distances between
-            codes (all pairs, and each code's nearest other code; over the first 4096 codes when K is
+            Prints the configuration, the metadata stored at training time, the learnable parameters of \
+            the encoder, quantizer and decoder, and codebook statistics: code norms, distances between \
+            codes (all pairs, and each code's nearest other code; over the first 4096 codes when K is \
             larger) and, for an EMA codebook, the cluster sizes.
             """)
 

@@ -7,8 +7,8 @@ struct ReconstructCommand: ParsableCommand {
         commandName: "reconstruct",
         abstract: "Write a PNG grid of images beside their reconstructions.",
         discussion: """
-            Takes the first --count images of the split, encodes each to its code grid and decodes the
-            codes (exactly what `vqvae encode` then `vqvae decode` give), and writes one PNG: pairs of
+            Takes the first --count images of the split, encodes each to its code grid and decodes the \
+            codes (exactly what `vqvae encode` then `vqvae decode` give), and writes one PNG: pairs of \
             original (left) and reconstruction (right), --pairs-per-row pairs to a row.
             """)
 
