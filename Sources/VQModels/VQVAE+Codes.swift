@@ -17,14 +17,33 @@ extension VQVAE {
     /// The largest grid area (h·w) `decodedImages` accepts: 256×256 codes, 1024×1024 images.
     public static let maximumGridArea = 1 << 16
 
-    /// Checks that `dataset` fits this model: same channels, sides divisible by 4. Throws
-    /// `DataError(source, problem)`.
-    public func checkCompatible(_ dataset: ImageDataset, source: String) throws {
+    /// The checkpoint metadata key recording the training images' size, as `HEIGHTxWIDTH` (`28x28`).
+    public static let imageSizeMetadataKey = "image_size"
+
+    /// The metadata entry recording an image size, for `checkpoint(metadata:)`.
+    public static func imageSizeMetadata(height: Int, width: Int) -> [String: String] {
+        [imageSizeMetadataKey: "\(height)x\(width)"]
+    }
+
+    /// The training images' size recorded in checkpoint metadata, or nil when absent or unreadable
+    /// (checkpoints written before it was recorded).
+    public static func trainedImageSize(_ metadata: [String: String]) -> (height: Int, width: Int)? {
+        guard let parts = metadata[imageSizeMetadataKey]?.split(separator: "x"), parts.count == 2,
+              let height = Int(parts[0]), let width = Int(parts[1]), height > 0, width > 0 else { return nil }
+        return (height, width)
+    }
+
+    /// Checks that `dataset` fits this model: same channels, sides divisible by 4, and the size the
+    /// model was trained on when known. Throws `DataError(source, problem)`.
+    public func checkCompatible(_ dataset: ImageDataset, source: String, trainedImageSize: (height: Int, width: Int)? = nil) throws {
         guard dataset.channels == configuration.inputChannels else {
             throw DataError(source, "images have \(dataset.channels) channels, the model expects \(configuration.inputChannels)")
         }
         guard dataset.height % 4 == 0, dataset.width % 4 == 0 else {
             throw DataError(source, "images are \(dataset.height)x\(dataset.width); the model needs sizes divisible by 4")
+        }
+        if let size = trainedImageSize, size != (dataset.height, dataset.width) {
+            throw DataError(source, "images are \(dataset.height)x\(dataset.width), the model was trained on \(size.height)x\(size.width)")
         }
     }
 
@@ -45,11 +64,14 @@ extension VQVAE {
     }
 
     /// The images decoded from every grid of `codes`, as bytes (C = the model's channels, size 4h×4w).
-    /// Throws `DataError(path, problem)` when K differs from the model's or the grid is empty or
-    /// larger than `maximumGridArea`.
-    public func decodedImages(_ codes: CodesFile, path: String) throws -> [RasterImage] {
+    /// Throws `DataError(path, problem)` when K differs from the model's, the grid is larger than
+    /// `maximumGridArea`, or (when `trainedImageSize` is known) the grid is not that size / 4.
+    public func decodedImages(_ codes: CodesFile, path: String, trainedImageSize: (height: Int, width: Int)? = nil) throws -> [RasterImage] {
         guard codes.numEmbeddings == configuration.numEmbeddings else {
             throw DataError(path, "the codes use K = \(codes.numEmbeddings) codes, the model has \(configuration.numEmbeddings)")
+        }
+        if let size = trainedImageSize, size != (4 * codes.height, 4 * codes.width) {
+            throw DataError(path, "the grids are \(codes.height)x\(codes.width) codes, the model was trained on \(size.height)x\(size.width) images (\(size.height / 4)x\(size.width / 4) codes)")
         }
         guard codes.height * codes.width <= VQVAE.maximumGridArea else {
             throw DataError(path, "the grid is \(codes.height)x\(codes.width), more than the \(VQVAE.maximumGridArea) codes per image this tool decodes")

@@ -10,7 +10,8 @@ struct DecodeCommand: ParsableCommand {
         discussion: """
             Writes DIR/decoded.png (every decoded image, tiled --columns to a row) and, for the first \
             --individual grids, DIR/000000.png, DIR/000001.png, ... (one PNG per image, numbered by \
-            position in the file). Refuses codes whose K differs from the model's.
+            position in the file). Refuses codes whose K differs from the model's, or whose grid does not fit \
+            the image size the model was trained on (when the checkpoint records it).
             """)
 
     @Option(help: "A model checkpoint written by `vqvae train` (RUN/model.safetensors). Required.") var model: String
@@ -26,10 +27,11 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         try failingWithOneLine {
-            let vqvae = try VQVAE(contentsOf: model)
+            let checkpoint = try SafeTensors(contentsOf: model)
+            let vqvae = try VQVAE(checkpoint: checkpoint, path: model)
             let file = try CodesFile(contentsOf: codes)
             guard file.count > 0 else { throw DataError(codes, "holds no code grids") }
-            let images = try vqvae.decodedImages(file, path: codes)
+            let images = try vqvae.decodedImages(file, path: codes, trainedImageSize: VQVAE.trainedImageSize(checkpoint.metadata))
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             } catch {

@@ -12,10 +12,11 @@ struct ModelDataOptions: ParsableArguments {
 
     /// The model and the chosen split, checked to fit each other; throws `DataError`.
     func load() throws -> (model: VQVAE, dataset: ImageDataset, source: String) {
-        let vqvae = try VQVAE(contentsOf: model)
+        let file = try SafeTensors(contentsOf: model)
+        let vqvae = try VQVAE(checkpoint: file, path: model)
         let source = try DatasetSource.detect(data, seed: seed)
         let dataset = try source.load(split)
-        try vqvae.checkCompatible(dataset, source: source.name)
+        try vqvae.checkCompatible(dataset, source: source.name, trainedImageSize: VQVAE.trainedImageSize(file.metadata))
         return (vqvae, dataset, source.name)
     }
 }

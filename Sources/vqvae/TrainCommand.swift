@@ -74,7 +74,8 @@ struct TrainCommand: ParsableCommand {
         }
         let trainSeconds = (ContinuousClock.now - started).seconds
         let modelPath = out + "/model.safetensors"
-        try trainer.model.checkpoint(metadata: ["steps": "\(steps)", "seed": "\(seed)", "data": source.name])
+        try trainer.model.checkpoint(metadata: ["steps": "\(steps)", "seed": "\(seed)", "data": source.name]
+            .merging(VQVAE.imageSizeMetadata(height: trainSet.height, width: trainSet.width)) { $1 })
             .write(to: modelPath)
         try pictures.write(model: trainer.model)
         let report = trainer.model.evaluate(on: testSet)

@@ -49,6 +49,22 @@ import VQModels
         }
     }
 
+    @Test func gridsAndImagesOfAnotherSizeThanTheTrainingImagesAreRefused() throws {
+        let model = CodesRoundTripTests.model()
+        let metadata = VQVAE.imageSizeMetadata(height: 28, width: 32)
+        #expect(metadata == ["image_size": "28x32"])
+        let size = try #require(VQVAE.trainedImageSize(metadata))
+        #expect(size == (28, 32) && VQVAE.trainedImageSize([:]) == nil && VQVAE.trainedImageSize(["image_size": "0x5"]) == nil)
+        let codes = CodesFile(count: 1, height: 7, width: 7, numEmbeddings: 24, indices: [Int32](repeating: 3, count: 49))
+        #expect(throws: DataError("c.vqc", "the grids are 7x7 codes, the model was trained on 28x32 images (7x8 codes)")) {
+            _ = try model.decodedImages(codes, path: "c.vqc", trainedImageSize: size)
+        }
+        #expect(try model.decodedImages(codes, path: "c.vqc", trainedImageSize: (28, 28)).count == 1)
+        #expect(throws: DataError("d", "images are 28x28, the model was trained on 28x32")) {
+            try model.checkCompatible(ProceduralShapes.dataset(count: 2, seed: 0), source: "d", trainedImageSize: size)
+        }
+    }
+
     @Test func incompatibleDatasetsAreRefused() {
         var configuration = CodesRoundTripTests.tiny
         configuration.inputChannels = 3
