@@ -39,7 +39,7 @@ public struct TrainingPictures {
 
     /// Writes the three pictures for `model` and the losses recorded so far.
     public func write(model: VQVAE) throws {
-        let (originals, reconstructions) = model.reconstructedImages(testSet, count: reconstructionCount)
+        let (originals, reconstructions) = try model.reconstructedImages(testSet, count: reconstructionCount, source: folder)
         try PNGEncoder.write(ImageGrid.pairs(originals: originals, reconstructions: reconstructions),
                              to: folder + "/" + TrainingPictures.reconstructionsFile)
         let counts = model.encode(testSet, limit: usageImageLimit).indices

@@ -73,7 +73,8 @@ extension VQVAE {
         if let size = trainedImageSize, size != (4 * codes.height, 4 * codes.width) {
             throw DataError(path, "the grids are \(codes.height)x\(codes.width) codes, the model was trained on \(size.height)x\(size.width) images (\(size.height / 4)x\(size.width / 4) codes)")
         }
-        guard codes.height * codes.width <= VQVAE.maximumGridArea else {
+        let (area, overflow) = codes.height.multipliedReportingOverflow(by: codes.width)
+        guard !overflow, area <= VQVAE.maximumGridArea else {
             throw DataError(path, "the grid is \(codes.height)x\(codes.width), more than the \(VQVAE.maximumGridArea) codes per image this tool decodes")
         }
         let chunk = VQVAE.inferenceBatchSize(gridHeight: codes.height, gridWidth: codes.width)
@@ -90,10 +91,11 @@ extension VQVAE {
     }
 
     /// The first `count` images of `dataset` and their reconstructions (decoded codes), as bytes.
-    public func reconstructedImages(_ dataset: ImageDataset, count: Int) -> (originals: [RasterImage], reconstructions: [RasterImage]) {
+    /// Throws `DataError(source, problem)` for images larger than `decodedImages` accepts.
+    public func reconstructedImages(_ dataset: ImageDataset, count: Int, source: String = "images") throws -> (originals: [RasterImage], reconstructions: [RasterImage]) {
         let shown = min(count, dataset.count)
         let originals = ImageGrid.images(fromBatch: dataset.batch(Array(0..<shown)))
-        let reconstructions = try! decodedImages(encode(dataset, limit: shown), path: "")  // K always matches
+        let reconstructions = try decodedImages(encode(dataset, limit: shown), path: source)
         return (originals, reconstructions)
     }
 }

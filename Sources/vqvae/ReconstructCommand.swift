@@ -24,8 +24,8 @@ struct ReconstructCommand: ParsableCommand {
 
     func run() throws {
         try failingWithOneLine {
-            let (model, dataset, _) = try inputs.load()
-            let (originals, reconstructions) = model.reconstructedImages(dataset, count: count)
+            let (model, dataset, source) = try inputs.load()
+            let (originals, reconstructions) = try model.reconstructedImages(dataset, count: count, source: source)
             try PNGEncoder.write(ImageGrid.pairs(originals: originals, reconstructions: reconstructions, pairsPerRow: pairsPerRow), to: out)
             writeError("wrote \(out): \(originals.count) images beside their reconstructions\n")
         }

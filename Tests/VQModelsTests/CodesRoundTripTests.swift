@@ -25,7 +25,7 @@ import VQModels
         #expect(codes.count == 70 && codes.height == dataset.height / 4 && codes.width == dataset.width / 4)
         #expect(codes.numEmbeddings == 24 && codes.labels == dataset.labels)
         let decoded = try model.decodedImages(codes, path: path)
-        let (originals, reconstructions) = model.reconstructedImages(dataset, count: 70)
+        let (originals, reconstructions) = try model.reconstructedImages(dataset, count: 70)
         #expect(decoded == reconstructions)
         #expect(originals.count == 70 && decoded.count == 70 && decoded[0].width == dataset.width)
         // The reconstructions are the model's forward pass up to the straight-through estimator's rounding.
@@ -63,6 +63,12 @@ import VQModels
         #expect(throws: DataError("d", "images are 28x28, the model was trained on 28x32")) {
             try model.checkCompatible(ProceduralShapes.dataset(count: 2, seed: 0), source: "d", trainedImageSize: size)
         }
+    }
+
+    @Test func hugeGridsAreRefusedWithoutOverflow() {
+        let model = CodesRoundTripTests.model()
+        let huge = CodesFile(count: 0, height: Int(UInt32.max), width: Int(UInt32.max), numEmbeddings: 24, indices: [])
+        #expect(throws: DataError.self) { _ = try model.decodedImages(huge, path: "c.vqc") }
     }
 
     @Test func incompatibleDatasetsAreRefused() {
