@@ -24,6 +24,8 @@ public struct TrainingPictures {
     public var reconstructionCount = 16
     public var usageImageLimit = 2000
     public private(set) var history = LossHistory()
+    /// Wall-clock seconds `record` spent writing pictures, so a caller timing training can leave them out.
+    public private(set) var writingSeconds = 0.0
 
     public init(folder: String, testSet: ImageDataset, every: Int?) {
         self.folder = folder
@@ -34,7 +36,11 @@ public struct TrainingPictures {
     /// Records one step's losses, and writes the pictures when the step is a multiple of `every`.
     public mutating func record(_ report: TrainingStepReport, model: VQVAE) throws {
         history.record(report)
-        if let every, every > 0, report.step % every == 0 { try write(model: model) }
+        if let every, every > 0, report.step % every == 0 {
+            let started = ContinuousClock.now
+            try write(model: model)
+            writingSeconds += Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
+        }
     }
 
     /// Writes the three pictures for `model` and the losses recorded so far.

@@ -72,7 +72,7 @@ struct TrainCommand: ParsableCommand {
             progress.update(report)
             try pictures.record(report, model: trainer.model)
         }
-        let trainSeconds = (ContinuousClock.now - started).seconds
+        let trainSeconds = (ContinuousClock.now - started).seconds - pictures.writingSeconds
         let modelPath = out + "/model.safetensors"
         try trainer.model.checkpoint(metadata: ["steps": "\(steps)", "seed": "\(seed)", "data": source.name]
             .merging(VQVAE.imageSizeMetadata(height: trainSet.height, width: trainSet.width)) { $1 })
