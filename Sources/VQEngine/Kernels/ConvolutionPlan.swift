@@ -144,26 +144,43 @@ extension ConvolutionPlan {
 // MARK: - The GEMMs, one per group
 
 extension ConvolutionPlan {
-    /// output (F, B·Ho·Wo) = weight (F, (C/groups)·kh·kw) · columns, group by group.
-    func multiplyWeight(_ weight: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+    /// The weight (F, (C/groups)·kh·kw) packed once per group for `multiplyWeight`, which then
+    /// multiplies it by the columns of every chunk without repacking.
+    func packedWeight(_ weight: UnsafePointer<Float>) -> [Gemm.PackedMatrix] {
+        let g = geometry, filters = g.outputChannelsPerGroup, rows = g.columnRowsPerGroup
+        return (0..<g.groups).map { group in
+            Gemm.PackedMatrix(rows: filters, depth: rows, a: weight + group * filters * rows, lda: rows)
+        }
+    }
+
+    /// The weight transposed ((C/groups)·kh·kw, F) packed once per group for `multiplyWeightTransposed`.
+    func packedWeightTransposed(_ weight: UnsafePointer<Float>) -> [Gemm.PackedMatrix] {
+        let g = geometry, filters = g.outputChannelsPerGroup, rows = g.columnRowsPerGroup
+        return (0..<g.groups).map { group in
+            Gemm.PackedMatrix(transposeA: true, rows: rows, depth: filters, a: weight + group * filters * rows, lda: rows)
+        }
+    }
+
+    /// output (F, B·Ho·Wo) = weight (F, (C/groups)·kh·kw) · columns, group by group, with the weight
+    /// from `packedWeight`.
+    func multiplyWeight(_ weight: [Gemm.PackedMatrix], _ columns: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
                         images: Range<Int>) {
         let g = geometry, leading = leadingDimension(images)
         let filters = g.outputChannelsPerGroup, rows = g.columnRowsPerGroup
         for group in 0..<g.groups {
-            Gemm.multiply(m: filters, n: leading, k: rows, a: weight + group * filters * rows, lda: rows,
-                          b: columns + group * rows * leading, ldb: leading,
+            Gemm.multiply(packedA: weight[group], n: leading, b: columns + group * rows * leading, ldb: leading,
                           c: output + group * filters * leading, ldc: leading)
         }
     }
 
-    /// columns ((C/groups)·kh·kw per group, B·Ho·Wo) = weightᵀ · side (F, B·Ho·Wo), group by group.
-    func multiplyWeightTransposed(_ weight: UnsafePointer<Float>, _ side: UnsafePointer<Float>,
+    /// columns ((C/groups)·kh·kw per group, B·Ho·Wo) = weightᵀ · side (F, B·Ho·Wo), group by group,
+    /// with the weight from `packedWeightTransposed`.
+    func multiplyWeightTransposed(_ weight: [Gemm.PackedMatrix], _ side: UnsafePointer<Float>,
                                   into columns: UnsafeMutablePointer<Float>, images: Range<Int>) {
         let g = geometry, leading = leadingDimension(images)
         let filters = g.outputChannelsPerGroup, rows = g.columnRowsPerGroup
         for group in 0..<g.groups {
-            Gemm.multiply(transposeA: true, m: rows, n: leading, k: filters, a: weight + group * filters * rows, lda: rows,
-                          b: side + group * filters * leading, ldb: leading,
+            Gemm.multiply(packedA: weight[group], n: leading, b: side + group * filters * leading, ldb: leading,
                           c: columns + group * rows * leading, ldc: leading)
         }
     }
