@@ -140,6 +140,18 @@ import VQNN
         let resumed = try Trainer(resuming: run, configuration: Self.configuration(ema: false), options: Self.options,
                                   dataset: Self.dataset, identity: Self.identity)
         #expect(resumed.step == 2)
+        // A kill between the two renames of the next save leaves the state one save ahead of the model:
+        // the model file still loads, and the resume starts from the state alone.
+        _ = try trainer.trainStep()
+        try trainer.trainingState(dataset: Self.identity).write(to: run.trainingStatePath)
+        #expect(try SafeTensors(contentsOf: run.modelPath).metadata["step"] == "2")
+        _ = try VQVAE(contentsOf: run.modelPath)
+        var ahead = try Trainer(resuming: run, configuration: Self.configuration(ema: false), options: Self.options,
+                                dataset: Self.dataset, identity: Self.identity)
+        #expect(ahead.step == 3)
+        while ahead.step < Self.options.steps { _ = try ahead.trainStep() }
+        while trainer.step < Self.options.steps { _ = try trainer.trainStep() }
+        #expect(TrainerTests.bits(ahead.model) == TrainerTests.bits(trainer.model))
         run.removeAbandonedTemporaryFiles()
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["model.safetensors", "training_state.safetensors"])
     }
