@@ -37,12 +37,21 @@ struct ProgressRenderer {
         if isTerminal {
             let width = 24, filled = width * report.step / max(totalSteps, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            writeError("\r\u{1B}[2K\(bar) \(report.step)/\(totalSteps)  \(losses)  \(Int(report.imagesPerSecond)) img/s  ETA \(clockTime(remaining))")
+            let line = "\(bar) \(report.step)/\(totalSteps)  ETA \(clockTime(remaining))  \(losses)  \(Int(report.imagesPerSecond)) img/s"
+            // Cut to the terminal's width: a wrapped line would break the redraw in place.
+            writeError("\r\u{1B}[2K" + String(line.prefix(max(terminalColumns() - 1, 20))))
             if report.step == totalSteps { writeError("\n") }
         } else if report.step % plainEvery == 0 || report.step == totalSteps || report.step == firstStep + 1 {
             writeError("step \(report.step)/\(totalSteps) \(losses) \(Int(report.imagesPerSecond)) img/s eta \(clockTime(remaining))\n")
         }
     }
+}
+
+/// The width of the terminal on standard error (80 when unknown).
+func terminalColumns() -> Int {
+    var size = winsize()
+    guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+    return Int(size.ws_col)
 }
 
 /// Writes to standard error unbuffered (file descriptor 2, no shared C stream state).

@@ -9,15 +9,16 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a VQ-VAE and evaluate it on the test split.",
         discussion: """
-            Without --data it trains on built-in procedural shapes (28x28), so it works on a fresh machine.
-            Prints progress to standard error; with --json, standard output gets one JSON line with the test
-            metrics at the end.
+            Without --data it trains on built-in procedural shapes (28x28), so it works on a fresh machine. \
+            Prints progress to standard error (a bar with ETA and live losses on a terminal, plain lines \
+            otherwise); with --json, standard output gets one JSON line with the test metrics at the end.
 
-            The run folder (--out, or the folder given to --resume) receives, every --save-every steps and
-            at the end, model.safetensors (the model, loadable by itself) and training_state.safetensors
-            (optimizer moments, random-generator state, step, options, data set identity), each written
-            atomically. `--resume RUN` continues from the last save to the same weights as an
-            uninterrupted run; pass the same options as the first time (they are checked).
+            The run folder (--out, or the folder given to --resume) receives, every --save-every steps and \
+            at the end, model.safetensors (the model, loadable by itself) and training_state.safetensors \
+            (optimizer moments, random-generator state, step, options, data set identity), each written \
+            atomically. --resume RUN continues from the last save to the same weights as an uninterrupted \
+            run; pass the same options as the first time (they are checked). A run that fails never \
+            overwrites the last good save.
             """)
 
     @Option(help: "An MNIST-layout IDX folder (default: the built-in shapes).") var data: String?
@@ -26,8 +27,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training steps (in all, counting those before a resume).") var steps = 2000
     @Option(help: "Images per batch.") var batch = 32
     @Option(help: "Random seed (same seed, same numbers).") var seed: UInt64 = 0
-    @Option(help: "Run folder for model.safetensors and training_state.safetensors.") var out = "runs/vqvae"
-    @Option(help: "Continue the run in this folder from its last save (instead of --out); give the same options as before.")
+    @Option(help: ArgumentHelp("Run folder for model.safetensors and training_state.safetensors.", valueName: "run"))
+    var out = "runs/vqvae"
+    @Option(help: ArgumentHelp("Continue the run in this folder from its last save, instead of starting one in --out; give the same options as before (default: start a new run).", valueName: "run"))
     var resume: String?
     @Option(help: "Save the model and training state every this many steps (0: only at the end).") var saveEvery = 500
     @Option(help: "Adam learning rate.") var learningRate: Float = 3e-4
