@@ -160,4 +160,29 @@ import VQModels
         let untouched = try FileIO.read(run.modelPath) == model && FileIO.read(run.trainingStatePath) == state
         #expect(untouched, "the refused resume changed the run folder")
     }
+
+    /// A learning rate of 1e30 gives finite losses at step 1 and overflows at step 2: the run stops with
+    /// status 1 and the save made after step 1 stays as it was.
+    @Test func failedRunKeepsTheLastGoodSave() throws {
+        guard let executable = Self.executable else {
+            print("ResumeAfterKillTests: skipped, no vqvae executable beside the test bundle (run `swift build --build-tests` first)")
+            return
+        }
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-failed-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/data"
+        try Self.writeData(to: data)
+        let run = RunFolder(folder + "/run")
+        var arguments = Self.arguments(data: data)
+        arguments[arguments.firstIndex(of: "2e-3")!] = "1e30"
+        arguments[arguments.firstIndex(of: "--save-every")! + 1] = "1"
+        let (status, output) = try Self.run(executable, arguments + ["--out", run.path])
+        #expect(status == 1)
+        #expect(output.contains("training stopped at step 2: the loss is not finite"), "\(output)")
+        let model = try SafeTensors(contentsOf: run.modelPath)
+        _ = try VQVAE(checkpoint: model, path: run.modelPath)
+        #expect(model.metadata["step"] == "1")
+        #expect(try SafeTensors(contentsOf: run.trainingStatePath).metadata["step"] == "1")
+    }
 }
