@@ -154,14 +154,14 @@ extension Trainer {
         var firstMoments: [Tensor] = [], secondMoments: [Tensor] = []
         if step > 0 {
             var problems: [String] = []
+            func moment(_ name: String, shape: [Int]) -> Tensor {
+                guard let stored = state.tensors[name] else { problems.append("\(name) is missing"); return Tensor(zeros: shape) }
+                if stored.shape != shape { problems.append("\(name) has shape \(stored.shape), the parameter \(shape)") }
+                return stored
+            }
             for (name, parameter) in zip(model.parameterNames, model.parameters) {
-                for (prefix, list) in [("adam.first_moment.", 0), ("adam.second_moment.", 1)] {
-                    guard let moment = state.tensors[prefix + name] else { problems.append("\(prefix + name) is missing"); continue }
-                    guard moment.shape == parameter.shape else {
-                        problems.append("\(prefix + name) has shape \(moment.shape), the parameter \(parameter.shape)"); continue
-                    }
-                    if list == 0 { firstMoments.append(moment) } else { secondMoments.append(moment) }
-                }
+                firstMoments.append(moment("adam.first_moment." + name, shape: parameter.shape))
+                secondMoments.append(moment("adam.second_moment." + name, shape: parameter.shape))
             }
             if !problems.isEmpty { throw DataError(path, problems.joined(separator: "; ")) }
         }

@@ -16,6 +16,9 @@ import VQModels
         }
         candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().path + "/vqvae")
         candidates.append(Bundle.main.bundleURL.path + "/vqvae")
+        // This file is Tests/VQModelsTests/…; the default debug build of the package sits in .build/debug.
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(packageRoot.path + "/.build/debug/vqvae")
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
