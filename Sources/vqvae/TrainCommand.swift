@@ -31,6 +31,8 @@ struct TrainCommand: ParsableCommand {
     var out = "runs/vqvae"
     @Option(help: ArgumentHelp("Continue the run in this folder from its last save, instead of starting one in --out; give the same options as before (default: start a new run).", valueName: "run"))
     var resume: String?
+    @Flag(help: "Start a new run even if --out already holds one, replacing its files at the first save (default: refuse).")
+    var overwrite = false
     @Option(help: "Save the model and training state every this many steps (0: only at the end).") var saveEvery = 500
     @Option(help: "Adam learning rate.") var learningRate: Float = 3e-4
     @Option(help: "Cosine learning-rate decay after this many warm-up steps (default: constant rate).") var cosineWarmup: Int?
@@ -78,6 +80,10 @@ struct TrainCommand: ParsableCommand {
             trainer = try Trainer(resuming: run, configuration: configuration, options: options, dataset: trainSet, identity: identity)
             writeError("resuming \(run.path) at step \(trainer.step) of \(steps): \(preset.rawValue) (\(trainer.model.parameterCount) parameters) on \(source.name)\n")
         } else {
+            if !overwrite && (FileIO.exists(run.modelPath) || FileIO.exists(run.trainingStatePath)) {
+                throw CommandFailure("\(out) already holds a run (model.safetensors); continue it with --resume \(out), "
+                                     + "start over with --overwrite, or choose another --out")
+            }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var generator = RandomGenerator(seed: seed)
             trainer = Trainer(model: VQVAE(configuration, generator: &generator), dataset: trainSet, options: options)

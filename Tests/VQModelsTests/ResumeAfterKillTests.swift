@@ -7,20 +7,10 @@ import VQModels
 /// The acceptance, on the built `vqvae` executable: SIGKILL at a random (seeded) moment of a
 /// training run, check that what was saved loads, `--resume`, and compare the final model file with an
 /// uninterrupted run's, byte for byte. Skipped, with a message, when the executable is not built.
-@Suite(.serialized) struct ResumeAfterKillTests {
-    /// `vqvae` beside the test bundle (the build products folder `swift build --build-tests` fills).
-    static let executable: String? = {
-        var candidates: [String] = []
-        if let bundle = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append((bundle as NSString).deletingLastPathComponent + "/vqvae")
-        }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().path + "/vqvae")
-        candidates.append(Bundle.main.bundleURL.path + "/vqvae")
-        // This file is Tests/VQModelsTests/…; the default debug build of the package sits in .build/debug.
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(packageRoot.path + "/.build/debug/vqvae")
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+@Suite(.serialized, .enabled(if: BuiltExecutable.path != nil,
+                             "skipped: no vqvae executable beside the test bundle (run `swift build --build-tests` first)"))
+struct ResumeAfterKillTests {
+    static var executable: String? { BuiltExecutable.path }
 
     static let steps = 24
 
@@ -78,10 +68,7 @@ import VQModels
     }
 
     @Test func killedAndResumedRunEndsWithTheUninterruptedWeights() throws {
-        guard let executable = Self.executable else {
-            print("ResumeAfterKillTests: skipped, no vqvae executable beside the test bundle (run `swift build --build-tests` first)")
-            return
-        }
+        let executable = try #require(Self.executable)
         let folder = FileManager.default.temporaryDirectory.path + "/vqvae-kill-\(getpid())"
         try? FileManager.default.removeItem(atPath: folder)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -141,10 +128,7 @@ import VQModels
     }
 
     @Test func resumeWithOtherOptionsIsRefusedWithoutTouchingTheRun() throws {
-        guard let executable = Self.executable else {
-            print("ResumeAfterKillTests: skipped, no vqvae executable beside the test bundle (run `swift build --build-tests` first)")
-            return
-        }
+        let executable = try #require(Self.executable)
         let folder = FileManager.default.temporaryDirectory.path + "/vqvae-refuse-\(getpid())"
         try? FileManager.default.removeItem(atPath: folder)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -166,11 +150,28 @@ import VQModels
 
     /// A learning rate of 1e30 gives finite losses at step 1 and overflows at step 2: the run stops with
     /// status 1 and the save made after step 1 stays as it was.
+    @Test func newRunRefusesAFolderHoldingARunUnlessOverwriting() throws {
+        let executable = try #require(Self.executable)
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-overwrite-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/data"
+        try Self.writeData(to: data)
+        let run = folder + "/run"
+        var arguments = Self.arguments(data: data)
+        arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "3"
+        #expect(try Self.run(executable, arguments + ["--out", run]).0 == 0)
+        let saved = try FileIO.read(run + "/model.safetensors")
+        let (status, output) = try Self.run(executable, arguments + ["--out", run, "--seed", "9"])
+        #expect(status == 1)
+        #expect(output.contains("already holds a run") && output.contains("--resume"), "\(output)")
+        #expect(try FileIO.read(run + "/model.safetensors") == saved)
+        #expect(try Self.run(executable, arguments + ["--out", run, "--seed", "9", "--overwrite"]).0 == 0)
+        #expect(try FileIO.read(run + "/model.safetensors") != saved)
+    }
+
     @Test func failedRunKeepsTheLastGoodSave() throws {
-        guard let executable = Self.executable else {
-            print("ResumeAfterKillTests: skipped, no vqvae executable beside the test bundle (run `swift build --build-tests` first)")
-            return
-        }
+        let executable = try #require(Self.executable)
         let folder = FileManager.default.temporaryDirectory.path + "/vqvae-failed-\(getpid())"
         try? FileManager.default.removeItem(atPath: folder)
         defer { try? FileManager.default.removeItem(atPath: folder) }
