@@ -3,7 +3,8 @@
 /// drawn from a seeded `SplitMix` so every run tests the same cases.
 struct Mutator {
     var generator: SplitMix
-    /// Header fields worth rewriting: byte offset and width (1 to 8 bytes, big- or little-endian alike).
+    /// Header fields worth rewriting: byte offset and width (1 to 8 bytes). Values are written big-endian;
+    /// in a little-endian field they are just as awkward (0, 1, all ones, huge).
     let fields: [(offset: Int, width: Int)]
 
     init(seed: UInt64, fields: [(offset: Int, width: Int)] = []) {
