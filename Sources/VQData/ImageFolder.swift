@@ -42,6 +42,10 @@ public struct ImageFolder {
             }
         } else {
             let all = try ImageFolder.entries(in: folder)
+            let hasTrain = FileIO.isDirectory(trainFolder), hasTest = FileIO.isDirectory(testFolder)
+            if all.isEmpty && hasTrain != hasTest {
+                throw DataError(folder, "has \(hasTrain ? "train/" : "test/") but no \(hasTrain ? "test/" : "train/") folder; both are needed to use them as the splits")
+            }
             guard !all.isEmpty else {
                 throw DataError(folder, "holds no images (.png, .pgm, .ppm) directly, in class sub-folders, or in train/ and test/")
             }

@@ -29,6 +29,9 @@ import VQData
         try makeFolder(root + "/images/train/a")
         try PNGEncoder.write(RasterImage(width: 1, height: 1, channels: 1), to: root + "/images/train/a/1.png")
         #expect(try DatasetSource.detect(root + "/images", seed: 0) == .imageFolder(root + "/images"))
+        #expect(throws: DataError(root + "/images", "has train/ but no test/ folder; both are needed to use them as the splits")) {
+            _ = try DatasetSource.imageFolder(root + "/images").load(.train)
+        }
     }
 
     @Test func unrecognisedPathsNameWhatWasLookedFor() throws {
