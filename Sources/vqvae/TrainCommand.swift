@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
             overwrites the last good save.
             """)
 
-    @Option(help: "An MNIST-layout IDX folder (default: the built-in shapes).") var data: String?
+    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes).") var data: String?
     @Option(help: "Model preset: sonnet (hidden 128, K 512, D 64), paper (hidden 256) or tiny (hidden 16, K 32, D 8, for quick trials).")
     var preset: VQVAEConfiguration.Preset = .sonnet
     @Option(help: "Training steps (in all, counting those before a resume).") var steps = 2000
@@ -117,7 +117,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval", abstract: "Evaluate a trained VQ-VAE on the test split of a dataset.")
 
     @Option(help: "A model checkpoint (RUN/model.safetensors).") var model: String
-    @Option(help: "An MNIST-layout IDX folder (default: the built-in shapes).") var data: String?
+    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes).") var data: String?
     @Option(help: "Seed of the built-in shapes (when no --data).") var seed: UInt64 = 0
     @Flag(help: "Print one JSON line.") var json = false
 
