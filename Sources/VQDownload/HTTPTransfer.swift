@@ -40,6 +40,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var totalBytes: Int64?
     private var outcome: Outcome = .complete
     private var failure: Failure?
+    private var responded = false
 
     private init(url: String, partialPath: String, startOffset: Int64, byteLimit: Int64,
                  progress: @escaping (Int64, Int64?) -> Void) {
@@ -84,6 +85,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             fail("the answer is not HTTP", retryable: false)
             return stop(dataTask, completionHandler)
         }
+        responded = true
         let length = response.expectedContentLength > 0 ? response.expectedContentLength : nil
         switch response.statusCode {
         case 200:
@@ -149,7 +151,13 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             descriptor = -1
         }
         if let error, failure == nil, outcome == .complete {
-            fail("download stopped after \(receivedBytes) bytes (\(describe(error)))", retryable: true)
+            if responded {
+                fail("download stopped after \(receivedBytes) bytes (\(describe(error)))", retryable: true)
+            } else {
+                // No answer at all: retrying helps only when the network may come back.
+                let transient = (error as? URLError).map { [.timedOut, .networkConnectionLost].contains($0.code) } ?? false
+                fail("request failed (\(describe(error)))", retryable: transient)
+            }
         } else if error == nil, failure == nil, outcome == .complete, let totalBytes, receivedBytes != totalBytes {
             fail("download stopped after \(receivedBytes) of \(totalBytes) bytes", retryable: true)
         }

@@ -43,13 +43,15 @@ struct DatasetsDownloadCommand: ParsableCommand {
         commandName: "download",
         abstract: "Download a dataset's official files, verify their checksums and unpack archives.",
         discussion: """
-            Each file is written to DIR/<file>.partial, verified against the catalogue's MD5 (and SHA-256
-            where known) and then renamed. Running the command again resumes a broken download with an
-            HTTP range request and skips files already present with the right checksum; a file with a
+            Each file is written to DIR/<file>.partial, verified against the catalogue's MD5 (and SHA-256 \
+            where known) and then renamed. Running the command again resumes a broken download with an \
+            HTTP range request and skips files already present with the right checksum; a file with a \
             wrong checksum is deleted and reported. cifar10 is unpacked into DIR/cifar-10-batches-bin/.
-            MNIST comes from PyTorch's S3 copy by default because yann.lecun.com often refuses
-            downloads (`vqvae datasets list` shows every source).
-            Afterwards: vqvae train --data DIR (MNIST layouts).
+
+            MNIST comes from PyTorch's copy on S3 by default because yann.lecun.com often refuses \
+            downloads; `vqvae datasets list` shows every source and checksum.
+
+            Afterwards: vqvae train --data DIR (MNIST and Fashion-MNIST).
             """)
 
     @Argument(help: ArgumentHelp("The dataset: \(DatasetCatalogue.all.map(\.name).joined(separator: ", ")).", valueName: "dataset"))
@@ -60,8 +62,9 @@ struct DatasetsDownloadCommand: ParsableCommand {
         "Base URL to fetch the files from instead of the official one; files are read from URL/<file> (default: $\(datasetMirrorVariable) when set, else the official host).",
         valueName: "URL"))
     var mirror: String?
-    @Option(help: "Seconds without data before a transfer is given up.") var timeout: Double = 60
-    @Option(help: "Tries per file when the connection breaks; each try resumes where the last stopped.") var attempts = 3
+    @Option(help: ArgumentHelp("Seconds without data before a transfer is given up.", valueName: "seconds")) var timeout: Double = 60
+    @Option(help: ArgumentHelp("Tries per file when the connection breaks; each try resumes where the last stopped.", valueName: "count"))
+    var attempts = 3
 
     func validate() throws {
         guard DatasetCatalogue.dataset(named: name) != nil else {
