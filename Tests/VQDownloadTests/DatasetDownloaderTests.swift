@@ -160,17 +160,22 @@ struct DatasetDownloaderTests {
         #expect(FileIO.exists(folder + "/t10k-labels-idx1-ubyte.gz"))
         #expect(!FileIO.exists(folder + "/t10k-images-idx3-ubyte.gz.partial"))
     }
+}
 
+/// Downloads that need no shared data: an archive unpacked afterwards, as for CIFAR-10, from a folder
+/// the test fills, and the errors of a missing file and an unreachable host.
+@Suite struct DownloadWithoutSharedDataTests {
     @Test func missingFileOnTheServerIsAClearError() throws {
-        let server = try LoopbackHTTPServer(root: SharedData.folder)
+        let served = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: served) }
+        let server = try LoopbackHTTPServer(root: served)
         defer { server.stop() }
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let missing = RemoteFile(name: "no-such-file.gz", byteCount: 10, md5: "00000000000000000000000000000000")
-        #expect(throws: DataError(server.baseURL + "/fashion-mnist/no-such-file.gz", "server answered 404 Not Found")) {
-            try DatasetDownloader(dataset: dataset([missing], server: server), folder: folder).run()
+        #expect(throws: DataError(server.baseURL + "/fashion-mnist/train-images-idx3-ubyte.gz", "server answered 404 Not Found")) {
+            try DatasetDownloader(dataset: DatasetCatalogue.fashionMNIST, folder: folder, mirror: server.baseURL + "/fashion-mnist").run()
         }
-        #expect(!FileIO.exists(folder + "/no-such-file.gz.partial"))
+        #expect(!FileIO.exists(folder + "/train-images-idx3-ubyte.gz.partial"))
     }
 
     @Test func unreachableHostIsAClearError() throws {
@@ -183,10 +188,7 @@ struct DatasetDownloaderTests {
         }
         #expect(!events.all.contains { if case .retrying = $0 { true } else { false } })  // refused: not worth retrying
     }
-}
 
-/// Download of an archive that is unpacked afterwards, as for CIFAR-10, from a folder the test fills.
-@Suite struct ArchiveDownloadTests {
     @Test func downloadsVerifiesAndUnpacksATarGz() throws {
         let served = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: served) }

@@ -31,10 +31,15 @@ struct DatasetsCommandTests {
         #expect(!FileIO.exists(folder + "/train-images-idx3-ubyte.gz"))
         #expect(server.requests == [.init(path: "/fashion-mnist/train-images-idx3-ubyte.gz", range: nil)])
     }
+}
 
+@Suite struct DatasetsCommandOptionTests {
     /// A file the catalogue names that the mirror lacks: exit status 1, one line naming the URL.
     @Test func missingFileOnTheMirror() throws {
-        let server = try LoopbackHTTPServer(root: SharedData.folder)
+        let served = NSTemporaryDirectory() + "/vqvae-served-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: served) }
+        let server = try LoopbackHTTPServer(root: served)
         defer { server.stop() }
         let folder = NSTemporaryDirectory() + "/vqvae-datasets-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -42,9 +47,7 @@ struct DatasetsCommandTests {
         let error = #expect(throws: CommandFailure.self) { try command.run() }
         #expect(error.map { VQVAECommand.message(for: $0) } == "\(server.baseURL)/mnist/train-images-idx3-ubyte.gz: server answered 404 Not Found")
     }
-}
 
-@Suite struct DatasetsCommandOptionTests {
     @Test func unknownDatasetIsAUsageError() {
         let error = #expect(throws: (any Error).self) { _ = try VQVAECommand.parseAsRoot(["datasets", "download", "imagenet"]) }
         #expect(error.map { VQVAECommand.message(for: $0) }?.contains("unknown dataset 'imagenet'; choose one of mnist, fashion-mnist, cifar10") == true)
