@@ -45,7 +45,9 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "VQNNTests", dependencies: ["VQNN", "_VQTestSupport"]),
         .testTarget(name: "VQDataTests", dependencies: ["VQData", "_VQTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VQDownloadTests", dependencies: ["VQDownload", "VQData", "_VQTestSupport"]),
+        .testTarget(
+            name: "VQDownloadTests", dependencies: ["VQDownload", "VQData", "_VQTestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "vqvaeTests", dependencies: ["vqvae", "VQData", "_VQTestSupport"]),
         .testTarget(name: "VQModelsTests", dependencies: ["VQModels", "_VQTestSupport"], resources: [.copy("Fixtures")]),
     ]

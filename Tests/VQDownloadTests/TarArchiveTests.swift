@@ -117,6 +117,25 @@ func temporaryFolder() throws -> String {
         #expect(throws: DataError.self) { _ = try TarArchive(Array("not a tar archive at all".utf8) + [UInt8](repeating: 1, count: 600), path: "text.tar") }
     }
 
+    /// Archives GNU tar wrote (Fixtures/make_tar_fixtures.sh), in its default GNU format (long names in
+    /// `././@LongLink` entries) and in pax format (long names in `path` records).
+    @Test(arguments: ["tiny-gnu.tar.gz", "tiny-pax.tar.gz"])
+    func readsArchivesWrittenByGNUTar(name: String) throws {
+        let path = try #require(Bundle.module.path(forResource: "Fixtures/" + name, ofType: nil))
+        let archive = try TarArchive(Zlib.decompress(FileIO.read(path), path: path), path: path)
+        let longName = "cifar-10-batches-bin/" + String(repeating: "n", count: 116) + ".txt"
+        #expect(archive.folders == ["cifar-10-batches-bin"])
+        #expect(archive.entries.map(\.path) == ["cifar-10-batches-bin/data_batch_1.bin", longName, "cifar-10-batches-bin/readme.txt"])
+
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try archive.extract(into: folder)
+        #expect(try FileIO.read(folder + "/cifar-10-batches-bin/data_batch_1.bin") == (0..<3073).map { UInt8($0 % 251) })
+        #expect(try FileIO.read(folder + "/cifar-10-batches-bin/readme.txt") == Array("tiny CIFAR-like archive\n".utf8))
+        #expect(try FileIO.read(folder + "/" + longName) == Array("long\n".utf8))
+        #expect(!FileIO.exists(folder + "/cifar-10-batches-bin/link.bin"))  // links are never created
+    }
+
     @Test func readsOctalAndBase256Sizes() {
         let octal = ArraySlice(Array("  0001750\0".utf8) + [0, 0])
         #expect(TarArchive.octal(octal, from: 0, count: 12) == 1000)
