@@ -12,10 +12,14 @@ let package = Package(
         .library(name: "VQNN", targets: ["VQNN"]),
         .library(name: "VQData", targets: ["VQData"]),
         .library(name: "VQModels", targets: ["VQModels"]),
+        .library(name: "VQDownload", targets: ["VQDownload"]),
         .executable(name: "vqvae", targets: ["vqvae"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // MD5 and SHA-256 for download checksums (BoringSSL on Linux, CryptoKit on Apple platforms);
+        // only VQDownload uses it, so training code does not build it.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "CVQKernels"),
@@ -24,6 +28,7 @@ let package = Package(
         .systemLibrary(name: "CZlib"),
         .target(name: "VQData", dependencies: ["VQEngine", "CZlib"]),
         .target(name: "VQModels", dependencies: ["VQEngine", "VQNN", "VQData"]),
+        .target(name: "VQDownload", dependencies: ["VQData", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "vqvae",
             dependencies: [
@@ -31,6 +36,7 @@ let package = Package(
                 "VQNN",
                 "VQData",
                 "VQModels",
+                "VQDownload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
@@ -39,6 +45,10 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "VQNNTests", dependencies: ["VQNN", "_VQTestSupport"]),
         .testTarget(name: "VQDataTests", dependencies: ["VQData", "_VQTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "VQDownloadTests", dependencies: ["VQDownload", "VQData", "_VQTestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "vqvaeTests", dependencies: ["vqvae", "VQData", "_VQTestSupport"]),
         .testTarget(name: "VQModelsTests", dependencies: ["VQModels", "_VQTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

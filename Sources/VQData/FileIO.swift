@@ -28,8 +28,9 @@ public enum FileIO {
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file beside it is written, flushed to disk and
-    /// renamed over `path`, so readers see the old file or the new one, never a partial one. On any
-    /// failure the temporary file is removed and `path` is untouched.
+    /// renamed over `path`, so readers see the old file or the new one, never a partial one; then the
+    /// folder is flushed so the rename is durable. On any failure the temporary file is removed and
+    /// `path` is untouched.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let temporary = path + ".partial-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -51,6 +52,15 @@ public enum FileIO {
         }
         guard rename(temporary, path) == 0 else { throw DataError(path, "cannot replace the file (\(systemError()))") }
         succeeded = true
+        // Flush the folder too, so the rename itself survives a power cut (best effort: some file
+        // systems refuse to sync a folder, and the file is already complete either way).
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let folderDescriptor = open(folder, O_RDONLY)
+        if folderDescriptor >= 0 {
+            _ = fsync(folderDescriptor)
+            close(folderDescriptor)
+        }
     }
 
     /// Whether `path` exists and is a folder.

@@ -1,3 +1,4 @@
+import Foundation
 import VQEngine
 
 /// A set of same-sized 8-bit images (N, C, H, W) with optional class labels, held as bytes.
@@ -9,6 +10,9 @@ public struct ImageDataset: Sendable {
     public let channels: Int
     public let height: Int
     public let width: Int
+    /// The name of each label value (index = label), when the source names its classes (image-folder
+    /// sub-folders, CIFAR-10's `batches.meta.txt`); empty otherwise.
+    public var classNames: [String] = []
 
     public init(pixels: [UInt8], labels: [Int32] = [], channels: Int, height: Int, width: Int) {
         let imageSize = channels * height * width
@@ -21,6 +25,24 @@ public struct ImageDataset: Sendable {
         self.channels = channels
         self.height = height
         self.width = width
+    }
+
+    /// Images of one size and channel count, interleaved (H, W, C) each, stored as (N, C, H, W).
+    public init(images: [RasterImage], labels: [Int32] = []) {
+        precondition(!images.isEmpty, "ImageDataset(images:): no images")
+        let first = images[0]
+        let (channels, plane) = (first.channels, first.width * first.height)
+        var pixels = [UInt8](repeating: 0, count: images.count * channels * plane)
+        for (index, image) in images.enumerated() {
+            precondition(image.width == first.width && image.height == first.height && image.channels == channels,
+                         "ImageDataset(images:): image \(index) differs in size or channels from the first")
+            for position in 0..<plane {
+                for channel in 0..<channels {
+                    pixels[(index * channels + channel) * plane + position] = image.pixels[position * channels + channel]
+                }
+            }
+        }
+        self.init(pixels: pixels, labels: labels, channels: channels, height: first.height, width: first.width)
     }
 
     /// The number of images.
@@ -77,6 +99,25 @@ extension ImageDataset {
         }
         var labels: [Int32] = []
         if let labelsPath = ImageDataset.findIDX(folder, prefix + "-labels-idx1-ubyte") {
+            let file = try IDXFile(contentsOf: labelsPath)
+            guard file.shape == [images.shape[0]] else {
+                throw DataError(labelsPath, "holds labels of shape \(file.shape) for \(images.shape[0]) images")
+            }
+            labels = file.bytes.map(Int32.init)
+        }
+        self.init(pixels: images.bytes, labels: labels, channels: 1, height: images.shape[1], width: images.shape[2])
+    }
+
+    /// Reads one IDX images file (count, height, width), with labels from the file named alike with
+    /// `labels-idx1` for `images-idx3` beside it, when present.
+    public init(idxImagesFile path: String) throws {
+        let images = try IDXFile(contentsOf: path)
+        guard images.shape.count == 3, images.shape[0] > 0, images.shape[1] > 0, images.shape[2] > 0 else {
+            throw DataError(path, "expected images of shape (count, height, width), found \(images.shape)")
+        }
+        var labels: [Int32] = []
+        let labelsPath = path.replacingOccurrences(of: "images-idx3", with: "labels-idx1")
+        if labelsPath != path, FileIO.exists(labelsPath) {
             let file = try IDXFile(contentsOf: labelsPath)
             guard file.shape == [images.shape[0]] else {
                 throw DataError(labelsPath, "holds labels of shape \(file.shape) for \(images.shape[0]) images")

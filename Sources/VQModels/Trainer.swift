@@ -35,10 +35,10 @@ public struct NonFiniteLossError: Error, CustomStringConvertible, Equatable {
 /// the three losses, computes all gradients, optionally clips them, and updates with Adam(W); an EMA
 /// codebook is then moved towards its assigned vectors, and dead codes are restarted if enabled.
 public struct Trainer {
-    public private(set) var model: VQVAE
-    public private(set) var optimizer: Adam
-    public private(set) var generator: RandomGenerator
-    public private(set) var restarter: DeadCodeRestarter?
+    public internal(set) var model: VQVAE
+    public internal(set) var optimizer: Adam
+    public internal(set) var generator: RandomGenerator
+    public internal(set) var restarter: DeadCodeRestarter?
     public let options: TrainingOptions
     public let dataset: ImageDataset
     /// Steps completed so far.

@@ -19,32 +19,24 @@ public struct TrainingPictures {
     /// The run folder.
     public let folder: String
     public let testSet: ImageDataset
-    /// Also write the pictures after every this many steps (nil: only when `write` is called).
-    public let every: Int?
     public var reconstructionCount = 16
     public var usageImageLimit = 2000
     public private(set) var history = LossHistory()
-    /// Wall-clock seconds `record` spent writing pictures, so a caller timing training can leave them out.
+    /// Wall-clock seconds spent in `write`, so a caller timing training can leave them out.
     public private(set) var writingSeconds = 0.0
 
-    public init(folder: String, testSet: ImageDataset, every: Int?) {
+    public init(folder: String, testSet: ImageDataset) {
         self.folder = folder
         self.testSet = testSet
-        self.every = every
     }
 
-    /// Records one step's losses, and writes the pictures when the step is a multiple of `every`.
-    public mutating func record(_ report: TrainingStepReport, model: VQVAE) throws {
-        history.record(report)
-        if let every, every > 0, report.step % every == 0 {
-            let started = ContinuousClock.now
-            try write(model: model)
-            writingSeconds += Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
-        }
-    }
+    /// Records one step's losses.
+    public mutating func record(_ report: TrainingStepReport) { history.record(report) }
 
     /// Writes the three pictures for `model` and the losses recorded so far.
-    public func write(model: VQVAE) throws {
+    public mutating func write(model: VQVAE) throws {
+        let started = ContinuousClock.now
+        defer { writingSeconds += Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6 }
         let (originals, reconstructions) = try model.reconstructedImages(testSet, count: reconstructionCount, source: folder)
         try PNGEncoder.write(ImageGrid.pairs(originals: originals, reconstructions: reconstructions),
                              to: folder + "/" + TrainingPictures.reconstructionsFile)

@@ -23,7 +23,10 @@ extension VQVAE {
             tensors["quantizer.ema.cluster_sizes"] = averages.clusterSizes
             tensors["quantizer.ema.embedding_sums"] = averages.embeddingSums
         }
-        let configurationJSON = String(decoding: try! JSONEncoder().encode(configuration), as: UTF8.self)
+        // Sorted keys: the same model gives the same bytes in every process (dictionary order is seeded).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let configurationJSON = String(decoding: try! encoder.encode(configuration), as: UTF8.self)
         var metadata = extra
         metadata["format"] = VQVAE.checkpointFormat
         metadata["configuration"] = configurationJSON

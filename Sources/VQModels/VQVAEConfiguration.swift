@@ -39,12 +39,17 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         case sonnet
         /// The paper's image model: hidden 256, K 512 (residual 32, 2 blocks, D 64).
         case paper
+        /// A very small model for smoke tests and quick trials: hidden 16, residual 8, 1 block, D 8, K 32.
+        case tiny
     }
 
     public init(preset: Preset, inputChannels: Int) {
         switch preset {
         case .sonnet: self.init(inputChannels: inputChannels)
         case .paper: self.init(inputChannels: inputChannels, hiddenChannels: 256)
+        case .tiny:
+            self.init(inputChannels: inputChannels, hiddenChannels: 16, residualChannels: 8, residualBlocks: 1,
+                      numEmbeddings: 32, embeddingDim: 8)
         }
     }
 }

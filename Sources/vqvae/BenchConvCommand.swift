@@ -136,14 +136,14 @@ struct SonnetConvolution {
         let biasTensor = bias ? Tensor(uniform: [outputChannels], low: -0.1, high: 0.1, generator: &generator) : nil
         let output = apply(input, weight, biasTensor)
         let cotangent = Tensor(uniform: output.shape, low: -1, high: 1, generator: &generator)
-        let forward = medianSeconds(warmup: warmup, repeats: repeats) { _ = apply(input, weight, biasTensor) }
-        let backward = medianSeconds(warmup: warmup, repeats: repeats, prepare: { () -> (Tape, Tensor, [Tensor]) in
+        let forward = Benchmark.measure(warmUpRuns: warmup, runs: repeats, prepare: {}) { _ = apply(input, weight, biasTensor) }.median
+        let backward = Benchmark.measure(warmUpRuns: warmup, runs: repeats, prepare: { () -> (Tape, Tensor, [Tensor]) in
             let tape = Tape()
             let watched = ([input, weight] + [biasTensor].compactMap { $0 }).map { tape.watch($0) }
             return (tape, apply(watched[0], watched[1], watched.count > 2 ? watched[2] : nil), watched)
         }) { recorded in
             _ = recorded.0.gradients(of: recorded.1, seed: cotangent, withRespectTo: recorded.2)
-        }
+        }.median
         return ConvolutionMeasurement(layer: self, inputShape: input.shape, outputShape: output.shape,
                                       floatingPointOperations: floatingPointOperations(batch: batch),
                                       forwardSeconds: forward, backwardSeconds: backward)
@@ -159,25 +159,6 @@ struct SonnetConvolution {
                                        parameters: Conv2dParameters(stride: HeightWidth(stride), padding: HeightWidth(padding)))
         return geometry.forwardFloatingPointOperations
     }
-}
-
-/// The median of `repeats` timed runs of `body` after `warmup` untimed ones, in seconds, on the
-/// monotonic clock; `prepare` runs untimed before each run and hands its result to `body`.
-func medianSeconds<Prepared>(warmup: Int, repeats: Int, prepare: () -> Prepared, _ body: (Prepared) -> Void) -> Double {
-    let clock = ContinuousClock()
-    var durations: [Double] = []
-    for run in 0..<(warmup + repeats) {
-        let prepared = prepare()
-        let duration = clock.measure { body(prepared) }
-        if run >= warmup { durations.append(Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18) }
-    }
-    durations.sort()
-    return durations.count % 2 == 1 ? durations[durations.count / 2]
-        : (durations[durations.count / 2 - 1] + durations[durations.count / 2]) / 2
-}
-
-func medianSeconds(warmup: Int, repeats: Int, _ body: () -> Void) -> Double {
-    medianSeconds(warmup: warmup, repeats: repeats, prepare: {}) { body() }
 }
 
 struct ConvolutionMeasurement {

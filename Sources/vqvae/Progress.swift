@@ -10,30 +10,48 @@ import VQModels
 /// Written to standard error so `--json` output on standard output stays one clean line.
 struct ProgressRenderer {
     let totalSteps: Int
+    /// The steps already done when this process started (non-zero after `--resume`); the ETA counts
+    /// only the steps run since.
+    let firstStep: Int
     let isTerminal = isatty(STDERR_FILENO) == 1
     let plainEvery: Int
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
-    init(totalSteps: Int, plainEvery: Int) {
+    init(totalSteps: Int, firstStep: Int = 0, plainEvery: Int) {
         self.totalSteps = totalSteps
+        self.firstStep = firstStep
         self.plainEvery = max(plainEvery, 1)
         start = clock.now
     }
 
+    /// Notes a periodic save: a plain line when not on a terminal (the bar shows the next step anyway).
+    func saved(step: Int, folder: String) {
+        if !isTerminal { writeError("saved \(folder) at step \(step)\n") }
+    }
+
     func update(_ report: TrainingStepReport) {
         let elapsed = (clock.now - start).seconds
-        let remaining = elapsed / Double(max(report.step, 1)) * Double(totalSteps - report.step)
+        let remaining = elapsed / Double(max(report.step - firstStep, 1)) * Double(totalSteps - report.step)
         let losses = "recon \(format(report.reconstructionLoss, 4)) codebook \(format(report.codebookLoss, 4)) commit \(format(report.commitmentLoss, 4)) perplexity \(format(report.perplexity, 1))"
         if isTerminal {
             let width = 24, filled = width * report.step / max(totalSteps, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            writeError("\r\u{1B}[2K\(bar) \(report.step)/\(totalSteps)  \(losses)  \(Int(report.imagesPerSecond)) img/s  ETA \(clockTime(remaining))")
+            let line = "\(bar) \(report.step)/\(totalSteps)  ETA \(clockTime(remaining))  \(losses)  \(Int(report.imagesPerSecond)) img/s"
+            // Cut to the terminal's width: a wrapped line would break the redraw in place.
+            writeError("\r\u{1B}[2K" + String(line.prefix(max(terminalColumns() - 1, 20))))
             if report.step == totalSteps { writeError("\n") }
-        } else if report.step % plainEvery == 0 || report.step == totalSteps || report.step == 1 {
+        } else if report.step % plainEvery == 0 || report.step == totalSteps || report.step == firstStep + 1 {
             writeError("step \(report.step)/\(totalSteps) \(losses) \(Int(report.imagesPerSecond)) img/s eta \(clockTime(remaining))\n")
         }
     }
+}
+
+/// The width of the terminal on standard error (80 when unknown).
+func terminalColumns() -> Int {
+    var size = winsize()
+    guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+    return Int(size.ws_col)
 }
 
 /// Writes to standard error unbuffered (file descriptor 2, no shared C stream state).

@@ -57,6 +57,11 @@ func temporaryFolder() throws -> String {
     return String(cString: result)
 }
 
+/// Creates the folder at `path` (its parent must exist).
+func makeFolder(_ path: String) throws {
+    guard mkdir(path, 0o755) == 0 else { throw DataError(path, "cannot create the folder") }
+}
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -7,8 +7,15 @@ public enum SharedData {
         return parts.joined(separator: "/")
     }()
 
-    /// `../shared/data/<name>` relative to the repository root.
-    public static func path(_ name: String) -> String { repositoryRoot + "/../shared/data/" + name }
+    /// The folder holding the datasets: `$VQVAE_SHARED_DATA` when set (for checkouts that do not sit
+    /// beside `shared/`, such as git worktrees), else `../shared/data` relative to the repository root.
+    public static let folder: String = {
+        if let override = getenv("VQVAE_SHARED_DATA"), override.pointee != 0 { return String(cString: override) }
+        return repositoryRoot + "/../shared/data"
+    }()
+
+    /// `<folder>/<name>`: by default `../shared/data/<name>` relative to the repository root.
+    public static func path(_ name: String) -> String { folder + "/" + name }
 
     /// Whether `../shared/data/<name>` exists; tests that need it are skipped, visibly, when not.
     public static func isAvailable(_ name: String) -> Bool {

@@ -57,6 +57,23 @@ int vqk_sgemm_configured(const vqk_sgemm_config *config,
                          const float *a, long lda, const float *b, long ldb,
                          float beta, float *c, long ldc);
 
+/// Floats needed to hold op(A) (m×k) packed for `kernel` by `vqk_sgemm_pack_a`; -1 when this CPU
+/// lacks the kernel.
+long vqk_sgemm_packed_a_count(int kernel, long m, long k);
+
+/// Packs op(A) (m×k: A, or with transpose_a the transpose of A stored k×m; row stride lda) once,
+/// into `packed` (64-byte aligned, `vqk_sgemm_packed_a_count` floats), for any number of
+/// `vqk_sgemm_configured_packed_a` calls with the same kernel, m and k: a convolution's weight,
+/// multiplied by the columns of every image of the batch. Returns 0, or -1 as `vqk_sgemm_configured`.
+int vqk_sgemm_pack_a(int kernel, int transpose_a, long m, long k, const float *a, long lda, float *packed);
+
+/// `vqk_sgemm_configured` with op(A) already packed by `vqk_sgemm_pack_a` (same kernel, m and k).
+int vqk_sgemm_configured_packed_a(const vqk_sgemm_config *config, int transpose_b, long m, long n, long k,
+                                  const float *packed_a, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// The column tile (nr) of a kernel's microkernel: products whose n is a multiple of it waste no lanes.
+long vqk_sgemm_kernel_column_tile(int kernel);
+
 /// Whether this CPU (and operating system) can run the kernel `VQK_KERNEL_*`.
 int vqk_sgemm_kernel_supported(int kernel);
 

@@ -80,8 +80,36 @@ int vqk_sgemm_configured(const vqk_sgemm_config *config,
     int id = config->kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : config->kernel;
     if (!vqk_sgemm_kernel_supported(id)) return -1;
     vqk_sgemm_blocked(kernel_for_id(id), config->thread_count, config->runner, transpose_a, transpose_b,
-                      m, n, k, a, lda, b, ldb, beta != 0, c, ldc);
+                      m, n, k, a, lda, NULL, b, ldb, beta != 0, c, ldc);
     return 0;
+}
+
+long vqk_sgemm_packed_a_count(int kernel, long m, long k) {
+    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
+    if (!vqk_sgemm_kernel_supported(id)) return -1;
+    return vqk_sgemm_packed_a_count_for(kernel_for_id(id), m, k);
+}
+
+int vqk_sgemm_pack_a(int kernel, int transpose_a, long m, long k, const float *a, long lda, float *packed) {
+    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
+    if (!vqk_sgemm_kernel_supported(id)) return -1;
+    vqk_sgemm_pack_a_with(kernel_for_id(id), transpose_a, m, k, a, lda, packed);
+    return 0;
+}
+
+int vqk_sgemm_configured_packed_a(const vqk_sgemm_config *config, int transpose_b, long m, long n, long k,
+                                  const float *packed_a, const float *b, long ldb, float beta, float *c, long ldc) {
+    int id = config->kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : config->kernel;
+    if (!vqk_sgemm_kernel_supported(id)) return -1;
+    vqk_sgemm_blocked(kernel_for_id(id), config->thread_count, config->runner, 0, transpose_b,
+                      m, n, k, NULL, 0, packed_a, b, ldb, beta != 0, c, ldc);
+    return 0;
+}
+
+long vqk_sgemm_kernel_column_tile(int kernel) {
+    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
+    const vqk_sgemm_kernel *implementation = kernel_for_id(id);
+    return implementation == NULL ? 1 : implementation->nr;
 }
 
 void vqk_sgemm(int transpose_a, int transpose_b, long m, long n, long k,

@@ -60,6 +60,7 @@ typedef struct {
     long m, n, k;
     const float *a, *b;
     long lda, ldb;
+    const float *prepacked_a;  // op(A) already in packed_a_layout (vqk_sgemm_pack_a), or NULL
     int accumulate;         // C += op(A)·op(B) (beta = 1) rather than C = op(A)·op(B)
     float *c;
     long ldc;
@@ -178,6 +179,14 @@ static void row_task_panels(const row_schedule *schedule, long task, long *first
     }
 }
 
+/// Where k block `kb`, A panel `panel` starts in a pre-packed op(A): the layout of
+/// `vqk_sgemm_pack_a` is the blocks one after another, each holding every panel (mr × depth).
+static const float *prepacked_a_block(const gemm_plan *plan, long kb, long panel) {
+    long mr = plan->kernel->mr;
+    long panels = ceil_div(plan->m, mr);
+    return plan->prepacked_a + kb * plan->kc * panels * mr + panel * mr * block_depth(plan, kb);
+}
+
 /// Phase 2 task: one block of rows times one group of B panels, over the whole depth.
 static void multiply_task(void *context, long task) {
     const gemm_plan *plan = context;
@@ -189,6 +198,12 @@ static void multiply_task(void *context, long task) {
     long first = (task % plan->column_tasks) * plan->panels_per_column_task;
     long end = min_long(plan->b_panels, first + plan->panels_per_column_task);
     if (rows <= 0 || first >= end) return;
+    if (plan->prepacked_a != NULL) {
+        for (long kb = 0; kb < plan->k_blocks; kb++) {
+            multiply_block(plan, prepacked_a_block(plan, kb, first_panel), i0, rows, first, end, kb);
+        }
+        return;
+    }
     vqk_buffer packed_a = vqk_scratch_take(VQK_SCRATCH_PACKED_A, (size_t)(ceil_div(rows, mr) * mr * plan->kc));
     for (long kb = 0; kb < plan->k_blocks; kb++) {
         pack_a_block(plan, packed_a.data, i0, rows, kb);
@@ -273,7 +288,7 @@ static void clear_c(float *c, long m, long n, long ldc) {
 
 void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_parallel_runner runner,
                        int transpose_a, int transpose_b, long m, long n, long k,
-                       const float *a, long lda, const float *b, long ldb,
+                       const float *a, long lda, const float *prepacked_a, const float *b, long ldb,
                        int accumulate, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
@@ -282,7 +297,7 @@ void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_pa
     }
     gemm_plan plan = {
         .kernel = kernel, .transpose_a = transpose_a, .transpose_b = transpose_b,
-        .m = m, .n = n, .k = k, .a = a, .b = b, .lda = lda, .ldb = ldb,
+        .m = m, .n = n, .k = k, .a = a, .b = b, .lda = lda, .ldb = ldb, .prepacked_a = prepacked_a,
         .accumulate = accumulate, .c = c, .ldc = ldc,
     };
     plan_depth(&plan);
@@ -296,4 +311,21 @@ void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_pa
         run_tasks(runner, thread_count, plan.row_tasks * plan.column_tasks, multiply_task, &plan);
     }
     vqk_scratch_give_back(VQK_SCRATCH_PACKED_B, packed_b);
+}
+
+// MARK: - Pre-packed A
+
+long vqk_sgemm_packed_a_count_for(const vqk_sgemm_kernel *kernel, long m, long k) {
+    return ceil_div(m, kernel->mr) * kernel->mr * k;
+}
+
+void vqk_sgemm_pack_a_with(const vqk_sgemm_kernel *kernel, int transpose_a, long m, long k,
+                           const float *a, long lda, float *packed) {
+    if (m <= 0 || k <= 0) return;
+    gemm_plan plan = {.kernel = kernel, .transpose_a = transpose_a, .m = m, .k = k, .a = a, .lda = lda};
+    plan_depth(&plan);
+    long panels = ceil_div(m, kernel->mr);
+    for (long kb = 0; kb < plan.k_blocks; kb++) {
+        pack_a_block(&plan, packed + kb * plan.kc * panels * kernel->mr, 0, m, kb);
+    }
 }

@@ -54,8 +54,15 @@ const vqk_sgemm_kernel *vqk_sgemm_kernel_generic(void);
 /// thread_count > 1; other arguments as `vqk_sgemm`, with `accumulate` for beta = 1.
 void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_parallel_runner runner,
                        int transpose_a, int transpose_b, long m, long n, long k,
-                       const float *a, long lda, const float *b, long ldb,
+                       const float *a, long lda, const float *prepacked_a, const float *b, long ldb,
                        int accumulate, float *c, long ldc);
+
+/// Floats `vqk_sgemm_pack_a_with` writes for an m×k op(A) with `kernel`.
+long vqk_sgemm_packed_a_count_for(const vqk_sgemm_kernel *kernel, long m, long k);
+
+/// Packs all of op(A) (m×k) the way the driver's tasks would, every k block after the other.
+void vqk_sgemm_pack_a_with(const vqk_sgemm_kernel *kernel, int transpose_a, long m, long k,
+                           const float *a, long lda, float *packed);
 
 /// Writes (or adds, when `accumulate`) the rows×cols corner of a tile with row stride `tile_stride`
 /// to C: the edge path of microkernels that only compute full tiles.

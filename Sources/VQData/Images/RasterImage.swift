@@ -29,3 +29,24 @@ public struct RasterImage: Equatable, Sendable {
     /// The byte offset of pixel (x, y).
     @inlinable public func offset(x: Int, y: Int) -> Int { (y * width + x) * channels }
 }
+
+extension RasterImage {
+    /// This image with `channels` channels: gray is copied into red, green and blue; alpha is dropped
+    /// (not composited: the colour under it is kept as stored). Only 1 (from gray or gray + alpha) and
+    /// 3 (from any) are supported targets, besides the image's own count.
+    public func converted(toChannels target: Int) -> RasterImage {
+        guard target != channels else { return self }
+        precondition(target == 3 || (target == 1 && channels == 2),
+                     "RasterImage.converted: cannot turn \(channels) channels into \(target)")
+        let pixelCount = width * height
+        var output = [UInt8](repeating: 0, count: pixelCount * target)
+        let isGray = channels <= 2
+        for pixel in 0..<pixelCount {
+            let source = pixel * channels
+            for channel in 0..<target {
+                output[pixel * target + channel] = pixels[source + (isGray ? 0 : channel)]
+            }
+        }
+        return RasterImage(width: width, height: height, channels: target, pixels: output)
+    }
+}

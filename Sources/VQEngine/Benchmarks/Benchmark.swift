@@ -40,6 +40,23 @@ public enum Benchmark {
     }
 }
 
+extension Benchmark {
+    /// Runs `prepare` then `body(prepared)` `warmUpRuns` times untimed, then `runs` times timing only
+    /// `body`: for work that needs fresh state each run (a recorded tape to take gradients of).
+    public static func measure<Prepared>(warmUpRuns: Int, runs: Int, prepare: () -> Prepared,
+                                         _ body: (Prepared) -> Void) -> Measurement {
+        precondition(runs >= 1, "Benchmark.measure: at least one timed run")
+        let clock = ContinuousClock()
+        var seconds: [Double] = []
+        for run in 0..<(warmUpRuns + runs) {
+            let prepared = prepare()
+            let duration = clock.measure { body(prepared) }
+            if run >= warmUpRuns { seconds.append(duration.seconds) }
+        }
+        return Measurement(seconds: seconds.sorted())
+    }
+}
+
 extension Duration {
     /// The duration in seconds.
     public var seconds: Double {

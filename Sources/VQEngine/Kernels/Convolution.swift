@@ -90,15 +90,16 @@ extension Convolution {
         let accumulators = columnSide == nil ? nil : ConvolutionScratch(count: plan.workerCount * weightCount, zeroed: true)
         defer { accumulators?.deallocate() }
         let imagePointer = UnsafePointer(image.storage.pointer), productPointer = product?.storage.pointer
-        let weightPointer = weight.map { UnsafePointer($0.storage.pointer) }
+        let packedWeight = weight.map { plan.packedWeight(UnsafePointer($0.storage.pointer)) }
+        defer { packedWeight?.forEach { $0.deallocate() } }
         let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }
         let sidePointer = columnSide.map { UnsafePointer($0.storage.pointer) }
 
         plan.run { worker, images, buffers in
             let columns = plan.columns(of: imagePointer, images: images, buffers: buffers)
-            if let weightPointer, let productPointer {
+            if let packedWeight, let productPointer {
                 let output = plan.outputMatrix(productPointer, images: images, buffers: buffers)
-                plan.multiplyWeight(weightPointer, columns, into: output, images: images)
+                plan.multiplyWeight(packedWeight, columns, into: output, images: images)
                 plan.finishOutput(output, into: productPointer, images: images, bias: biasPointer)
             }
             if let sidePointer, let accumulators {
@@ -115,13 +116,15 @@ extension Convolution {
     static func imagePass(columnSide: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
         let image = Tensor.uninitialized(g.inputShape)
         let plan = ConvolutionPlan(geometry: g, strategy: strategy, chunkColumns: chunkColumns)
-        let imagePointer = image.storage.pointer, weightPointer = UnsafePointer(weight.storage.pointer)
+        let imagePointer = image.storage.pointer
+        let packedWeight = plan.packedWeightTransposed(UnsafePointer(weight.storage.pointer))
+        defer { packedWeight.forEach { $0.deallocate() } }
         let sidePointer = UnsafePointer(columnSide.storage.pointer)
         let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }
         plan.run { _, images, buffers in
             let side = plan.gathered(sidePointer, images: images, buffers: buffers)
             let columns = plan.columnsDestination(imagePointer, images: images, buffers: buffers)
-            plan.multiplyWeightTransposed(weightPointer, side, into: columns, images: images)
+            plan.multiplyWeightTransposed(packedWeight, side, into: columns, images: images)
             plan.columnsToImages(columns, imagePointer, images: images, bias: biasPointer)
         }
         return image

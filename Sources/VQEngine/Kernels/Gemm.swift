@@ -59,6 +59,34 @@ public enum Gemm {
         precondition(status == 0, "Gemm.multiply: the \(kernel ?? .default) kernel did not run")
     }
 
+    /// C[m×n] = packedA[m×k] · op(B)[k×n] + beta·C: `multiply` with op(A) packed beforehand by
+    /// `PackedMatrix`, so that one matrix multiplied by many (a convolution's weight by the columns
+    /// of each image) is packed once rather than once per product.
+    public static func multiply(packedA: PackedMatrix, transposeB: Bool = false, n: Int,
+                                b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>,
+                                ldc: Int, threadCount: Int? = nil) {
+        precondition(beta == 0 || beta == 1, "Gemm.multiply: beta must be 0 or 1, not \(beta)")
+        let m = packedA.rows, k = packedA.depth
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            if beta == 0 { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
+            return
+        }
+        let threads = threadCount ?? (m * n * k < parallelThreshold ? 1 : Parallel.workerCount)
+        var config = vqk_sgemm_config(
+            kernel: packedA.kernel.rawValue, thread_count: max(1, threads),
+            runner: { count, task, context in Parallel.forEach(count) { task!(context, $0) } })
+        let status = vqk_sgemm_configured_packed_a(&config, transposeB ? 1 : 0, m, n, k, packedA.pointer,
+                                                   b, ldb, beta, c, ldc)
+        precondition(status == 0, "Gemm.multiply: the \(packedA.kernel) kernel did not run")
+    }
+
+    /// The column tile of a kernel's microkernel: products whose n is a multiple of it waste no work
+    /// on padding lanes.
+    public static func columnTile(kernel: Kernel? = nil) -> Int {
+        vqk_sgemm_kernel_column_tile(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT))
+    }
+
     /// The reference twin of `multiply`: three loops, accumulating in `Double`.
     public static func multiplyNaive(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -78,4 +106,32 @@ public enum Gemm {
 
     /// The SIMD implementation chosen for this CPU ("avx512", "avx2" or "generic").
     public static var kernelName: String { String(cString: vqk_sgemm_kernel_name()) }
+}
+
+extension Gemm {
+    /// op(A) (rows × depth) packed once in the layout of the chosen kernel's driver, for many
+    /// `Gemm.multiply(packedA:…)` calls. Owns its memory: call `deallocate()` when done.
+    public struct PackedMatrix {
+        public let rows: Int
+        public let depth: Int
+        public let kernel: Kernel
+        let pointer: UnsafeMutablePointer<Float>
+
+        /// Packs op(A): A stored rows×depth with row stride `lda`, or with `transposeA` the transpose
+        /// of A stored depth×rows.
+        public init(transposeA: Bool = false, rows: Int, depth: Int, a: UnsafePointer<Float>, lda: Int,
+                    kernel: Kernel? = nil) {
+            let chosen = kernel ?? .default
+            precondition(chosen.isSupported, "Gemm.PackedMatrix: this CPU cannot run the \(chosen) kernel")
+            self.rows = rows
+            self.depth = depth
+            self.kernel = chosen
+            let count = max(1, vqk_sgemm_packed_a_count(chosen.rawValue, rows, depth))
+            pointer = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+                .bindMemory(to: Float.self, capacity: count)
+            vqk_sgemm_pack_a(chosen.rawValue, transposeA ? 1 : 0, rows, depth, a, lda, pointer)
+        }
+
+        public func deallocate() { UnsafeMutableRawPointer(pointer).deallocate() }
+    }
 }

@@ -76,7 +76,7 @@ extension VectorQuantizer {
 
 /// Restarts codes no vector has been assigned to for `patience` consecutive steps, re-seeding each
 /// from a random encoder output of the current batch (a common remedy for codebook collapse).
-public struct DeadCodeRestarter: Equatable {
+public struct DeadCodeRestarter: Equatable, Codable, Sendable {
     /// Steps since each code was last chosen.
     public private(set) var stepsUnused: [Int]
     public let patience: Int

@@ -18,7 +18,7 @@ public struct Adam {
     /// The number of updates made so far.
     public private(set) var step = 0
     /// β₁ᵗ and β₂ᵗ for the bias corrections, kept as running products (exact, no `pow`).
-    private var beta1Power = 1.0, beta2Power = 1.0
+    public private(set) var beta1Power = 1.0, beta2Power = 1.0
     /// First and second moment estimates, one per parameter in `forEachParameter` order.
     public internal(set) var firstMoments: [Tensor] = []
     public internal(set) var secondMoments: [Tensor] = []
@@ -36,6 +36,21 @@ public struct Adam {
     /// AdamW with PyTorch's default weight decay of 0.01.
     public static func adamW(learningRate: Float = 1e-3, weightDecay: Float = 0.01) -> Adam {
         Adam(learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+
+    /// Puts back the running state saved from another `Adam` (a resumed training run): the step, the
+    /// running powers β₁ᵗ and β₂ᵗ, and the moments in `forEachParameter` order (both empty before the
+    /// first update). The hyper-parameters are not part of the state; they come from `init`.
+    public mutating func restore(step: Int, beta1Power: Double, beta2Power: Double,
+                                 firstMoments: [Tensor], secondMoments: [Tensor]) {
+        precondition(step >= 0 && firstMoments.count == secondMoments.count
+                     && zip(firstMoments, secondMoments).allSatisfy { $0.shape == $1.shape },
+                     "Adam.restore: step \(step), \(firstMoments.count) first and \(secondMoments.count) second moments")
+        self.step = step
+        self.beta1Power = beta1Power
+        self.beta2Power = beta2Power
+        self.firstMoments = firstMoments.map { $0.detached() }
+        self.secondMoments = secondMoments.map { $0.detached() }
     }
 
     /// Applies one update to `model` given the gradients of its parameters, in `forEachParameter` order.

@@ -64,6 +64,49 @@ import _VQTestSupport
         }
     }
 
+    /// A pre-packed A (a convolution's weight, packed once) gives the same product as packing inside
+    /// `multiply`, for every supported kernel, both layouts of A, beta 0 and 1, one and two threads,
+    /// shapes crossing the k blocks (k > kc) and the row tasks.
+    @Test(arguments: [(1, 1, 1), (13, 33, 29), (129, 98, 1152), (64, 49, 1000), (300, 20, 30)])
+    func packedAMatchesNaiveTwin(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        var generator = RandomGenerator(seed: UInt64(m * 7 + n * 131 + k))
+        for kernel in Gemm.Kernel.allCases where kernel.isSupported {
+            for transposeA in [false, true] {
+                for (beta, threads) in [(Float(0), 1), (Float(1), 2)] {
+                    let lda = (transposeA ? m : k) + 1, ldc = n + 3
+                    let a = Tensor(uniform: [(transposeA ? k : m) * lda], low: -1, high: 1, generator: &generator)
+                    let b = Tensor(uniform: [k * n], low: -1, high: 1, generator: &generator)
+                    let c0 = Tensor(uniform: [m * ldc], low: -1, high: 1, generator: &generator)
+                    var fast = c0, naive = c0
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            let packed = Gemm.PackedMatrix(transposeA: transposeA, rows: m, depth: k, a: a.baseAddress!,
+                                                           lda: lda, kernel: kernel)
+                            defer { packed.deallocate() }
+                            fast.withUnsafeMutableBufferPointer { c in
+                                Gemm.multiply(packedA: packed, n: n, b: b.baseAddress!, ldb: n, beta: beta,
+                                              c: c.baseAddress!, ldc: ldc, threadCount: threads)
+                            }
+                            naive.withUnsafeMutableBufferPointer { c in
+                                Gemm.multiplyNaive(transposeA: transposeA, m: m, n: n, k: k, a: a.baseAddress!, lda: lda,
+                                                   b: b.baseAddress!, ldb: n, beta: beta, c: c.baseAddress!, ldc: ldc)
+                            }
+                        }
+                    }
+                    expectClose(fast.scalars, naive.scalars, absolute: 1e-5 * Float(k).squareRoot() * 4, relative: 1e-5,
+                                "packed A, kernel \(kernel) m \(m) n \(n) k \(k) transposeA \(transposeA) beta \(beta)")
+                }
+            }
+        }
+    }
+
+    @Test func columnTileIsTheMicrokernelWidth() {
+        // sgemm_avx512.c defines MR 12 and NR 32 (its register tile).
+        if Gemm.Kernel.avx512.isSupported { #expect(Gemm.columnTile(kernel: .avx512) == 32) }
+        #expect(Gemm.columnTile() >= 1)
+    }
+
     @Test func kernelNameIsKnown() {
         #expect(["avx512", "avx2", "generic"].contains(Gemm.kernelName))
         #expect(Gemm.Kernel.default.description == Gemm.kernelName)

@@ -15,7 +15,12 @@ import _VQTestSupport
            ConvolutionCase(input: [1, 3, 16, 16], filters: 1, kernel: 4, stride: 2, padding: 1),
            ConvolutionCase(input: [1, 2, 9, 25], filters: 1, kernel: 3, stride: 2),
            ConvolutionCase(input: [1, 2, 11, 53], filters: 1, kernel: 3, stride: 3, padding: 2),
-           ConvolutionCase(input: [1, 1, 1, 1], filters: 1, kernel: 3, padding: 1)]
+           ConvolutionCase(input: [1, 1, 1, 1], filters: 1, kernel: 3, padding: 1),
+           // The Sonnet 3×3 layers on 7×7 maps, and column stride 1 with row stride 2, which col2im
+           // sums in registers over the taps (`col2im_gathering_avx512`).
+           ConvolutionCase(input: [1, 3, 7, 7], filters: 1, kernel: 3, padding: 1),
+           ConvolutionCase(input: [1, 2, 9, 37], filters: 1, kernel: HeightWidth(3, 4), stride: HeightWidth(2, 1),
+                           padding: HeightWidth(1, 2))]
             .map { try! $0.geometry() }
 
     /// Columns with 3 extra columns per row, as when an image is one of several in a chunk matrix.

@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+import VQData
+import VQEngine
+import VQModels
+
+/// The acceptance, on the built `vqvae` executable: SIGKILL at a random (seeded) moment of a
+/// training run, check that what was saved loads, `--resume`, and compare the final model file with an
+/// uninterrupted run's, byte for byte. Skipped, with a message, when the executable is not built.
+@Suite(.serialized, .enabled(if: BuiltExecutable.path != nil,
+                             "skipped: no vqvae executable beside the test bundle (run `swift build --build-tests` first)"))
+struct ResumeAfterKillTests {
+    static var executable: String? { BuiltExecutable.path }
+
+    static let steps = 24
+
+    /// A small MNIST-layout folder of 16x16 shapes (40 train, 8 test images).
+    static func writeData(to folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (prefix, count, seed) in [("train", 40, UInt64(1)), ("t10k", 8, UInt64(2))] {
+            let dataset = ProceduralShapes.dataset(count: count, size: 16, seed: seed)
+            var bytes: [UInt8] = [0, 0, 8, 3]
+            for size in [count, 16, 16] { bytes += withUnsafeBytes(of: UInt32(size).bigEndian, Array.init) }
+            try FileIO.writeAtomically(bytes + dataset.pixels, to: folder + "/\(prefix)-images-idx3-ubyte")
+        }
+    }
+
+    /// The training options both runs use; `--log-every 1` prints every step, which is how the test
+    /// picks its moment to kill.
+    static func arguments(data: String) -> [String] {
+        ["train", "--data", data, "--preset", "tiny", "--steps", "\(steps)", "--batch", "4", "--seed", "3",
+         "--save-every", "3", "--log-every", "1", "--kmeans-init", "--dead-code-steps", "2", "--learning-rate", "2e-3"]
+    }
+
+    /// Runs to the end; returns the exit status and standard error.
+    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    /// Starts a run, reads its progress lines until step `killStep` is reported, waits `delay`
+    /// microseconds more and sends SIGKILL (unless the run already ended).
+    static func runAndKill(_ executable: String, _ arguments: [String], killStep: Int, delay: UInt32) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        var text = ""
+        while !text.contains("step \(killStep)/\(steps) ") {
+            let data = errors.fileHandleForReading.availableData
+            if data.isEmpty { break }  // ended before that step
+            text += String(decoding: data, as: UTF8.self)
+        }
+        usleep(delay)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    @Test func killedAndResumedRunEndsWithTheUninterruptedWeights() throws {
+        let executable = try #require(Self.executable)
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-kill-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/data"
+        try Self.writeData(to: data)
+
+        let reference = RunFolder(folder + "/reference")
+        let (status, output) = try Self.run(executable, Self.arguments(data: data) + ["--out", reference.path])
+        try #require(status == 0, "the uninterrupted run failed: \(output)")
+        let referenceBytes = try FileIO.read(reference.modelPath)
+
+        var generator = RandomGenerator(seed: 2024)
+        for attempt in 0..<5 {
+            // The first attempt dies before the first save (step 3); the others anywhere after it.
+            let killStep = attempt == 0 ? 1 : 3 + generator.nextIndex(below: Self.steps - 3)
+            let delay = UInt32(generator.nextIndex(below: 20_000))
+            let run = RunFolder(folder + "/killed-\(attempt)")
+            let moment = "attempt \(attempt): killed after step \(killStep) + \(delay) µs"
+            try Self.runAndKill(executable, Self.arguments(data: data) + ["--out", run.path], killStep: killStep, delay: delay)
+
+            // Whatever was saved is complete and loads.
+            var savedStateStep: Int?
+            if FileIO.exists(run.modelPath) {
+                let model = try SafeTensors(contentsOf: run.modelPath)
+                _ = try VQVAE(checkpoint: model, path: run.modelPath)
+                #expect(model.metadata["step"] != nil, "\(moment)")
+            }
+            if FileIO.exists(run.trainingStatePath) {
+                let state = try SafeTensors(contentsOf: run.trainingStatePath)
+                #expect(state.metadata["format"] == Trainer.trainingStateFormat, "\(moment)")
+                savedStateStep = state.metadata["step"].flatMap { Int($0) }
+                if FileIO.exists(run.modelPath), let step = savedStateStep {
+                    let modelStep = try SafeTensors(contentsOf: run.modelPath).metadata["step"].flatMap { Int($0) } ?? -1
+                    #expect(modelStep == step || modelStep == step - 3, "\(moment): model at step \(modelStep), state at \(step)")
+                }
+            }
+
+            let modelStep = FileIO.exists(run.modelPath) ? try SafeTensors(contentsOf: run.modelPath).metadata["step"] ?? "?" : "none"
+            print("ResumeAfterKillTests: \(moment): saved state at step \(savedStateStep.map(String.init) ?? "none"), model at step \(modelStep)")
+            let (resumeStatus, resumeOutput) = try Self.run(executable, Self.arguments(data: data) + ["--resume", run.path])
+            if savedStateStep == nil {
+                // Killed before the first save: the resume says so, and a fresh start is the way on.
+                #expect(resumeStatus == 1 && resumeOutput.contains("no training state to resume from"), "\(moment): \(resumeOutput)")
+                let (freshStatus, freshOutput) = try Self.run(executable, Self.arguments(data: data) + ["--out", run.path])
+                try #require(freshStatus == 0, "\(moment): \(freshOutput)")
+            } else {
+                try #require(resumeStatus == 0, "\(moment): \(resumeOutput)")
+                #expect(resumeOutput.contains("resuming \(run.path) at step \(savedStateStep!) of \(Self.steps)"), "\(moment)")
+            }
+            let bytes = try FileIO.read(run.modelPath)
+            let common = min(bytes.count, referenceBytes.count)
+            let firstDifference = (0..<common).first { bytes[$0] != referenceBytes[$0] } ?? (bytes.count == referenceBytes.count ? nil : common)
+            #expect(firstDifference == nil, "\(moment): the final model differs from the uninterrupted run's at byte \(firstDifference ?? 0) of \(referenceBytes.count)")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.contains(".partial-") }
+            #expect(leftovers.isEmpty, "\(moment): temporary files left: \(leftovers)")
+        }
+    }
+
+    @Test func resumeWithOtherOptionsIsRefusedWithoutTouchingTheRun() throws {
+        let executable = try #require(Self.executable)
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-refuse-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/data"
+        try Self.writeData(to: data)
+        let run = RunFolder(folder + "/run")
+        var arguments = Self.arguments(data: data)
+        arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "6"
+        let (status, output) = try Self.run(executable, arguments + ["--out", run.path])
+        try #require(status == 0, "\(output)")
+        let (model, state) = (try FileIO.read(run.modelPath), try FileIO.read(run.trainingStatePath))
+        arguments[arguments.firstIndex(of: "2e-3")!] = "1e-3"
+        let (refusedStatus, refusal) = try Self.run(executable, arguments + ["--resume", run.path])
+        #expect(refusedStatus == 1)
+        #expect(refusal.contains("training_state.safetensors: the run was started with other training options (learningRate saved 0.002"), "\(refusal)")
+        let untouched = try FileIO.read(run.modelPath) == model && FileIO.read(run.trainingStatePath) == state
+        #expect(untouched, "the refused resume changed the run folder")
+    }
+
+    /// A learning rate of 1e30 gives finite losses at step 1 and overflows at step 2: the run stops with
+    /// status 1 and the save made after step 1 stays as it was.
+    @Test func newRunRefusesAFolderHoldingARunUnlessOverwriting() throws {
+        let executable = try #require(Self.executable)
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-overwrite-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/data"
+        try Self.writeData(to: data)
+        let run = folder + "/run"
+        var arguments = Self.arguments(data: data)
+        arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "3"
+        #expect(try Self.run(executable, arguments + ["--out", run]).0 == 0)
+        let saved = try FileIO.read(run + "/model.safetensors")
+        let (status, output) = try Self.run(executable, arguments + ["--out", run, "--seed", "9"])
+        #expect(status == 1)
+        #expect(output.contains("already holds a run") && output.contains("--resume"), "\(output)")
+        #expect(try FileIO.read(run + "/model.safetensors") == saved)
+        #expect(try Self.run(executable, arguments + ["--out", run, "--seed", "9", "--overwrite"]).0 == 0)
+        #expect(try FileIO.read(run + "/model.safetensors") != saved)
+    }
+
+    @Test func failedRunKeepsTheLastGoodSave() throws {
+        let executable = try #require(Self.executable)
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-failed-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/data"
+        try Self.writeData(to: data)
+        let run = RunFolder(folder + "/run")
+        var arguments = Self.arguments(data: data)
+        arguments[arguments.firstIndex(of: "2e-3")!] = "1e30"
+        arguments[arguments.firstIndex(of: "--save-every")! + 1] = "1"
+        let (status, output) = try Self.run(executable, arguments + ["--out", run.path])
+        #expect(status == 1)
+        #expect(output.contains("training stopped at step 2: the loss is not finite"), "\(output)")
+        let model = try SafeTensors(contentsOf: run.modelPath)
+        _ = try VQVAE(checkpoint: model, path: run.modelPath)
+        #expect(model.metadata["step"] == "1")
+        #expect(try SafeTensors(contentsOf: run.trainingStatePath).metadata["step"] == "1")
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+import VQData
+import VQEngine
+import VQModels
+import VQNN
+
+/// Saving the training state after k steps and resuming in a fresh trainer ends bit for bit where an
+/// uninterrupted run ends.
+@Suite struct TrainingStateTests {
+    static let dataset = ProceduralShapes.dataset(count: 24, size: 8, seed: 5)
+    static let identity = DatasetIdentity(name: "shapes", dataset: dataset)
+
+    static func configuration(ema: Bool) -> VQVAEConfiguration {
+        VQVAEConfiguration(inputChannels: 1, hiddenChannels: 8, residualChannels: 4, residualBlocks: 1,
+                           numEmbeddings: 8, embeddingDim: 2, movingAverageCodebook: ema)
+    }
+
+    /// Every feature with state: k-means++ start, dead-code restarts, cosine schedule, clipping, AdamW.
+    static let options = TrainingOptions(steps: 8, batchSize: 4, seed: 21, learningRate: 2e-3, cosineWarmupSteps: 2,
+                                         weightDecay: 0.01, gradientClipNorm: 5, commitmentWarmupSteps: 3,
+                                         kMeansInitialization: true, kMeansBatches: 2, deadCodePatience: 2)
+
+    static func freshTrainer(ema: Bool) -> Trainer {
+        var generator = RandomGenerator(seed: options.seed)
+        var trainer = Trainer(model: VQVAE(configuration(ema: ema), generator: &generator), dataset: dataset, options: options)
+        trainer.initializeCodebookByKMeans()
+        return trainer
+    }
+
+    /// The bits of every tensor of a training state: the model (with EMA buffers) and Adam's moments.
+    static func tensorBits(_ state: SafeTensors) -> [String: [UInt32]] {
+        state.tensors.mapValues { $0.scalars.map(\.bitPattern) }
+    }
+
+    @Test(arguments: [false, true])
+    func resumedRunMatchesUninterruptedRunExactly(ema: Bool) throws {
+        var uninterrupted = Self.freshTrainer(ema: ema)
+        while uninterrupted.step < Self.options.steps { _ = try uninterrupted.trainStep() }
+
+        for stopAt in [1, 3, 5] {
+            var first = Self.freshTrainer(ema: ema)
+            while first.step < stopAt { _ = try first.trainStep() }
+            let bytes = first.trainingState(dataset: Self.identity).encoded()
+            var resumed = try Trainer(resuming: SafeTensors(parsing: bytes, path: "state"), path: "state",
+                                      configuration: Self.configuration(ema: ema), options: Self.options,
+                                      dataset: Self.dataset, identity: Self.identity)
+            #expect(resumed.step == stopAt)
+            #expect(resumed.generator == first.generator)
+            #expect(resumed.restarter == first.restarter)
+            while resumed.step < Self.options.steps { _ = try resumed.trainStep() }
+
+            #expect(TrainerTests.bits(resumed.model) == TrainerTests.bits(uninterrupted.model), "stopped at \(stopAt)")
+            let (a, b) = (resumed.trainingState(dataset: Self.identity), uninterrupted.trainingState(dataset: Self.identity))
+            #expect(Self.tensorBits(a) == Self.tensorBits(b), "stopped at \(stopAt)")
+            #expect(a.metadata == b.metadata, "stopped at \(stopAt)")
+            #expect(resumed.optimizer.beta1Power.bitPattern == uninterrupted.optimizer.beta1Power.bitPattern)
+            #expect(resumed.optimizer.beta2Power.bitPattern == uninterrupted.optimizer.beta2Power.bitPattern)
+            #expect(resumed.optimizer.step == 8)
+            #expect(resumed.generator == uninterrupted.generator)
+            #expect(resumed.restarter == uninterrupted.restarter)
+        }
+        // The comparison is not vacuous: the model moved, and Adam holds one moment pair per parameter.
+        let state = uninterrupted.trainingState(dataset: Self.identity)
+        #expect(TrainerTests.bits(uninterrupted.model) != TrainerTests.bits(Self.freshTrainer(ema: ema).model))
+        let names = uninterrupted.model.parameterNames
+        #expect(Set(state.tensors.keys.filter { $0.hasPrefix("adam.first_moment.") }) == Set(names.map { "adam.first_moment." + $0 }))
+        #expect(Set(state.tensors.keys.filter { $0.hasPrefix("adam.second_moment.") }) == Set(names.map { "adam.second_moment." + $0 }))
+        #expect((state.tensors["model.quantizer.ema.cluster_sizes"] != nil) == ema)
+        #expect(state.metadata["step"] == "8" && state.metadata["adam.step"] == "8")
+        #expect(state.metadata["format"] == "vqvae-training-state/1")
+    }
+
+    @Test func mismatchedOptionsConfigurationOrDataAreRefusedByName() throws {
+        var trainer = Self.freshTrainer(ema: false)
+        _ = try trainer.trainStep()
+        let state = trainer.trainingState(dataset: Self.identity)
+        func resume(configuration: VQVAEConfiguration = Self.configuration(ema: false), options: TrainingOptions = Self.options,
+                    dataset: ImageDataset = Self.dataset) throws {
+            _ = try Trainer(resuming: state, path: "run/training_state.safetensors", configuration: configuration, options: options,
+                            dataset: dataset, identity: DatasetIdentity(name: "other", dataset: dataset))
+        }
+        try resume()  // the same images under another name resume
+        var longer = Self.options
+        longer.steps = 9
+        #expect(throws: DataError("run/training_state.safetensors",
+                                  "the run was started with other training options (steps saved 8, now 9); resume with the same options")) {
+            try resume(options: longer)
+        }
+        #expect(throws: DataError("run/training_state.safetensors",
+                                  "the run was started with another model configuration (movingAverageCodebook saved 0, now 1); resume with the same --preset and options")) {
+            try resume(configuration: Self.configuration(ema: true))
+        }
+        let other = ProceduralShapes.dataset(count: 24, size: 8, seed: 6)
+        do {
+            try resume(dataset: other)
+            Issue.record("other images were accepted")
+        } catch let error as DataError {
+            #expect(error.description.contains("the run trained on shapes (24 images, 1x8x8, fingerprint"))
+            #expect(error.description.hasSuffix("resume with the same --data"))
+        }
+        var garbled = state
+        garbled.metadata["random_generator"] = "xyz"
+        #expect(throws: DataError("s", "metadata random_generator is unreadable")) {
+            _ = try Trainer(resuming: garbled, path: "s", configuration: Self.configuration(ema: false), options: Self.options,
+                            dataset: Self.dataset, identity: Self.identity)
+        }
+        garbled = state
+        garbled.tensors["adam.second_moment.encoder.conv1.bias"] = nil
+        #expect(throws: DataError("s", "adam.second_moment.encoder.conv1.bias is missing")) {
+            _ = try Trainer(resuming: garbled, path: "s", configuration: Self.configuration(ema: false), options: Self.options,
+                            dataset: Self.dataset, identity: Self.identity)
+        }
+        let model = try SafeTensors(parsing: trainer.model.checkpoint().encoded(), path: "m")
+        #expect(throws: DataError("m", "not a training state (metadata format is 'vqvae-model/1', expected 'vqvae-training-state/1')")) {
+            _ = try Trainer(resuming: model, path: "m", configuration: Self.configuration(ema: false), options: Self.options,
+                            dataset: Self.dataset, identity: Self.identity)
+        }
+    }
+
+    @Test func saveWritesAModelThatLoadsByItselfAndAStateWithTheSameStep() throws {
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-state-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = RunFolder(folder)
+        #expect(throws: DataError(run.trainingStatePath, "no training state to resume from (the run saved none yet, or this is not a run folder)")) {
+            _ = try Trainer(resuming: run, configuration: Self.configuration(ema: false), options: Self.options,
+                            dataset: Self.dataset, identity: Self.identity)
+        }
+        var trainer = Self.freshTrainer(ema: false)
+        for _ in 0..<2 { _ = try trainer.trainStep() }
+        _ = FileManager.default.createFile(atPath: run.modelPath + ".partial-1", contents: Data([1, 2]))
+        try trainer.save(to: run, identity: Self.identity, modelMetadata: ["seed": "21"])
+        let model = try VQVAE(contentsOf: run.modelPath)
+        #expect(model.parameters.map { $0.scalars.map(\.bitPattern) } == TrainerTests.bits(trainer.model))
+        let modelFile = try SafeTensors(contentsOf: run.modelPath)
+        let stateFile = try SafeTensors(contentsOf: run.trainingStatePath)
+        #expect(modelFile.metadata["step"] == "2" && stateFile.metadata["step"] == "2" && modelFile.metadata["seed"] == "21")
+        #expect(modelFile.tensors.keys.allSatisfy { !$0.hasPrefix("adam.") })
+        let resumed = try Trainer(resuming: run, configuration: Self.configuration(ema: false), options: Self.options,
+                                  dataset: Self.dataset, identity: Self.identity)
+        #expect(resumed.step == 2)
+        // A kill between the two renames of the next save leaves the state one save ahead of the model:
+        // the model file still loads, and the resume starts from the state alone.
+        _ = try trainer.trainStep()
+        try trainer.trainingState(dataset: Self.identity).write(to: run.trainingStatePath)
+        #expect(try SafeTensors(contentsOf: run.modelPath).metadata["step"] == "2")
+        _ = try VQVAE(contentsOf: run.modelPath)
+        var ahead = try Trainer(resuming: run, configuration: Self.configuration(ema: false), options: Self.options,
+                                dataset: Self.dataset, identity: Self.identity)
+        #expect(ahead.step == 3)
+        while ahead.step < Self.options.steps { _ = try ahead.trainStep() }
+        while trainer.step < Self.options.steps { _ = try trainer.trainStep() }
+        #expect(TrainerTests.bits(ahead.model) == TrainerTests.bits(trainer.model))
+        run.removeAbandonedTemporaryFiles()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["model.safetensors", "training_state.safetensors"])
+    }
+}
