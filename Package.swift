@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(
             name: "VQDownloadTests", dependencies: ["VQDownload", "VQData", "_VQTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "vqvaeTests", dependencies: ["vqvae", "VQData", "_VQTestSupport"]),
+        .testTarget(name: "vqvaeTests", dependencies: ["vqvae", "VQData", "VQEngine", "VQModels", "_VQTestSupport"]),
         .testTarget(name: "VQModelsTests", dependencies: ["VQModels", "_VQTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

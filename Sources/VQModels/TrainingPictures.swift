@@ -1,7 +1,8 @@
 import VQData
 import VQEngine
 
-/// The pictures a training run writes into its folder, each replaced atomically on every write:
+/// The pictures a training run writes into its folder (`vqvae train` calls `write` at every save and at
+/// the end), each replaced atomically on every write:
 ///
 /// - `reconstructions.png`: the first `reconstructionCount` test images, each beside its
 ///   reconstruction (decoded codes), four pairs to a row; the same images every time.
@@ -10,7 +11,8 @@ import VQEngine
 ///   fraction of the codebook reads off the x axis; the title gives the count of codes used.
 /// - `loss_curves.png`: reconstruction, codebook and commitment (before β) loss of every step, on a
 ///   logarithmic y axis (losses span decades; zero losses, as the codebook loss of an EMA codebook,
-///   are not drawn).
+///   are not drawn). With a codebook learned by loss the codebook and commitment losses are the same
+///   number (one distance, two gradients), so their lines coincide.
 public struct TrainingPictures {
     public static let reconstructionsFile = "reconstructions.png"
     public static let codebookUsageFile = "codebook_usage.png"

@@ -18,7 +18,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "A .vqc file written by `vqvae encode`. Required.") var codes: String
     @Option(help: "The folder to write into (created if missing). Required.") var out: String
     @Option(help: "Images per row of decoded.png.") var columns = 16
-    @Option(help: "Write a separate PNG for each of the first this many images (0: none).") var individual = 64
+    @Option(help: ArgumentHelp("Write a separate PNG for each of the first this many images (0: none).", valueName: "n")) var individual = 64
 
     func validate() throws {
         guard columns >= 1 else { throw ValidationError("--columns must be at least 1") }

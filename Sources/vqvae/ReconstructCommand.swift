@@ -15,7 +15,7 @@ struct ReconstructCommand: ParsableCommand {
     @OptionGroup var inputs: ModelDataOptions
     @Option(help: "The PNG file to write (replaced atomically). Required.") var out: String
     @Option(help: "How many images, the first ones of the split.") var count = 16
-    @Option(help: "Pairs (original, reconstruction) per row of the grid.") var pairsPerRow = 4
+    @Option(help: ArgumentHelp("Pairs (original, reconstruction) per row of the grid.", valueName: "n")) var pairsPerRow = 4
 
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
