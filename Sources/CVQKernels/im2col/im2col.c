@@ -6,6 +6,7 @@
 // by channel so that one input plane stays in L1 while its kh·kw rows of columns are written in order.
 #include "CVQKernels.h"
 #include "../sgemm/sgemm_internal.h"
+#include "im2col_planned.h"
 
 #include <string.h>
 
@@ -261,7 +262,12 @@ int vqk_im2col(int kernel, const vqk_im2col_geometry *geometry, const float *ima
     int id = im2col_implementation(kernel);
     if (id < 0) return -1;
 #if VQK_X86
-    if (id == VQK_KERNEL_AVX512) { im2col_avx512(geometry, image, columns, column_stride); return 0; }
+    if (id == VQK_KERNEL_AVX512) {
+        // Planning costs about as much as one channel's copies: worth it from a few channels on.
+        if (geometry->channels >= 4 && vqk_im2col_planned_avx512(geometry, image, columns, column_stride)) return 0;
+        im2col_avx512(geometry, image, columns, column_stride);
+        return 0;
+    }
 #endif
     im2col_generic(geometry, image, columns, column_stride);
     return 0;
@@ -271,11 +277,16 @@ int vqk_col2im(int kernel, const vqk_im2col_geometry *geometry, const float *col
     int id = im2col_implementation(kernel);
     if (id < 0) return -1;
 #if VQK_X86
-    if (id == VQK_KERNEL_AVX512 && geometry->stride_width == 1) {
-        col2im_gathering_avx512(geometry, columns, column_stride, image);
+    if (id == VQK_KERNEL_AVX512) {
+        // Planning costs about as much as one channel's sums: worth it from a few channels on.
+        if (geometry->channels >= 4 && vqk_col2im_planned_avx512(geometry, columns, column_stride, image)) return 0;
+        if (geometry->stride_width == 1) {
+            col2im_gathering_avx512(geometry, columns, column_stride, image);
+        } else {
+            col2im_avx512(geometry, columns, column_stride, image);
+        }
         return 0;
     }
-    if (id == VQK_KERNEL_AVX512) { col2im_avx512(geometry, columns, column_stride, image); return 0; }
 #endif
     col2im_generic(geometry, columns, column_stride, image);
     return 0;

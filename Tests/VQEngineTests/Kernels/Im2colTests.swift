@@ -20,7 +20,15 @@ import _VQTestSupport
            // sums in registers over the taps (`col2im_gathering_avx512`).
            ConvolutionCase(input: [1, 3, 7, 7], filters: 1, kernel: 3, padding: 1),
            ConvolutionCase(input: [1, 2, 9, 37], filters: 1, kernel: HeightWidth(3, 4), stride: HeightWidth(2, 1),
-                           padding: HeightWidth(1, 2))]
+                           padding: HeightWidth(1, 2)),
+           // Four channels or more take the planned AVX-512 copies (im2col_planned.c): rows of several
+           // 16-lane blocks, stride 2, dilation, padding wider than the kernel, the Sonnet 4×4 stride-2 taps.
+           ConvolutionCase(input: [1, 4, 5, 40], filters: 1, kernel: 3, padding: 1),
+           ConvolutionCase(input: [1, 5, 6, 37], filters: 1, kernel: HeightWidth(3, 4), stride: 2, padding: HeightWidth(1, 2)),
+           ConvolutionCase(input: [1, 4, 6, 35], filters: 1, kernel: 3, padding: 2, dilation: 2),
+           ConvolutionCase(input: [1, 4, 3, 3], filters: 1, kernel: 2, padding: 3),
+           ConvolutionCase(input: [1, 6, 14, 14], filters: 1, kernel: 4, stride: 2, padding: 1),
+           ConvolutionCase(input: [1, 8, 7, 7], filters: 1, kernel: 3, padding: 1)]
             .map { try! $0.geometry() }
 
     /// Columns with 3 extra columns per row, as when an image is one of several in a chunk matrix.
