@@ -9,7 +9,8 @@ import VQNN
 /// …, `decoder.conv_transpose2.bias`, see `parameterNames`), plus `quantizer.codebook` always, and for an
 /// EMA codebook `quantizer.ema.cluster_sizes` (K) and `quantizer.ema.embedding_sums` (K, D).
 /// `__metadata__` holds `format` (`vqvae-model/1`), `configuration` (JSON of `VQVAEConfiguration`)
-/// and any extra entries the caller passes (the CLI stores the training options and step).
+/// and any extra entries the caller passes (the CLI stores the training options, the step, and
+/// `image_size`, the training images' `HEIGHTxWIDTH`, which `vqvae encode`/`decode`/`reconstruct` check).
 extension VQVAE {
     public static let checkpointFormat = "vqvae-model/1"
 
