@@ -32,6 +32,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ema", action="store_true")
     parser.add_argument("--torch-ref", default=TORCH_REF)
+    parser.add_argument("--ours", default=os.path.join(ROOT, ".build/release/vqvae"), help="the vqvae binary")
     args = parser.parse_args()
     print("| input | round | ours train | torch train | train ratio | ours reconstruct | torch reconstruct | reconstruct ratio |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
@@ -41,7 +42,7 @@ def main():
         common += ["--ema"] if args.ema else []
         train_ratios, reconstruct_ratios = [], []
         for round_index in range(1, args.rounds + 1):
-            ours = run_json([os.path.join(ROOT, ".build/release/vqvae"), "bench", "model", "--json"] + common)
+            ours = run_json([args.ours, "bench", "model", "--json"] + common)
             peer = run_json([sys.executable, args.torch_ref, "speed"] + common)
             train_ratios.append(ours["train_img_per_s"] / peer["train_img_per_s"])
             reconstruct_ratios.append(ours["reconstruct_img_per_s"] / peer["reconstruct_img_per_s"])

@@ -84,11 +84,15 @@ public struct Adam {
             firstMoments[index].withUnsafeMutableBufferPointer { m in
                 secondMoments[index].withUnsafeMutableBufferPointer { v in
                     gradient.withUnsafeBufferPointer { g in
-                        for i in 0..<p.count {
-                            let gi = g[i] + coupled * p[i]
-                            m[i] = b1 * m[i] + (1 - b1) * gi
-                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                            p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                        // Element by element, so splitting across cores changes no bit of the result.
+                        let (p, m, v) = (p.baseAddress!, m.baseAddress!, v.baseAddress!)
+                        Parallel.forRanges(g.count, minimumPerChunk: 1 << 15) { range in
+                            for i in range {
+                                let gi = g[i] + coupled * p[i]
+                                m[i] = b1 * m[i] + (1 - b1) * gi
+                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                            }
                         }
                     }
                 }
