@@ -28,8 +28,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training steps (in all, counting those before a resume).") var steps = 2000
     @Option(help: "Images per batch.") var batch = 32
     @Option(help: "Random seed (same seed, same numbers).") var seed: UInt64 = 0
-    @Option(help: ArgumentHelp("Run folder for model.safetensors and training_state.safetensors.", valueName: "run"))
-    var out = "runs/vqvae"
+    @Option(help: ArgumentHelp("Run folder for model.safetensors, training_state.safetensors and the pictures (default: runs/vqvae, or runs/vqvae-2, -3, … when that already holds a run).", valueName: "run"))
+    var out: String?
     @Option(help: ArgumentHelp("Continue the run in this folder from its last save, instead of starting one in --out; give the same options as before (default: start a new run).", valueName: "run"))
     var resume: String?
     @Flag(help: "Start a new run even if --out already holds one, replacing its files at the first save (default: refuse).")
@@ -45,6 +45,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Restart codes unused for this many steps (default: off).") var deadCodeSteps: Int?
     @Option(help: "Print a plain progress line every this many steps when standard error is not a terminal.") var logEvery = 100
     @Flag(help: "End with one JSON line of test metrics on standard output (default: off).") var json = false
+
+    /// runs/vqvae, or the first of runs/vqvae-2, runs/vqvae-3, … that holds no run yet, so that the
+    /// default command can be run again without losing the last run.
+    static func firstFreeRunFolder() -> String {
+        func holdsRun(_ folder: String) -> Bool {
+            FileIO.exists(RunFolder(folder).modelPath) || FileIO.exists(RunFolder(folder).trainingStatePath)
+        }
+        if !holdsRun("runs/vqvae") { return "runs/vqvae" }
+        var number = 2
+        while holdsRun("runs/vqvae-\(number)") { number += 1 }
+        return "runs/vqvae-\(number)"
+    }
 
     func validate() throws {
         guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be at least 1") }
@@ -73,6 +85,7 @@ struct TrainCommand: ParsableCommand {
             steps: steps, batchSize: batch, seed: seed, learningRate: learningRate, cosineWarmupSteps: cosineWarmup,
             weightDecay: weightDecay, gradientClipNorm: clipNorm, commitmentWarmupSteps: commitmentWarmup,
             kMeansInitialization: kmeansInit, deadCodePatience: deadCodeSteps)
+        let out = self.out ?? TrainCommand.firstFreeRunFolder()
         let run = RunFolder(resume ?? out)
         let identity = DatasetIdentity(name: source.name, dataset: trainSet)
         var trainer: Trainer

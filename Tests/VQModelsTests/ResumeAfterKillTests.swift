@@ -33,10 +33,11 @@ struct ResumeAfterKillTests {
     }
 
     /// Runs to the end; returns the exit status and standard error.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+    static func run(_ executable: String, _ arguments: [String], in folder: String? = nil) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors
@@ -168,6 +169,20 @@ struct ResumeAfterKillTests {
         #expect(try FileIO.read(run + "/model.safetensors") == saved)
         #expect(try Self.run(executable, arguments + ["--out", run, "--seed", "9", "--overwrite"]).0 == 0)
         #expect(try FileIO.read(run + "/model.safetensors") != saved)
+    }
+
+    @Test func defaultRunFolderMovesOnToTheNextFreeOne() throws {
+        let executable = try #require(Self.executable)
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-default-out-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Self.writeData(to: folder + "/data")
+        var arguments = Self.arguments(data: folder + "/data")
+        arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "2"
+        for _ in 0..<3 { #expect(try Self.run(executable, arguments, in: folder).0 == 0) }
+        for run in ["runs/vqvae", "runs/vqvae-2", "runs/vqvae-3"] {
+            #expect(FileIO.exists(folder + "/" + run + "/model.safetensors"), "\(run)")
+        }
     }
 
     @Test func failedRunKeepsTheLastGoodSave() throws {
