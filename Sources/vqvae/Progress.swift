@@ -22,16 +22,21 @@ struct ProgressRenderer {
     }
 
     func update(_ report: TrainingStepReport) {
-        let elapsed = (clock.now - start).seconds
-        let remaining = elapsed / Double(max(report.step, 1)) * Double(totalSteps - report.step)
         let losses = "recon \(format(report.reconstructionLoss, 4)) codebook \(format(report.codebookLoss, 4)) commit \(format(report.commitmentLoss, 4)) perplexity \(format(report.perplexity, 1))"
+        update(step: report.step, summary: losses, rate: "\(Int(report.imagesPerSecond)) img/s")
+    }
+
+    /// Renders step `step` with `summary` (the losses) and `rate` (e.g. "420 img/s").
+    func update(step: Int, summary: String, rate: String) {
+        let elapsed = (clock.now - start).seconds
+        let remaining = elapsed / Double(max(step, 1)) * Double(totalSteps - step)
         if isTerminal {
-            let width = 24, filled = width * report.step / max(totalSteps, 1)
+            let width = 24, filled = width * step / max(totalSteps, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            writeError("\r\u{1B}[2K\(bar) \(report.step)/\(totalSteps)  \(losses)  \(Int(report.imagesPerSecond)) img/s  ETA \(clockTime(remaining))")
-            if report.step == totalSteps { writeError("\n") }
-        } else if report.step % plainEvery == 0 || report.step == totalSteps || report.step == 1 {
-            writeError("step \(report.step)/\(totalSteps) \(losses) \(Int(report.imagesPerSecond)) img/s eta \(clockTime(remaining))\n")
+            writeError("\r\u{1B}[2K\(bar) \(step)/\(totalSteps)  \(summary)  \(rate)  ETA \(clockTime(remaining))")
+            if step == totalSteps { writeError("\n") }
+        } else if step % plainEvery == 0 || step == totalSteps || step == 1 {
+            writeError("step \(step)/\(totalSteps) \(summary) \(rate) eta \(clockTime(remaining))\n")
         }
     }
 }
