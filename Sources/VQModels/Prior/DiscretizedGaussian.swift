@@ -11,7 +11,7 @@ import Darwin
 ///
 /// a Gaussian N(μ, σ²) around the decoder's output μ integrated over the bin, with the first bin
 /// reaching down to −∞ and the last up to +∞ (so the 256 probabilities sum to 1). Φ is the standard
-/// normal distribution function. σ is one number for the whole model; `EvaluationReport` fits it as
+/// normal distribution function. σ is one number for the whole model; `VQVAE.evaluatePrior` fits it as
 /// σ = √MSE, the maximum-likelihood scale of a continuous Gaussian on the evaluated set.
 public struct DiscretizedGaussian: Equatable, Sendable {
     /// σ, in the model's pixel units (1 = the full 0…255 range).
