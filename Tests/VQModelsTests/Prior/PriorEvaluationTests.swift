@@ -55,3 +55,13 @@ import _VQTestSupport
         #expect(report.priorBitsPerCode > 0 && report.reconstructionBitsPerDimension > 0)
     }
 }
+
+@Suite struct CodeGridsTests {
+    @Test func batchesPickGridsAndLabelsInOrder() {
+        let grids = CodeGrids(codes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], labels: [7, 8, 9], count: 3, height: 2, width: 2)
+        let batch = grids.batch([2, 0, 2])
+        #expect(batch.codes == [8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11])
+        #expect(batch.labels == [9, 7, 9])
+        #expect(CodeGrids(codes: [1, 2], count: 2, height: 1, width: 1).batch([1]).labels == nil)
+    }
+}
