@@ -9,8 +9,9 @@ import VQEngine
 ///
 /// Exact, and cheaper than running the whole network H·W times: the vertical stack runs once per row,
 /// on the rows up to that one only (a row's links depend only on the rows above); then, for each
-/// column j of the row, only the horizontal stack and the head run, on columns 0…j of that one row
-/// (1 × k horizontal convolutions never mix rows, and mask 'B' never looks right). For a 7×7 grid that
+/// column j of the row, only the horizontal stack runs, on columns 0…j of that one row (1 × k
+/// horizontal convolutions never mix rows, and mask 'B' never looks right), and the output head on
+/// column j alone. For a 7×7 grid that
 /// is 7 vertical passes over 1…7 rows and 49 horizontal passes over 1…7 positions, instead of 49 full
 /// passes over 49 positions.
 extension PixelCNN {
@@ -31,6 +32,23 @@ extension PixelCNN {
                     codes[(item * height + row) * width + column] =
                         Int32(PixelCNN.draw(from: logits[item], temperature: temperature, generator: &generator))
                 }
+            }
+        }
+        return codes
+    }
+
+    /// `sample`'s naive twin: the same draws, but every position runs the whole network on the whole
+    /// grid (H·W full passes). Kept as the reference the shortcut is tested and benchmarked against.
+    public func sampleByFullPasses(count: Int, height: Int, width: Int, labels: [Int32]? = nil, temperature: Float = 1,
+                                   generator: inout RandomGenerator) -> [Int32] {
+        precondition(temperature > 0 && temperature.isFinite, "PixelCNN.sample: the temperature \(temperature) must be positive")
+        var codes = [Int32](repeating: 0, count: count * height * width)
+        let (k, size) = (configuration.numEmbeddings, height * width)
+        for position in 0..<size {
+            let logits = self(codes, batch: count, height: height, width: width, labels: labels)
+            for item in 0..<count {
+                let line = (0..<k).map { logits[flat: (item * k + $0) * size + position] }
+                codes[item * size + position] = Int32(PixelCNN.draw(from: line, temperature: temperature, generator: &generator))
             }
         }
         return codes
@@ -59,10 +77,11 @@ extension PixelCNN {
             left += codes[start..<(start + columns)]
         }
         let embedded = embed(left, batch: count, height: 1, width: columns)
-        let logits = horizontalLogits(embedded, links: links.map { $0.sliced(alongAxis: 3, 0..<columns) }, labels: labels)
+        let skips = horizontalSkips(embedded, links: links.map { $0.sliced(alongAxis: 3, 0..<columns) }, labels: labels)
+        let logits = outputHead(skips.sliced(alongAxis: 3, column..<columns))  // (N, K, 1, 1): the head is per position
         let k = configuration.numEmbeddings
         return logits.withUnsafeBufferPointer { values in
-            (0..<count).map { item in (0..<k).map { code in values[(item * k + code) * columns + column] } }
+            (0..<count).map { item in Array(values[(item * k)..<((item + 1) * k)]) }
         }
     }
 

@@ -68,6 +68,11 @@ public struct PixelCNN: Layer {
     /// Runs the horizontal stack and the output head on `embedded` (N, C, H, W) given the vertical
     /// links (N, 2C, H, W) of the same rows → logits (N, K, H, W). Rows are independent here.
     func horizontalLogits(_ embedded: Tensor, links: [Tensor], labels: [Int32]?) -> Tensor {
+        outputHead(horizontalSkips(embedded, links: links, labels: labels))
+    }
+
+    /// The horizontal stack alone: the sum of every layer's skip output, (N, C, H, W).
+    func horizontalSkips(_ embedded: Tensor, links: [Tensor], labels: [Int32]?) -> Tensor {
         var horizontal = embedded
         var skips: Tensor?
         for (layer, link) in zip(layers, links) {
@@ -75,6 +80,11 @@ public struct PixelCNN: Layer {
             horizontal = step.output
             skips = skips.map { $0 + step.skip } ?? step.skip
         }
-        return output2(output1(skips!.relu()).relu())
+        return skips!
+    }
+
+    /// ReLU → 1×1 conv → ReLU → 1×1 conv: summed skips (N, C, H, W) → logits (N, K, H, W), per position.
+    func outputHead(_ skips: Tensor) -> Tensor {
+        output2(output1(skips.relu()).relu())
     }
 }

@@ -156,5 +156,7 @@ import _VQTestSupport
         #expect(a.count == 48 && a.allSatisfy { (0..<6).contains($0) })
         #expect(a == b)
         #expect(a != c)
+        var naive = RandomGenerator(seed: 1)
+        #expect(prior.sampleByFullPasses(count: 3, height: 4, width: 4, labels: [0, 1, 2], generator: &naive) == a)
     }
 }
