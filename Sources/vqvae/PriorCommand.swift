@@ -111,6 +111,19 @@ func checkCompatible(_ vqvae: VQVAE, _ dataset: ImageDataset, _ name: String) th
     }
 }
 
+/// Loads the prior at `path` and scores `dataset` with it; throws when it cannot (other codebook size,
+/// class-conditional prior without labels).
+func evaluatePrior(at path: String, with vqvae: VQVAE, on dataset: ImageDataset, named name: String) throws -> PriorEvaluationReport {
+    let prior = try PixelCNN(contentsOf: path)
+    guard prior.configuration.numEmbeddings == vqvae.configuration.numEmbeddings else {
+        throw DataError(path, "the prior has \(prior.configuration.numEmbeddings) codes, the VQ-VAE \(vqvae.configuration.numEmbeddings)")
+    }
+    if prior.configuration.isClassConditional && dataset.labels.count != dataset.count {
+        throw DataError(name, "the prior is class-conditional but the images have no labels")
+    }
+    return vqvae.evaluatePrior(prior, on: dataset)
+}
+
 func describe(_ report: PriorEvaluationReport) -> String {
     "prior \(format(report.priorBitsPerCode, 3)) bits/code (unigram \(format(report.unigramBitsPerCode, 3))), \(format(report.bitsPerDimension, 4)) bits/dim (reconstruction \(format(report.reconstructionBitsPerDimension, 4)), decoder sigma \(format(report.decoderScale, 4)))"
 }

@@ -98,7 +98,7 @@ struct EvalCommand: ParsableCommand {
                 throw DataError(source.name, "images have \(testSet.channels) channels, the model expects \(vqvae.configuration.inputChannels)")
             }
             let report = vqvae.evaluate(on: testSet)
-            let priorReport = try prior.map { vqvae.evaluatePrior(try PixelCNN(contentsOf: $0), on: testSet) }
+            let priorReport = try prior.map { try evaluatePrior(at: $0, with: vqvae, on: testSet, named: source.name) }
             print(json ? jsonLine(report, extra: priorReport.map(priorFields) ?? [:])
                        : describe(report) + (priorReport.map { "; " + describe($0) } ?? ""))
         } catch let error as DataError {
