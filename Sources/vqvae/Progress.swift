@@ -31,18 +31,23 @@ struct ProgressRenderer {
     }
 
     func update(_ report: TrainingStepReport) {
-        let elapsed = (clock.now - start).seconds
-        let remaining = elapsed / Double(max(report.step - firstStep, 1)) * Double(totalSteps - report.step)
         let losses = "recon \(format(report.reconstructionLoss, 4)) codebook \(format(report.codebookLoss, 4)) commit \(format(report.commitmentLoss, 4)) perplexity \(format(report.perplexity, 1))"
+        update(step: report.step, summary: losses, rate: "\(Int(report.imagesPerSecond)) img/s")
+    }
+
+    /// Renders step `step` with `summary` (the losses) and `rate` (e.g. "420 img/s").
+    func update(step: Int, summary: String, rate: String) {
+        let elapsed = (clock.now - start).seconds
+        let remaining = elapsed / Double(max(step - firstStep, 1)) * Double(totalSteps - step)
         if isTerminal {
-            let width = 24, filled = width * report.step / max(totalSteps, 1)
+            let width = 24, filled = width * step / max(totalSteps, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let line = "\(bar) \(report.step)/\(totalSteps)  ETA \(clockTime(remaining))  \(losses)  \(Int(report.imagesPerSecond)) img/s"
+            let line = "\(bar) \(step)/\(totalSteps)  ETA \(clockTime(remaining))  \(summary)  \(rate)"
             // Cut to the terminal's width: a wrapped line would break the redraw in place.
             writeError("\r\u{1B}[2K" + String(line.prefix(max(terminalColumns() - 1, 20))))
-            if report.step == totalSteps { writeError("\n") }
-        } else if report.step % plainEvery == 0 || report.step == totalSteps || report.step == firstStep + 1 {
-            writeError("step \(report.step)/\(totalSteps) \(losses) \(Int(report.imagesPerSecond)) img/s eta \(clockTime(remaining))\n")
+            if step == totalSteps { writeError("\n") }
+        } else if step % plainEvery == 0 || step == totalSteps || step == firstStep + 1 {
+            writeError("step \(step)/\(totalSteps) \(summary) \(rate) eta \(clockTime(remaining))\n")
         }
     }
 }

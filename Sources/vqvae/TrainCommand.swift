@@ -139,6 +139,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "A model checkpoint (RUN/model.safetensors).") var model: String
     @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes).") var data: String?
     @Option(help: "Seed of the built-in shapes (when no --data).") var seed: UInt64 = 0
+    @Option(help: "A prior checkpoint (RUN/prior.safetensors): adds prior_bits_per_code, unigram_bits_per_code, bits_per_dim.")
+    var prior: String?
     @Flag(help: "Print one JSON line.") var json = false
 
     func run() throws {
@@ -150,7 +152,9 @@ struct EvalCommand: ParsableCommand {
                 throw DataError(source.name, "images have \(testSet.channels) channels, the model expects \(vqvae.configuration.inputChannels)")
             }
             let report = vqvae.evaluate(on: testSet)
-            print(json ? jsonLine(report, extra: [:]) : describe(report))
+            let priorReport = try prior.map { try evaluatePrior(at: $0, with: vqvae, on: testSet, named: source.name) }
+            print(json ? jsonLine(report, extra: priorReport.map(priorFields) ?? [:])
+                       : describe(report) + (priorReport.map { "; " + describe($0) } ?? ""))
         } catch let error as DataError {
             throw CommandFailure(error.description)
         }

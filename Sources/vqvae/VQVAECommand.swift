@@ -6,6 +6,6 @@ struct VQVAECommand: ParsableCommand {
         commandName: "vqvae",
         abstract: "Train and run VQ-VAEs on the CPU.",
         subcommands: [TrainCommand.self, EvalCommand.self, ReconstructCommand.self, EncodeCommand.self, DecodeCommand.self,
-                      InfoCommand.self, BenchCommand.self, DatasetsCommand.self],
+                      InfoCommand.self, PriorCommand.self, SampleCommand.self, DatasetsCommand.self, BenchCommand.self],
         defaultSubcommand: nil)
 }

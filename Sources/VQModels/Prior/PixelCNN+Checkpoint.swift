@@ -1,0 +1,49 @@
+import Foundation
+import VQData
+import VQEngine
+import VQNN
+
+/// Saving and loading a PixelCNN prior as safetensors (`prior.safetensors`).
+///
+/// Tensor names are the parameter names: `embedding.weight` (K, C); for each layer l
+/// `layers.l.vertical.weight` (2C, C, k, k) and `.bias` (2C), `layers.l.horizontal.weight` (2C, C, 1, k)
+/// and `.bias`, `layers.l.vertical_to_horizontal.weight` (2C, 2C, 1, 1) and `.bias`,
+/// `layers.l.horizontal_output.weight` (C, C, 1, 1) and `.bias`, `layers.l.skip.weight` (C, C, 1, 1) and
+/// `.bias`, and when class-conditional `layers.l.vertical_condition` and `layers.l.horizontal_condition`
+/// (classes, 2C); then `output1.weight` (O, C, 1, 1), `output1.bias`, `output2.weight` (K, O, 1, 1),
+/// `output2.bias`. Weights are stored unmasked (masked taps stay at their initial values and have no
+/// effect); the masks are rebuilt from the configuration. `__metadata__` holds `format`
+/// (`vqvae-prior/1`), `configuration` (JSON of `PixelCNNConfiguration`) and any extra entries.
+extension PixelCNN {
+    public static let checkpointFormat = "vqvae-prior/1"
+
+    /// The tensors and metadata of this prior.
+    public func checkpoint(metadata extra: [String: String] = [:]) -> SafeTensors {
+        var tensors: [String: Tensor] = [:]
+        var copy = self
+        copy.forEachParameter { name, parameter in tensors[name] = parameter.detached() }
+        var metadata = extra
+        metadata["format"] = PixelCNN.checkpointFormat
+        metadata["configuration"] = String(decoding: try! JSONEncoder().encode(configuration), as: UTF8.self)
+        return SafeTensors(tensors: tensors, metadata: metadata)
+    }
+
+    /// Rebuilds a prior from a checkpoint; `path` names the file in errors.
+    public init(checkpoint: SafeTensors, path: String) throws {
+        guard checkpoint.metadata["format"] == PixelCNN.checkpointFormat else {
+            throw DataError(path, "not a prior checkpoint (metadata format is \(checkpoint.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(PixelCNN.checkpointFormat)')")
+        }
+        guard let json = checkpoint.metadata["configuration"],
+              let configuration = try? JSONDecoder().decode(PixelCNNConfiguration.self, from: Data(json.utf8)) else {
+            throw DataError(path, "the prior configuration in the metadata is missing or unreadable")
+        }
+        var generator = RandomGenerator(seed: 0)
+        self.init(configuration, generator: &generator)
+        do { try loadParameters(from: checkpoint.tensors) } catch { throw DataError(path, error.description) }
+    }
+
+    /// Reads a prior checkpoint file.
+    public init(contentsOf path: String) throws {
+        try self.init(checkpoint: SafeTensors(contentsOf: path), path: path)
+    }
+}

@@ -1,0 +1,35 @@
+/// Every size of a gated PixelCNN prior, stored in its checkpoint (`__metadata__`) so it can be rebuilt.
+///
+/// The default (64 channels, 8 layers of 3×3, head 128) sees the whole causal past of a 7×7 or 8×8
+/// code grid: after l layers the vertical stack reaches l + 1 rows up and l + 1 columns to each side.
+public struct PixelCNNConfiguration: Codable, Equatable, Sendable {
+    /// K, the number of codes (the VQ-VAE's codebook size): the input vocabulary and the softmax width.
+    public var numEmbeddings: Int
+    /// Channels of both stacks (the gates have twice as many before the tanh × sigmoid).
+    public var channels: Int
+    /// Gated layers; the first uses mask 'A' in the horizontal stack, the others mask 'B'.
+    public var layers: Int
+    /// Kernel size k (odd) of the vertical (k × k, rows above and the centre row) and horizontal (1 × k)
+    /// masked convolutions.
+    public var kernelSize: Int
+    /// Channels of the 1×1 convolution between the summed skip connections and the K logits.
+    public var outputChannels: Int
+    /// Class labels for conditioning (a learnt per-class bias in every gate); 0: unconditional.
+    public var numClasses: Int
+
+    public init(numEmbeddings: Int, channels: Int = 64, layers: Int = 8, kernelSize: Int = 3, outputChannels: Int = 128,
+                numClasses: Int = 0) {
+        precondition(numEmbeddings >= 1 && channels >= 1 && layers >= 1 && outputChannels >= 1 && numClasses >= 0,
+                     "PixelCNNConfiguration: sizes must be positive")
+        precondition(kernelSize >= 1 && kernelSize % 2 == 1, "PixelCNNConfiguration: the kernel size \(kernelSize) must be odd")
+        self.numEmbeddings = numEmbeddings
+        self.channels = channels
+        self.layers = layers
+        self.kernelSize = kernelSize
+        self.outputChannels = outputChannels
+        self.numClasses = numClasses
+    }
+
+    /// Whether the prior takes a class label.
+    public var isClassConditional: Bool { numClasses > 0 }
+}

@@ -1,0 +1,57 @@
+import VQData
+import VQEngine
+
+/// Test-set likelihoods of a VQ-VAE with its learnt prior.
+public struct PriorEvaluationReport: Codable, Equatable, Sendable {
+    /// −log₂ p(z) of the test codes under the prior, per code.
+    public var priorBitsPerCode: Double
+    /// Entropy of the test codes' frequencies (`unigramBitsPerCode`), per code: the context-free baseline.
+    public var unigramBitsPerCode: Double
+    /// −log₂ p(x | z) under the discretised Gaussian decoder likelihood, per input dimension (pixel value).
+    public var reconstructionBitsPerDimension: Double
+    /// (−log₂ p(x | z) − log₂ p(z)) / dimensions: the paper's bits per dimension, with z the encoder's codes.
+    public var bitsPerDimension: Double
+    /// σ of the decoder likelihood (`DiscretizedGaussian`), fitted as √MSE of the reconstructions.
+    public var decoderScale: Double
+}
+
+extension VQVAE {
+    /// Encodes every image of `dataset` (`batchSize` at a time, recording nothing), scores its codes
+    /// under `prior` (with the dataset's labels when the prior is class-conditional) and its pixels
+    /// under the decoder likelihood `DiscretizedGaussian` with σ = √MSE over the set.
+    ///
+    /// bits per dimension = Σ_images (−log₂ p(x | z) − log₂ p(z)) / (images · C · H · W), where z is the
+    /// grid of nearest codes (the VQ-VAE's deterministic posterior) and p(z) the prior.
+    public func evaluatePrior(_ prior: PixelCNN, on dataset: ImageDataset, batchSize: Int = 500) -> PriorEvaluationReport {
+        precondition(!prior.configuration.isClassConditional || dataset.labels.count == dataset.count,
+                     "evaluatePrior: a class-conditional prior needs a labelled dataset")
+        var allCodes: [Int32] = []
+        var means: [Float] = []
+        means.reserveCapacity(dataset.pixels.count)
+        var priorNats = 0.0, squaredError = 0.0
+        let (height, width) = (dataset.height / 4, dataset.width / 4)
+        for start in stride(from: 0, to: dataset.count, by: batchSize) {
+            let indices = Array(start..<min(start + batchSize, dataset.count))
+            let images = dataset.batch(indices)
+            let codes = encode(images)
+            let reconstruction = decode(codes, batch: indices.count, height: height, width: width)
+            squaredError += Double(Tensor.mseLoss(reconstruction, images).item) * Double(images.count)
+            means += reconstruction.scalars
+            let labels = prior.configuration.isClassConditional ? indices.map { dataset.labels[$0] } : nil
+            priorNats += Double(prior.loss(codes, batch: indices.count, height: height, width: width, labels: labels).item)
+                * Double(codes.count)
+            allCodes += codes
+        }
+        let dimensions = Double(dataset.pixels.count)
+        let likelihood = DiscretizedGaussian(scale: max((squaredError / dimensions).squareRoot(), 1e-4))
+        var reconstructionBits = 0.0
+        for (byte, mean) in zip(dataset.pixels, means) { reconstructionBits += likelihood.bits(byte: byte, mean: mean) }
+        let priorBits = priorNats / 0.6931471805599453
+        return PriorEvaluationReport(
+            priorBitsPerCode: priorBits / Double(allCodes.count),
+            unigramBitsPerCode: unigramBitsPerCode(allCodes, numEmbeddings: configuration.numEmbeddings),
+            reconstructionBitsPerDimension: reconstructionBits / dimensions,
+            bitsPerDimension: (reconstructionBits + priorBits) / dimensions,
+            decoderScale: likelihood.scale)
+    }
+}
