@@ -39,6 +39,13 @@ void vqk_sgemm(int transpose_a, int transpose_b, long m, long n, long k,
 typedef void (*vqk_task)(void *context, long index);
 typedef void (*vqk_parallel_runner)(long count, vqk_task task, void *context);
 
+/// Runs task(context, index) for every index in [0, count) on `threads` threads (the caller and
+/// threads - 1 helpers of a pool started at the first call, which spin briefly between loops so
+/// that short loops in quick succession do not each pay for waking a thread). Returns 0 when done;
+/// a call from inside a task runs its loop inline and returns 0; returns 1, having run nothing,
+/// when the pool is busy with another thread's loop or cannot start: run the loop another way.
+int vqk_pool_run(long threads, long count, vqk_task task, void *context);
+
 /// How `vqk_sgemm_configured` runs.
 typedef struct {
     /// A `VQK_KERNEL_*` value; `VQK_KERNEL_DEFAULT` for the one chosen for this CPU.

@@ -1,21 +1,42 @@
+import CVQKernels
 import Dispatch
 
 /// Parallel loops over disjoint pieces of work, on all cores.
 public enum Parallel {
-    /// The number of worker threads loops are split across (the active processor count).
-    public static let workerCount = max(1, ProcessInfoShim.activeProcessorCount)
+    /// The number of worker threads loops are split across: the active processor count, or the
+    /// environment variable `VQVAE_THREADS` when it holds a positive number (read once).
+    public static let workerCount: Int = {
+        if let text = getenv("VQVAE_THREADS").map({ String(cString: $0) }), let threads = Int(text), threads > 0 {
+            return threads
+        }
+        return max(1, ProcessInfoShim.activeProcessorCount)
+    }()
 
     /// Runs `body(i)` for every i in 0..<count, spread over the cores. Each `body(i)` must write only
-    /// memory no other iteration touches. Runs inline when `count` is 1.
+    /// memory no other iteration touches. Runs inline when `count` is 1, and when called from inside
+    /// another loop's `body`.
+    ///
+    /// The loops go to a small pool of threads that stay awake between loops (`vqk_pool_run`): a
+    /// training step runs a hundred or more short loops, and waking a sleeping thread for each costs
+    /// tens of microseconds. A loop started while another thread's loop holds the pool runs on
+    /// Dispatch's `concurrentPerform` instead.
     @inline(__always)
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count == 1 { body(0); return }
         if count <= 0 { return }
         // Each iteration touches disjoint memory (the caller's contract), so sharing `body` across
-        // Dispatch's worker threads is safe even though the closure is not `Sendable`.
+        // threads is safe even though the closure is not `Sendable`.
         withoutActuallyEscaping(body) { escapable in
-            let shared = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+            var closure = escapable
+            let status = withUnsafeMutablePointer(to: &closure) { pointer in
+                vqk_pool_run(workerCount, count, { context, index in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(index)
+                }, pointer)
+            }
+            if status != 0 {
+                let shared = UncheckedSendable(escapable)
+                DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+            }
         }
     }
 

@@ -1,0 +1,66 @@
+import Dispatch
+import Testing
+import VQEngine
+
+/// `Parallel.forEach` and `forRanges` on the thread pool (`vqk_pool_run`): every index runs exactly
+/// once, loops follow each other without losing or repeating work, loops inside loops run inline,
+/// and loops started from several threads at once (the pool busy: the Dispatch path) are right too.
+@Suite struct ParallelTests {
+    /// Runs a loop of `count` and returns how often each index ran.
+    static func visits(_ count: Int) -> [Int] {
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+        counts.initialize(repeating: 0, count: max(count, 1))
+        defer { counts.deallocate() }
+        Parallel.forEach(count) { counts[$0] += 1 }
+        return Array(UnsafeBufferPointer(start: counts, count: count))
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 17, 1000])
+    func everyIndexRunsExactlyOnce(count: Int) {
+        #expect(Self.visits(count) == [Int](repeating: 1, count: count))
+    }
+
+    @Test func thousandsOfShortLoopsInARowLoseNothing() {
+        // Helpers that arrive late for one loop must not take indices of the next.
+        var total = 0
+        for loop in 0..<5000 {
+            let count = 2 + loop % 7
+            total += Self.visits(count).reduce(0, +) - count
+        }
+        #expect(total == 0)
+    }
+
+    @Test func loopsInsideLoopsRunInline() {
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+        counts.initialize(repeating: 0, count: 64)
+        defer { counts.deallocate() }
+        Parallel.forEach(8) { outer in
+            Parallel.forEach(8) { inner in counts[outer * 8 + inner] += 1 }
+        }
+        #expect(Array(UnsafeBufferPointer(start: counts, count: 64)) == [Int](repeating: 1, count: 64))
+    }
+
+    @Test func loopsFromSeveralThreadsAtOnceAreAllRight() {
+        // Four threads each run 200 loops; while one holds the pool the others take the Dispatch path.
+        nonisolated(unsafe) let failures = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        failures.initialize(repeating: 0, count: 4)
+        defer { failures.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for loop in 0..<200 where Self.visits(3 + (loop + thread) % 9) != [Int](repeating: 1, count: 3 + (loop + thread) % 9) {
+                failures[thread] += 1
+            }
+        }
+        #expect(Array(UnsafeBufferPointer(start: failures, count: 4)) == [0, 0, 0, 0])
+    }
+
+    @Test func rangesCoverTheTotalInGranularPieces() {
+        let covered = UnsafeMutablePointer<Int>.allocate(capacity: 1003)
+        covered.initialize(repeating: 0, count: 1003)
+        defer { covered.deallocate() }
+        Parallel.forRanges(1003, granularity: 16) { range in
+            #expect(range.lowerBound % 16 == 0)
+            for index in range { covered[index] += 1 }
+        }
+        #expect(Array(UnsafeBufferPointer(start: covered, count: 1003)) == [Int](repeating: 1, count: 1003))
+    }
+}
