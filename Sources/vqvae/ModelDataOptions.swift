@@ -23,10 +23,3 @@ struct ModelDataOptions: ParsableArguments {
 
 extension DatasetSplit: ExpressibleByArgument {}
 
-/// Runs `body`, turning the errors a command expects (bad files, failed writes) into a
-/// `CommandFailure`: one line on standard error naming the file and the problem, exit status 1.
-func failingWithOneLine(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as DataError {
-        throw CommandFailure(error.description)
-    }
-}

@@ -45,13 +45,7 @@ struct PriorTrainCommand: ParsableCommand {
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
     }
 
-    func run() throws {
-        do { try train() } catch let error as DataError {
-            throw CommandFailure(error.description)
-        } catch let error as NonFiniteLossError {
-            throw CommandFailure(error.description)
-        }
-    }
+    func run() throws { try failingWithOneLine(train) }
 
     private func train() throws {
         let vqvae = try VQVAE(contentsOf: model)

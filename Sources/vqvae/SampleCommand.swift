@@ -30,7 +30,7 @@ struct SampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        do { try sample() } catch let error as DataError { throw CommandFailure(error.description) }
+        try failingWithOneLine(sample)
     }
 
     private func sample() throws {

@@ -65,13 +65,7 @@ struct TrainCommand: ParsableCommand {
         guard saveEvery >= 0 else { throw ValidationError("--save-every must be 0 or more") }
     }
 
-    func run() throws {
-        do { try train() } catch let error as DataError {
-            throw CommandFailure(error.description)
-        } catch let error as NonFiniteLossError {
-            throw CommandFailure(error.description)
-        }
-    }
+    func run() throws { try failingWithOneLine(train) }
 
     private func train() throws {
         let source = try DatasetSource.detect(data, seed: seed)
@@ -143,29 +137,22 @@ struct EvalCommand: ParsableCommand {
     var prior: String?
     @Flag(help: "Print one JSON line.") var json = false
 
-    func run() throws {
-        do {
-            let vqvae = try VQVAE(contentsOf: model)
-            let source = try DatasetSource.detect(data, seed: seed)
-            let testSet = try source.load(.test)
-            guard testSet.channels == vqvae.configuration.inputChannels else {
-                throw DataError(source.name, "images have \(testSet.channels) channels, the model expects \(vqvae.configuration.inputChannels)")
-            }
-            let report = vqvae.evaluate(on: testSet)
-            let priorReport = try prior.map { try evaluatePrior(at: $0, with: vqvae, on: testSet, named: source.name) }
-            print(json ? jsonLine(report, extra: priorReport.map(priorFields) ?? [:])
-                       : describe(report) + (priorReport.map { "; " + describe($0) } ?? ""))
-        } catch let error as DataError {
-            throw CommandFailure(error.description)
+    func run() throws { try failingWithOneLine(evaluate) }
+
+    private func evaluate() throws {
+        let vqvae = try VQVAE(contentsOf: model)
+        let source = try DatasetSource.detect(data, seed: seed)
+        let testSet = try source.load(.test)
+        guard testSet.channels == vqvae.configuration.inputChannels else {
+            throw DataError(source.name, "images have \(testSet.channels) channels, the model expects \(vqvae.configuration.inputChannels)")
         }
+        let report = vqvae.evaluate(on: testSet)
+        let priorReport = try prior.map { try evaluatePrior(at: $0, with: vqvae, on: testSet, named: source.name) }
+        print(json ? jsonLine(report, extra: priorReport.map(priorFields) ?? [:])
+                   : describe(report) + (priorReport.map { "; " + describe($0) } ?? ""))
     }
 }
 
-/// A failure reported as one line on standard error with exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 func describe(_ report: EvaluationReport) -> String {
     "test MSE \(format(report.mse, 5)), NMSE \(format(report.nmse, 4)), PSNR \(format(report.psnr, 2)) dB, perplexity \(format(report.perplexity, 1)), codes used \(format(report.codebookUsage * 100, 1))% (\(report.deadCodes) dead)"

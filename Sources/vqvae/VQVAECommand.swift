@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @main
 struct VQVAECommand: ParsableCommand {
@@ -8,4 +13,11 @@ struct VQVAECommand: ParsableCommand {
         subcommands: [TrainCommand.self, EvalCommand.self, ReconstructCommand.self, EncodeCommand.self, DecodeCommand.self,
                       InfoCommand.self, PriorCommand.self, SampleCommand.self, DatasetsCommand.self, BenchCommand.self],
         defaultSubcommand: nil)
+
+    static func main() {
+        // A write beyond the file-size limit (`ulimit -f`) must fail like a full disk, with an error
+        // the command reports in one line, rather than kill the process with SIGXFSZ.
+        signal(SIGXFSZ, SIG_IGN)
+        main(nil)
+    }
 }

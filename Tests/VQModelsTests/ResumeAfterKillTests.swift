@@ -185,6 +185,31 @@ struct ResumeAfterKillTests {
         }
     }
 
+    @Test func fullDiskStopsWithOneLineAndKeepsTheGoodRun() throws {
+        // A file-size limit (`ulimit -f`, in 512-byte blocks) between the model's and the training
+        // state's size makes the first save of a new run fail as a full disk would.
+        let executable = try #require(Self.executable)
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-full-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Self.writeData(to: folder + "/data")
+        let run = RunFolder(folder + "/run")
+        var arguments = Self.arguments(data: folder + "/data")
+        arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "3"
+        #expect(try Self.run(executable, arguments + ["--out", run.path]).0 == 0)
+        let (model, state) = (try FileIO.read(run.modelPath), try FileIO.read(run.trainingStatePath))
+        try #require(state.count > model.count + 1024)
+        let blocks = (model.count + state.count) / 2 / 512
+        let (status, output) = try Self.run("/bin/sh", ["-c", "ulimit -f \(blocks); exec \"$0\" \"$@\"", executable]
+                                                + arguments + ["--out", run.path, "--overwrite", "--seed", "5"])
+        #expect(status == 1)
+        let lastLine = output.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(lastLine.contains("training_state.safetensors") && lastLine.contains("write failed"), "\(output)")
+        #expect(try FileIO.read(run.modelPath) == model && FileIO.read(run.trainingStatePath) == state)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.contains(".partial-") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
+
     @Test func failedRunKeepsTheLastGoodSave() throws {
         let executable = try #require(Self.executable)
         let folder = FileManager.default.temporaryDirectory.path + "/vqvae-failed-\(getpid())"
