@@ -20,12 +20,13 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("class"), help: "Class label for every sample (class-conditional priors).") var label: Int?
     @Option(help: "Softmax temperature (1: the prior's own distribution).") var temperature: Float = 1
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Code grid height and width (default: 7x7, the codes of 28x28 images).") var gridSize = 7
+    @Option(help: "Code grid height and width (default: a quarter of the training image size the model records, else 7: the codes of 28x28 images).")
+    var gridSize: Int?
     @Option(help: "Output folder.") var out = "runs/samples"
     @Flag(help: "End with one JSON line on standard output.") var json = false
 
     func validate() throws {
-        guard count >= 1, gridSize >= 1 else { throw ValidationError("--count and --grid-size must be at least 1") }
+        guard count >= 1, gridSize ?? 1 >= 1 else { throw ValidationError("--count and --grid-size must be at least 1") }
         guard temperature > 0, temperature.isFinite else { throw ValidationError("--temperature must be positive") }
     }
 
@@ -34,7 +35,11 @@ struct SampleCommand: ParsableCommand {
     }
 
     private func sample() throws {
-        let vqvae = try VQVAE(contentsOf: model)
+        let checkpoint = try SafeTensors(contentsOf: model)
+        let vqvae = try VQVAE(checkpoint: checkpoint, path: model)
+        // The encoder halves the image twice: a grid is a quarter of the image's height and width.
+        let trained = VQVAE.trainedImageSize(checkpoint.metadata)
+        let (gridHeight, gridWidth) = gridSize.map { ($0, $0) } ?? trained.map { ($0.height / 4, $0.width / 4) } ?? (7, 7)
         let pixelCNN = try PixelCNN(contentsOf: prior)
         guard pixelCNN.configuration.numEmbeddings == vqvae.configuration.numEmbeddings else {
             throw DataError(prior, "the prior has \(pixelCNN.configuration.numEmbeddings) codes, the VQ-VAE \(vqvae.configuration.numEmbeddings)")
@@ -56,10 +61,10 @@ struct SampleCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var generator = RandomGenerator(seed: seed)
         let started = ContinuousClock.now
-        let codes = pixelCNN.sample(count: count, height: gridSize, width: gridSize, labels: labels, temperature: temperature,
+        let codes = pixelCNN.sample(count: count, height: gridHeight, width: gridWidth, labels: labels, temperature: temperature,
                                     generator: &generator)
         let sampled = ContinuousClock.now
-        let images = ImageGrid.images(fromBatch: vqvae.decode(codes, batch: count, height: gridSize, width: gridSize))
+        let images = ImageGrid.images(fromBatch: vqvae.decode(codes, batch: count, height: gridHeight, width: gridWidth))
         let decodeSeconds = (ContinuousClock.now - sampled).seconds, sampleSeconds = (sampled - started).seconds
         try PNGEncoder.write(ImageGrid.tile(images, columns: columns), to: out + "/samples.png")
         for (index, image) in images.enumerated() {
