@@ -172,7 +172,7 @@ struct ConvolutionMeasurement {
     var operation: String { layer.transposed ? "convTranspose2d" : "conv2d" }
 
     func jsonLine(strategy: ConvolutionStrategy, repeats: Int) -> String {
-        func list(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ",") + "]" }
+        func list(_ values: [Int]) -> String { "[" + values.map { "\($0)" }.joined(separator: ",") + "]" }
         func number(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
         return "{\"bench\":\"conv\",\"engine\":\"vqengine\",\"image\":\"\(layer.image)\",\"layer\":\"\(layer.name)\","
             + "\"op\":\"\(operation)\",\"input_shape\":\(list(inputShape)),\"weight_shape\":\(list(layer.weightShape)),"
