@@ -120,6 +120,7 @@ struct TrainCommand: ParsableCommand {
         let report = trainer.model.evaluate(on: testSet)
         let restarts = trainer.restarter?.restarts ?? 0
         writeError("saved \(modelPath) after \(format(trainSeconds, 1)) s; \(describe(report))\(deadCodeSteps == nil ? "" : ", \(restarts) code restarts")\n")
+        writeError("pictures: \(run.path)/reconstructions.png, codebook_usage.png, loss_curves.png\n")
         if json {
             print(jsonLine(report, extra: ["steps": "\(steps)", "train_seconds": format(trainSeconds, 1), "code_restarts": "\(restarts)"]))
         }
