@@ -14,6 +14,15 @@ struct ResumeAfterKillTests {
 
     static let steps = 24
 
+    /// An empty folder for one test, `name` and the process id in its name, with the small data set in
+    /// `data/` (`writeData`).
+    static func freshFolder(_ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-\(name)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try writeData(to: folder + "/data")
+        return folder
+    }
+
     /// A small MNIST-layout folder of 16x16 shapes (40 train, 8 test images).
     static func writeData(to folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -70,11 +79,9 @@ struct ResumeAfterKillTests {
 
     @Test func killedAndResumedRunEndsWithTheUninterruptedWeights() throws {
         let executable = try #require(Self.executable)
-        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-kill-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
+        let folder = try Self.freshFolder("kill")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let data = folder + "/data"
-        try Self.writeData(to: data)
 
         let reference = RunFolder(folder + "/reference")
         let (status, output) = try Self.run(executable, Self.arguments(data: data) + ["--out", reference.path])
@@ -130,11 +137,9 @@ struct ResumeAfterKillTests {
 
     @Test func resumeWithOtherOptionsIsRefusedWithoutTouchingTheRun() throws {
         let executable = try #require(Self.executable)
-        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-refuse-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
+        let folder = try Self.freshFolder("refuse")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let data = folder + "/data"
-        try Self.writeData(to: data)
         let run = RunFolder(folder + "/run")
         var arguments = Self.arguments(data: data)
         arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "6"
@@ -153,11 +158,9 @@ struct ResumeAfterKillTests {
     /// status 1 and the save made after step 1 stays as it was.
     @Test func newRunRefusesAFolderHoldingARunUnlessOverwriting() throws {
         let executable = try #require(Self.executable)
-        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-overwrite-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
+        let folder = try Self.freshFolder("overwrite")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let data = folder + "/data"
-        try Self.writeData(to: data)
         let run = folder + "/run"
         var arguments = Self.arguments(data: data)
         arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "3"
@@ -173,10 +176,8 @@ struct ResumeAfterKillTests {
 
     @Test func defaultRunFolderMovesOnToTheNextFreeOne() throws {
         let executable = try #require(Self.executable)
-        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-default-out-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
+        let folder = try Self.freshFolder("default-out")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try Self.writeData(to: folder + "/data")
         var arguments = Self.arguments(data: folder + "/data")
         arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "2"
         for _ in 0..<3 { #expect(try Self.run(executable, arguments, in: folder).0 == 0) }
@@ -189,10 +190,8 @@ struct ResumeAfterKillTests {
         // A file-size limit (`ulimit -f`, in 512-byte blocks) between the model's and the training
         // state's size makes the first save of a new run fail as a full disk would.
         let executable = try #require(Self.executable)
-        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-full-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
+        let folder = try Self.freshFolder("full")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try Self.writeData(to: folder + "/data")
         let run = RunFolder(folder + "/run")
         var arguments = Self.arguments(data: folder + "/data")
         arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "3"
@@ -212,11 +211,9 @@ struct ResumeAfterKillTests {
 
     @Test func failedRunKeepsTheLastGoodSave() throws {
         let executable = try #require(Self.executable)
-        let folder = FileManager.default.temporaryDirectory.path + "/vqvae-failed-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
+        let folder = try Self.freshFolder("failed")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let data = folder + "/data"
-        try Self.writeData(to: data)
         let run = RunFolder(folder + "/run")
         var arguments = Self.arguments(data: data)
         arguments[arguments.firstIndex(of: "2e-3")!] = "1e30"
