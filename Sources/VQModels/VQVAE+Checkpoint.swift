@@ -36,13 +36,8 @@ extension VQVAE {
 
     /// Rebuilds a model from a checkpoint; `path` names the file in errors.
     public init(checkpoint: SafeTensors, path: String) throws {
-        guard checkpoint.metadata["format"] == VQVAE.checkpointFormat else {
-            throw DataError(path, "not a VQ-VAE model checkpoint (metadata format is \(checkpoint.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(VQVAE.checkpointFormat)')")
-        }
-        guard let json = checkpoint.metadata["configuration"],
-              let configuration = try? JSONDecoder().decode(VQVAEConfiguration.self, from: Data(json.utf8)) else {
-            throw DataError(path, "the model configuration in the metadata is missing or unreadable")
-        }
+        let configuration = try checkpoint.checkpointConfiguration(VQVAEConfiguration.self, format: VQVAE.checkpointFormat,
+                                                                   kind: "VQ-VAE model", noun: "model", path: path)
         var generator = RandomGenerator(seed: 0)
         self.init(configuration, generator: &generator)
         var missing: [String] = []

@@ -30,13 +30,8 @@ extension PixelCNN {
 
     /// Rebuilds a prior from a checkpoint; `path` names the file in errors.
     public init(checkpoint: SafeTensors, path: String) throws {
-        guard checkpoint.metadata["format"] == PixelCNN.checkpointFormat else {
-            throw DataError(path, "not a prior checkpoint (metadata format is \(checkpoint.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(PixelCNN.checkpointFormat)')")
-        }
-        guard let json = checkpoint.metadata["configuration"],
-              let configuration = try? JSONDecoder().decode(PixelCNNConfiguration.self, from: Data(json.utf8)) else {
-            throw DataError(path, "the prior configuration in the metadata is missing or unreadable")
-        }
+        let configuration = try checkpoint.checkpointConfiguration(PixelCNNConfiguration.self, format: PixelCNN.checkpointFormat,
+                                                                   kind: "prior", noun: "prior", path: path)
         var generator = RandomGenerator(seed: 0)
         self.init(configuration, generator: &generator)
         do { try loadParameters(from: checkpoint.tensors) } catch { throw DataError(path, error.description) }

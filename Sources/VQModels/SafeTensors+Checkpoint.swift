@@ -1,0 +1,20 @@
+import Foundation
+import VQData
+
+extension SafeTensors {
+    /// The configuration a checkpoint stores as JSON under `configuration` in its metadata, after
+    /// checking that its `format` tag is `format`. `kind` names the checkpoint in errors ("VQ-VAE
+    /// model", "prior"), `noun` its configuration ("model", "prior"), `path` the file.
+    func checkpointConfiguration<Configuration: Decodable>(_ type: Configuration.Type, format: String, kind: String,
+                                                           noun: String, path: String) throws -> Configuration {
+        guard metadata["format"] == format else {
+            let found = metadata["format"].map { "'\($0)'" } ?? "missing"
+            throw DataError(path, "not a \(kind) checkpoint (metadata format is \(found), expected '\(format)')")
+        }
+        guard let json = metadata["configuration"],
+              let configuration = try? JSONDecoder().decode(type, from: Data(json.utf8)) else {
+            throw DataError(path, "the \(noun) configuration in the metadata is missing or unreadable")
+        }
+        return configuration
+    }
+}
