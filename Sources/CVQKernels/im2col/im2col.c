@@ -4,6 +4,8 @@
 // the copy; with AVX-512 a whole row is one masked load and one masked store (stride 2: two loads
 // and a permutation), padding included, and masked-off lanes are never read. The loops go channel
 // by channel so that one input plane stays in L1 while its kh·kw rows of columns are written in order.
+// With AVX-512 the planned copies of im2col_planned.c run first (im2col at column stride 1, col2im at
+// strides 1 and 2); the loops here take the geometries they do not plan.
 #include "CVQKernels.h"
 #include "../sgemm/sgemm_internal.h"
 #include "im2col_planned.h"
@@ -166,43 +168,6 @@ AVX512 static void im2col_avx512(const vqk_im2col_geometry *g, const float *imag
     }
 }
 
-/// col2im for column stride 1 in the gathering order: each 16-float block of an image row is summed
-/// in a register over every tap that reads it, then stored once. Scattering tap by tap instead
-/// (below) adds shifted, overlapping rows into the image, and each masked load then waits for the
-/// masked store before it to reach the cache (a failed store-to-load forward) on small maps.
-AVX512 static void col2im_gathering_avx512(const vqk_im2col_geometry *g, const float *columns, long column_stride,
-                                           float *image) {
-    tap_windows windows;
-    windows_of(g, &windows);
-    long wo = g->output_width, ho = g->output_height, width = g->width, sh = g->stride_height;
-    long taps = g->kernel_height * g->kernel_width;
-    for (long c = 0; c < g->channels; c++) {
-        float *plane = image + c * g->height * width;
-        const float *channel_columns = columns + c * taps * column_stride;
-        for (long r = 0; r < g->height; r++) {
-            for (long xb = 0; xb < width; xb += 16) {
-                long lanes = width - xb < 16 ? width - xb : 16;
-                __m512 sum = _mm512_setzero_ps();
-                for (long i = 0; i < g->kernel_height; i++) {
-                    long from_top = r - i * g->dilation_height + g->padding_height;  // y · stride_height
-                    if (from_top < 0 || from_top % sh != 0 || from_top / sh >= ho) continue;
-                    long y = from_top / sh;
-                    for (long j = 0; j < g->kernel_width; j++) {
-                        tap_window w = tap(g, &windows, i, j);
-                        // Lane t is image column xb + t, read by output column xb + t − column_offset.
-                        long shift = w.column_offset - xb;
-                        unsigned valid = lane_mask(w.x0 + shift, w.x1 + shift < lanes ? w.x1 + shift : lanes);
-                        if (valid == 0) continue;
-                        const float *row = channel_columns + (i * g->kernel_width + j) * column_stride + y * wo;
-                        sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps((__mmask16)valid, row - shift));
-                    }
-                }
-                _mm512_mask_storeu_ps(plane + r * width + xb, (__mmask16)lane_mask(0, lanes), sum);
-            }
-        }
-    }
-}
-
 AVX512 static void col2im_avx512(const vqk_im2col_geometry *g, const float *columns, long column_stride, float *image) {
     tap_windows windows;
     windows_of(g, &windows);
@@ -263,9 +228,9 @@ int vqk_im2col(int kernel, const vqk_im2col_geometry *geometry, const float *ima
     if (id < 0) return -1;
 #if VQK_X86
     if (id == VQK_KERNEL_AVX512) {
-        // Planning costs about as much as one channel's copies: worth it from a few channels on.
-        if (geometry->channels >= 4 && vqk_im2col_planned_avx512(geometry, image, columns, column_stride)) return 0;
-        im2col_avx512(geometry, image, columns, column_stride);
+        if (!vqk_im2col_planned_avx512(geometry, image, columns, column_stride)) {
+            im2col_avx512(geometry, image, columns, column_stride);
+        }
         return 0;
     }
 #endif
@@ -278,11 +243,7 @@ int vqk_col2im(int kernel, const vqk_im2col_geometry *geometry, const float *col
     if (id < 0) return -1;
 #if VQK_X86
     if (id == VQK_KERNEL_AVX512) {
-        // Planning costs about as much as one channel's sums: worth it from a few channels on.
-        if (geometry->channels >= 4 && vqk_col2im_planned_avx512(geometry, columns, column_stride, image)) return 0;
-        if (geometry->stride_width == 1) {
-            col2im_gathering_avx512(geometry, columns, column_stride, image);
-        } else {
+        if (!vqk_col2im_planned_avx512(geometry, columns, column_stride, image)) {
             col2im_avx512(geometry, columns, column_stride, image);
         }
         return 0;

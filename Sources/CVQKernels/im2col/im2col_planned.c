@@ -25,6 +25,7 @@
 #include "im2col_planned.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #if VQK_X86
 #include <immintrin.h>
@@ -85,6 +86,33 @@ static int allocate_plan(plan *p, long vectors, long pieces, long stride) {
 }
 
 static void free_plan(plan *p) { free(p->pieces); free(p->destination); free(p->store); free(p->first); }
+
+/// The last plan of one kind this thread made, kept for the next call with the same geometry and
+/// column stride: a convolution calls im2col or col2im once per image with the same sizes, so each
+/// thread plans once per layer rather than once per image. Each thread keeps one plan of each kind.
+typedef struct {
+    int valid;
+    vqk_im2col_geometry geometry;
+    long column_stride;
+    plan plan;
+} cached_plan;
+
+static _Thread_local cached_plan cached_im2col, cached_col2im;
+
+/// `cache`'s plan when it was made for `g` and `column_stride`, else a new one from `make` (which
+/// replaces it); NULL when `make` does not plan this geometry.
+static const plan *cached(cached_plan *cache, const vqk_im2col_geometry *g, long column_stride,
+                          int (*make)(const vqk_im2col_geometry *, long, plan *)) {
+    if (cache->valid && cache->column_stride == column_stride && memcmp(&cache->geometry, g, sizeof *g) == 0) {
+        return &cache->plan;
+    }
+    if (cache->valid) free_plan(&cache->plan);
+    cache->valid = make(g, column_stride, &cache->plan);
+    if (!cache->valid) return NULL;
+    cache->geometry = *g;
+    cache->column_stride = column_stride;
+    return &cache->plan;
+}
 
 /// Valid output columns [x0, x1) of a tap whose output column 0 reads input column `offset`.
 static void valid_columns(const vqk_im2col_geometry *g, long offset, long *x0, long *x1) {
@@ -148,10 +176,9 @@ AVX512 static void replay_im2col(const plan *p, const vqk_im2col_geometry *g, co
 
 int vqk_im2col_planned_avx512(const vqk_im2col_geometry *g, const float *image, float *columns, long column_stride) {
     if (g->stride_width != 1) return 0;
-    plan p;
-    if (!plan_im2col(g, column_stride, &p)) return 0;
-    replay_im2col(&p, g, image, columns, column_stride);
-    free_plan(&p);
+    const plan *p = cached(&cached_im2col, g, column_stride, plan_im2col);
+    if (p == NULL) return 0;
+    replay_im2col(p, g, image, columns, column_stride);
     return 1;
 }
 
@@ -235,10 +262,9 @@ AVX512 static void replay_col2im(const plan *p, const vqk_im2col_geometry *g, co
 
 int vqk_col2im_planned_avx512(const vqk_im2col_geometry *g, const float *columns, long column_stride, float *image) {
     if (g->stride_width != 1 && g->stride_width != 2) return 0;
-    plan p;
-    if (!plan_col2im(g, column_stride, &p)) return 0;
-    replay_col2im(&p, g, columns, column_stride, image);
-    free_plan(&p);
+    const plan *p = cached(&cached_col2im, g, column_stride, plan_col2im);
+    if (p == NULL) return 0;
+    replay_col2im(p, g, columns, column_stride, image);
     return 1;
 }
 

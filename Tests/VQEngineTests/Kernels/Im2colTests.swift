@@ -16,13 +16,13 @@ import _VQTestSupport
            ConvolutionCase(input: [1, 2, 9, 25], filters: 1, kernel: 3, stride: 2),
            ConvolutionCase(input: [1, 2, 11, 53], filters: 1, kernel: 3, stride: 3, padding: 2),
            ConvolutionCase(input: [1, 1, 1, 1], filters: 1, kernel: 3, padding: 1),
-           // The Sonnet 3×3 layers on 7×7 maps, and column stride 1 with row stride 2, which col2im
-           // sums in registers over the taps (`col2im_gathering_avx512`).
+           // The Sonnet 3×3 layers on 7×7 maps, and column stride 1 with row stride 2.
            ConvolutionCase(input: [1, 3, 7, 7], filters: 1, kernel: 3, padding: 1),
            ConvolutionCase(input: [1, 2, 9, 37], filters: 1, kernel: HeightWidth(3, 4), stride: HeightWidth(2, 1),
                            padding: HeightWidth(1, 2)),
-           // Four channels or more take the planned AVX-512 copies (im2col_planned.c): rows of several
-           // 16-lane blocks, stride 2, dilation, padding wider than the kernel, the Sonnet 4×4 stride-2 taps.
+           // The planned AVX-512 copies (im2col_planned.c) on rows of several 16-lane blocks, stride 2,
+           // dilation, padding wider than the kernel, the Sonnet 4×4 stride-2 taps; column strides
+           // above 2 (earlier cases) take the unplanned code.
            ConvolutionCase(input: [1, 4, 5, 40], filters: 1, kernel: 3, padding: 1),
            ConvolutionCase(input: [1, 5, 6, 37], filters: 1, kernel: HeightWidth(3, 4), stride: 2, padding: HeightWidth(1, 2)),
            ConvolutionCase(input: [1, 4, 6, 35], filters: 1, kernel: 3, padding: 2, dilation: 2),
