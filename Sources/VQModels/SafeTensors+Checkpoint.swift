@@ -1,7 +1,21 @@
 import Foundation
 import VQData
+import VQEngine
 
 extension SafeTensors {
+    /// A checkpoint: `tensors`, and in the metadata `extra`, the `format` tag and the configuration as
+    /// JSON under `configuration`, with sorted keys so that the same model gives the same bytes in
+    /// every process (dictionary order is seeded per process).
+    init<Configuration: Encodable>(checkpointTensors tensors: [String: Tensor], format: String,
+                                   configuration: Configuration, metadata extra: [String: String]) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var metadata = extra
+        metadata["format"] = format
+        metadata["configuration"] = String(decoding: try! encoder.encode(configuration), as: UTF8.self)
+        self.init(tensors: tensors, metadata: metadata)
+    }
+
     /// The configuration a checkpoint stores as JSON under `configuration` in its metadata, after
     /// checking that its `format` tag is `format`. `kind` names the checkpoint in errors ("VQ-VAE
     /// model", "prior"), `noun` its configuration ("model", "prior"), `path` the file.

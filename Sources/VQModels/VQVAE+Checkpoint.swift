@@ -24,14 +24,8 @@ extension VQVAE {
             tensors["quantizer.ema.cluster_sizes"] = averages.clusterSizes
             tensors["quantizer.ema.embedding_sums"] = averages.embeddingSums
         }
-        // Sorted keys: the same model gives the same bytes in every process (dictionary order is seeded).
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let configurationJSON = String(decoding: try! encoder.encode(configuration), as: UTF8.self)
-        var metadata = extra
-        metadata["format"] = VQVAE.checkpointFormat
-        metadata["configuration"] = configurationJSON
-        return SafeTensors(tensors: tensors, metadata: metadata)
+        return SafeTensors(checkpointTensors: tensors, format: VQVAE.checkpointFormat, configuration: configuration,
+                           metadata: extra)
     }
 
     /// Rebuilds a model from a checkpoint; `path` names the file in errors.

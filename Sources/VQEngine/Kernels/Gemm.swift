@@ -48,12 +48,10 @@ public enum Gemm {
         precondition(beta == 0 || beta == 1, "Gemm.multiply: beta must be 0 or 1, not \(beta)")
         precondition(kernel?.isSupported ?? true, "Gemm.multiply: this CPU cannot run the \(kernel!) kernel")
         guard m > 0, n > 0 else { return }
-        let threads = threadCount ?? (m * n * k < parallelThreshold ? 1 : Parallel.workerCount)
         // The C driver packs op(B) once, shares it, and hands row (or column) blocks of C to the
         // runner's tasks, which never wait for each other.
-        var config = vqk_sgemm_config(
-            kernel: kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), thread_count: max(1, threads),
-            runner: { count, task, context in Parallel.forEach(count) { task!(context, $0) } })
+        var config = configuration(kernel: kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), m: m, n: n, k: k,
+                                   threadCount: threadCount)
         let status = vqk_sgemm_configured(&config, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k,
                                           a, lda, b, ldb, beta, c, ldc)
         precondition(status == 0, "Gemm.multiply: the \(kernel ?? .default) kernel did not run")
@@ -72,13 +70,18 @@ public enum Gemm {
             if beta == 0 { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
             return
         }
-        let threads = threadCount ?? (m * n * k < parallelThreshold ? 1 : Parallel.workerCount)
-        var config = vqk_sgemm_config(
-            kernel: packedA.kernel.rawValue, thread_count: max(1, threads),
-            runner: { count, task, context in Parallel.forEach(count) { task!(context, $0) } })
+        var config = configuration(kernel: packedA.kernel.rawValue, m: m, n: n, k: k, threadCount: threadCount)
         let status = vqk_sgemm_configured_packed_a(&config, transposeB ? 1 : 0, m, n, k, packedA.pointer,
                                                    b, ldb, beta, c, ldc)
         precondition(status == 0, "Gemm.multiply: the \(packedA.kernel) kernel did not run")
+    }
+
+    /// How the C driver runs an m×n×k product: on `threadCount` threads, or (nil) on one below
+    /// `parallelThreshold` and on all cores above it, its tasks spread by `Parallel.forEach`.
+    static func configuration(kernel: Int32, m: Int, n: Int, k: Int, threadCount: Int?) -> vqk_sgemm_config {
+        let threads = threadCount ?? (m * n * k < parallelThreshold ? 1 : Parallel.workerCount)
+        return vqk_sgemm_config(kernel: kernel, thread_count: max(1, threads),
+                                runner: { count, task, context in Parallel.forEach(count) { task!(context, $0) } })
     }
 
     /// The column tile of a kernel's microkernel: products whose n is a multiple of it waste no work

@@ -22,10 +22,8 @@ extension PixelCNN {
         var tensors: [String: Tensor] = [:]
         var copy = self
         copy.forEachParameter { name, parameter in tensors[name] = parameter.detached() }
-        var metadata = extra
-        metadata["format"] = PixelCNN.checkpointFormat
-        metadata["configuration"] = String(decoding: try! JSONEncoder().encode(configuration), as: UTF8.self)
-        return SafeTensors(tensors: tensors, metadata: metadata)
+        return SafeTensors(checkpointTensors: tensors, format: PixelCNN.checkpointFormat, configuration: configuration,
+                           metadata: extra)
     }
 
     /// Rebuilds a prior from a checkpoint; `path` names the file in errors.
