@@ -28,7 +28,7 @@ static AVX2 void pack_b(float *dst, const float *src, long lane_stride, long dep
 
 /// A full MR×NR tile: C (=|+=) A panel (depth × MR) · B panel (depth × NR).
 static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, const float *restrict b,
-                                             float *c, long ldc, int accumulate) {
+                                             long b_stride, float *c, long ldc, int accumulate) {
     __m256 acc[MR][NV];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
@@ -38,7 +38,7 @@ static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a
     for (long p = 0; p < depth; p++) {
         __m256 bv[NV];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; v++) bv[v] = _mm256_load_ps(b + 8 * v);
+        for (int v = 0; v < NV; v++) bv[v] = _mm256_loadu_ps(b + 8 * v);
 #pragma clang loop unroll(full)
         for (int r = 0; r < MR; r++) {
             __m256 ar = _mm256_broadcast_ss(a + r);
@@ -46,7 +46,7 @@ static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a
             for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(ar, bv[v], acc[r][v]);
         }
         a += MR;
-        b += NR;
+        b += b_stride;
     }
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
@@ -60,14 +60,14 @@ static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a
 }
 
 /// C[rows×cols] (=|+=) A panel · B panel. See `vqk_microkernel_fn`.
-static AVX2 void microkernel(long depth, const float *restrict a, const float *restrict b,
+static AVX2 void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
                              float *c, long ldc, int accumulate, long rows, long cols) {
     if (rows == MR && cols == NR) {
-        full_tile(depth, a, b, c, ldc, accumulate);
+        full_tile(depth, a, b, b_stride, c, ldc, accumulate);
         return;
     }
     float tile[MR * NR] __attribute__((aligned(64)));
-    full_tile(depth, a, b, tile, NR, 0);
+    full_tile(depth, a, b, b_stride, tile, NR, 0);
     vqk_store_tile_corner(tile, NR, c, ldc, accumulate, rows, cols);
 }
 

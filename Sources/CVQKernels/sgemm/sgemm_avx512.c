@@ -131,7 +131,7 @@ static AVX512 void pack_b(float *dst, const float *src, long lane_stride, long d
 
 /// C[rows×cols] (=|+=) A panel (depth × MR) · B panel (depth × NR). See `vqk_microkernel_fn`.
 /// The depth loop keeps all MR×NV accumulators in registers; the edges are masked at the store.
-static AVX512 void microkernel(long depth, const float *restrict a, const float *restrict b,
+static AVX512 void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
                                float *c, long ldc, int accumulate, long rows, long cols) {
     __m512 acc[MR][NV];
 #pragma clang loop unroll(full)
@@ -142,7 +142,7 @@ static AVX512 void microkernel(long depth, const float *restrict a, const float 
     for (long p = 0; p < depth; p++) {
         __m512 bv[NV];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(b + 16 * v);
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma clang loop unroll(full)
         for (int r = 0; r < MR; r++) {
             __m512 ar = _mm512_set1_ps(a[r]);
@@ -150,7 +150,7 @@ static AVX512 void microkernel(long depth, const float *restrict a, const float 
             for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
         }
         a += MR;
-        b += NR;
+        b += b_stride;
     }
     __mmask16 mask[NV];
 #pragma clang loop unroll(full)

@@ -61,6 +61,7 @@ typedef struct {
     const float *a, *b;
     long lda, ldb;
     const float *prepacked_a;  // op(A) already in packed_a_layout (vqk_sgemm_pack_a), or NULL
+    int direct_b;           // full B panels are read in place, not packed (see `reads_b_in_place`)
     int accumulate;         // C += op(A)·op(B) (beta = 1) rather than C = op(A)·op(B)
     float *c;
     long ldc;
@@ -108,6 +109,22 @@ static float *packed_b_panel(const gemm_plan *plan, long kb, long q) {
     return plan->packed_b + kb * plan->kc * plan->b_panels * nr + q * block_depth(plan, kb) * nr;
 }
 
+/// Whether panel `q` of the current column block is read in place from op(B): with `direct_b`, every
+/// panel that is nr columns wide (the last may be narrower, and is packed with its zero padding).
+static int panel_in_place(const gemm_plan *plan, long q) {
+    return plan->direct_b && (q + 1) * plan->kernel->nr <= plan->block_width;
+}
+
+/// Block `kb`, panel `q` of B as the microkernel reads it, and its row stride in `*stride`.
+static const float *b_panel(const gemm_plan *plan, long kb, long q, long *stride) {
+    if (panel_in_place(plan, q)) {
+        *stride = plan->ldb;
+        return plan->b + kb * plan->kc * plan->ldb + plan->j0 + q * plan->kernel->nr;
+    }
+    *stride = plan->kernel->nr;
+    return packed_b_panel(plan, kb, q);
+}
+
 /// Depth steps packed at a time across all panels when a panel's lanes are contiguous in memory
 /// (B as stored, A stored transposed): each source row is then read front to back, which the
 /// hardware prefetcher follows, rather than in short pieces a whole panel apart.
@@ -124,6 +141,7 @@ static void pack_b_task(void *context, long task) {
         long chunk = plan->transpose_b ? depth : PACK_DEPTH_CHUNK;
         for (long p = 0; p < depth; p += chunk) {
             for (long q = first; q < end; q++) {
+                if (panel_in_place(plan, q)) continue;
                 pack_b_panel(plan, packed_b_panel(plan, kb, q) + p * nr, kb * plan->kc + p,
                              min_long(chunk, depth - p), plan->j0 + q * nr, min_long(nr, plan->block_width - q * nr));
             }
@@ -161,7 +179,9 @@ static void multiply_block(const gemm_plan *plan, const float *packed_a, long i0
             float *c_row = plan->c + (i0 + s * mr) * plan->ldc + plan->j0;
             long tile_rows = min_long(mr, rows - s * mr);
             for (long q = group; q < group_end; q++) {
-                kernel->microkernel(depth, a_panel, packed_b_panel(plan, kb, q), c_row + q * nr, plan->ldc,
+                long b_stride;
+                const float *b = b_panel(plan, kb, q, &b_stride);
+                kernel->microkernel(depth, a_panel, b, b_stride, c_row + q * nr, plan->ldc,
                                     accumulate, tile_rows, min_long(nr, plan->block_width - q * nr));
             }
         }
@@ -213,6 +233,22 @@ static void multiply_task(void *context, long task) {
 }
 
 // MARK: - Planning
+
+/// Whether full B panels are read in place rather than packed: when op(A) has at most
+/// DIRECT_B_PANELS panels of rows, each packed B element would serve only that many microkernel
+/// calls and the packing costs a good part of the product, and when B's rows are shorter than
+/// DIRECT_B_LDB floats (longer strides alias in the L1 sets and the TLB). Only B as stored, rows of
+/// op(B) contiguous, can be read in place. Measured on one core (AVX-512, GFLOP/s, packed → in place):
+/// m 32, n 147, k 1152 (a convolution with 32 filters on 3 images of 7×7) 83 → 92; m 48, n 784,
+/// k 1152 88 → 100; m 12, n 500, k 300 71 → 115; m 32, n 1024, k 1024 71 → 75; but m 32, n 4096
+/// 65 → 42, hence the stride limit.
+#ifndef DIRECT_B_PANELS
+#define DIRECT_B_PANELS 4
+#endif
+#define DIRECT_B_LDB 1024
+static int reads_b_in_place(const vqk_sgemm_kernel *kernel, int transpose_b, long m, long ldb) {
+    return !transpose_b && m <= DIRECT_B_PANELS * kernel->mr && ldb < DIRECT_B_LDB;
+}
 
 /// Chooses kc, the k blocks and the widest column block. Blocks are evened out: k = 300 with a
 /// kernel kc of 256 gives two blocks of 150 rather than 256 and 44.
@@ -301,6 +337,7 @@ void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_pa
         .accumulate = accumulate, .c = c, .ldc = ldc,
     };
     plan_depth(&plan);
+    plan.direct_b = reads_b_in_place(kernel, transpose_b, m, ldb);
     long column_blocks = ceil_div(n, plan.column_block);
     long width = min_long(n, ceil_div(ceil_div(n, column_blocks), kernel->nr) * kernel->nr);
     vqk_buffer packed_b = vqk_scratch_take(VQK_SCRATCH_PACKED_B, (size_t)(k * ceil_div(width, kernel->nr) * kernel->nr));

@@ -27,7 +27,7 @@ static void pack_b(float *dst, const float *src, long lane_stride, long depth_st
 
 /// A full MR×NR tile: C (=|+=) A panel (depth × MR) · B panel (depth × NR).
 static VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, const float *restrict b,
-                                        float *c, long ldc, int accumulate) {
+                                        long b_stride, float *c, long ldc, int accumulate) {
     f32x4 acc[MR][NV];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
@@ -37,7 +37,7 @@ static VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, con
     for (long p = 0; p < depth; p++) {
         f32x4 bv[NV];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; v++) bv[v] = *(const f32x4 *)(b + 4 * v);
+        for (int v = 0; v < NV; v++) bv[v] = *(const f32x4_unaligned *)(b + 4 * v);
 #pragma clang loop unroll(full)
         for (int r = 0; r < MR; r++) {
             float ar = a[r];
@@ -45,7 +45,7 @@ static VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, con
             for (int v = 0; v < NV; v++) acc[r][v] += ar * bv[v];
         }
         a += MR;
-        b += NR;
+        b += b_stride;
     }
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
@@ -58,14 +58,14 @@ static VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, con
 }
 
 /// C[rows×cols] (=|+=) A panel · B panel. See `vqk_microkernel_fn`.
-static void microkernel(long depth, const float *restrict a, const float *restrict b,
+static void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
                         float *c, long ldc, int accumulate, long rows, long cols) {
     if (rows == MR && cols == NR) {
-        full_tile(depth, a, b, c, ldc, accumulate);
+        full_tile(depth, a, b, b_stride, c, ldc, accumulate);
         return;
     }
     float tile[MR * NR] __attribute__((aligned(64)));
-    full_tile(depth, a, b, tile, NR, 0);
+    full_tile(depth, a, b, b_stride, tile, NR, 0);
     vqk_store_tile_corner(tile, NR, c, ldc, accumulate, rows, cols);
 }
 

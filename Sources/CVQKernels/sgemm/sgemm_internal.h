@@ -24,11 +24,14 @@
 typedef void (*vqk_pack_panel_fn)(float *dst, const float *src, long lane_stride, long depth_stride,
                                   long valid, long depth);
 
-/// The register-blocked inner product of one A panel (depth × mr) and one B panel (depth × nr):
-///   C[rows×cols] (=|+=) Σ_p a_panel[p·mr + i] · b_panel[p·nr + j]      (i < rows ≤ mr, j < cols ≤ nr)
+/// The register-blocked inner product of one A panel (depth × mr) and one B panel (depth rows of nr,
+/// row stride b_stride):
+///   C[rows×cols] (=|+=) Σ_p a_panel[p·mr + i] · b_panel[p·b_stride + j]   (i < rows ≤ mr, j < cols ≤ nr)
 /// with `+=` when `accumulate` is non-zero. Only the rows×cols elements at c (row stride ldc) are
-/// touched. Both panels are 64-byte aligned and zero beyond their valid lanes.
-typedef void (*vqk_microkernel_fn)(long depth, const float *a_panel, const float *b_panel,
+/// touched. The A panel is 64-byte aligned and zero beyond its valid lanes; the B panel is either
+/// packed (b_stride = nr, aligned, zero beyond its valid lanes) or, for a full panel, op(B) read in
+/// place (b_stride = ldb, any alignment).
+typedef void (*vqk_microkernel_fn)(long depth, const float *a_panel, const float *b_panel, long b_stride,
                                    float *c, long ldc, int accumulate, long rows, long cols);
 
 /// One sgemm implementation and its blocking parameters.
