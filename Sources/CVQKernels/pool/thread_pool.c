@@ -34,8 +34,7 @@
 
 static struct {
     pthread_once_t once;
-    long helpers;
-    pthread_t threads[MAX_HELPERS];
+    long helpers;  // started helper threads (detached; they live as long as the process)
     // The current loop (atomic only so that a late helper's read of a stale loop is well defined;
     // it then finds the generation moved on and runs nothing).
     _Atomic(vqk_task) task;
@@ -111,8 +110,9 @@ static void *helper_main(void *unused) {
 static void start_pool(void) {
     long helpers = requested_helpers < MAX_HELPERS ? requested_helpers : MAX_HELPERS;
     for (long i = 0; i < helpers; i++) {
-        if (pthread_create(&pool.threads[i], NULL, helper_main, NULL) != 0) break;
-        pthread_detach(pool.threads[i]);
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, helper_main, NULL) != 0) break;
+        pthread_detach(thread);
         pool.helpers++;
     }
 }
