@@ -30,6 +30,19 @@ import VQEngine
         #expect(bytes.count == 34)
     }
 
+    /// Fixtures/codes-v1.vqc was written by the version-1 writer (`CodesFile.encoded()` at commit 9f24100)
+    /// from exactly these values; files of that version must keep reading the same.
+    @Test func versionOneFixtureReads() throws {
+        let path = String(#filePath).replacingOccurrences(of: "CodesFileTests.swift", with: "Fixtures/codes-v1.vqc")
+        let bytes = try FileIO.read(path, limit: 1 << 20)
+        #expect(bytes.count == 66 && Array(bytes[4..<6]) == [1, 0])
+        let file = try CodesFile(contentsOf: path)
+        #expect(file.count == 2 && file.height == 3 && file.width == 4 && file.numEmbeddings == 1000)
+        #expect(file.indices == [0, 999, 1, 512, 511, 3, 7, 998, 100, 200, 300, 400,
+                                 999, 0, 42, 17, 256, 128, 64, 32, 16, 8, 4, 2])
+        #expect(file.labels == [7, -1])
+    }
+
     @Test func emptyFileRoundTrips() throws {
         let file = CodesFile(count: 0, height: 2, width: 2, numEmbeddings: 4, indices: [])
         #expect(try CodesFile(parsing: file.encoded(), path: "c") == file)
