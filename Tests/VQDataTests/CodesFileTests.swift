@@ -3,36 +3,132 @@ import Testing
 import VQEngine
 
 @Suite struct CodesFileTests {
-    /// A valid file of `count` random grids of 3×5 under K codes, with labels when asked.
-    static func sample(count: Int = 3, numEmbeddings: Int = 512, labels: Bool = true, seed: UInt64 = 1) -> CodesFile {
+    /// A valid file of `count` random grids of `gridShape` (3×5 unless asked), `depth` indices per
+    /// position, under K codes, with labels when asked.
+    static func sample(count: Int = 3, gridShape: [Int] = [3, 5], depth: Int = 1, numEmbeddings: Int = 512,
+                       labels: Bool = true, seed: UInt64 = 1) -> CodesFile {
         var generator = RandomGenerator(seed: seed)
-        let indices = (0..<(count * 15)).map { _ in Int32(generator.nextIndex(below: numEmbeddings)) }
-        return CodesFile(count: count, height: 3, width: 5, numEmbeddings: numEmbeddings, indices: indices,
+        let indices = (0..<(count * gridShape.reduce(1, *) * depth)).map { _ in Int32(generator.nextIndex(below: numEmbeddings)) }
+        return CodesFile(count: count, gridShape: gridShape, depth: depth, numEmbeddings: numEmbeddings, indices: indices,
                          labels: labels ? (0..<count).map { Int32($0) - 1 } : [])
     }
 
+    /// The version-1 bytes of a rank-2, depth-1 file, laid out by hand from FORMATS.md (the writer
+    /// only writes version 2 now), for the tests that version 1 still reads.
+    static func versionOne(_ file: CodesFile) -> [UInt8] {
+        precondition(file.gridShape.count == 2 && file.depth == 1)
+        func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        var bytes = Array("VQC1".utf8) + [1, 0, file.labels.isEmpty ? 0 : 1, 0]
+        bytes += le32(file.count) + le32(file.height) + le32(file.width) + le32(file.numEmbeddings)
+        bytes += BitPacking.pack(file.indices.map { UInt32($0) }, bitWidth: max(1, BitPacking.bitWidth(forCount: file.numEmbeddings)))
+        for label in file.labels { bytes += le32(Int(UInt32(bitPattern: label))) }
+        return restamped(bytes + [0, 0, 0, 0])
+    }
+
+    /// Every rank, depth 1 and 4, with and without labels: the file reads back equal, is version 2,
+    /// and is as long as FORMATS.md says (24 + 4r header bytes, ⌈N·P·D·b / 8⌉ of codes, 4N, 4).
     @Test(arguments: [1, 2, 3, 512, 1000, 65536])
     func roundTrip(numEmbeddings: Int) throws {
-        for labels in [false, true] {
-            let file = CodesFileTests.sample(count: 3, numEmbeddings: numEmbeddings, labels: labels)
+        let bits = [1: 1, 2: 1, 3: 2, 512: 9, 1000: 10, 65536: 16][numEmbeddings]!
+        for gridShape in [[7], [3, 5], [2, 3, 4]] {
+            for depth in [1, 4] {
+                for labels in [false, true] {
+                    let file = CodesFileTests.sample(count: 3, gridShape: gridShape, depth: depth, numEmbeddings: numEmbeddings, labels: labels)
+                    let bytes = file.encoded()
+                    #expect(Array(bytes[4..<6]) == [2, 0])
+                    let values = 3 * gridShape.reduce(1, *) * depth
+                    #expect(bytes.count == 24 + 4 * gridShape.count + (values * bits + 7) / 8 + (labels ? 12 : 0) + 4)
+                    let read = try CodesFile(parsing: bytes, path: "c")
+                    #expect(read == file)
+                    #expect(read.gridShape == gridShape && read.depth == depth && read.indices.count == values)
+                }
+            }
+        }
+    }
+
+    @Test func shapesAndTheTwoDimensionalInitializer() {
+        let sequence = CodesFile(count: 2, gridShape: [5], depth: 2, numEmbeddings: 4, indices: [Int32](repeating: 1, count: 20))
+        #expect(sequence.height == 1 && sequence.width == 5 && sequence.positionsPerGrid == 5)
+        let image = CodesFile(count: 1, height: 3, width: 4, numEmbeddings: 4, indices: [Int32](repeating: 2, count: 12))
+        #expect(image.gridShape == [3, 4] && image.depth == 1 && image.height == 3 && image.width == 4 && image.positionsPerGrid == 12)
+        #expect(image == CodesFile(count: 1, gridShape: [3, 4], numEmbeddings: 4, indices: [Int32](repeating: 2, count: 12)))
+        let volume = CodesFile(count: 1, gridShape: [2, 3, 4], numEmbeddings: 2, indices: [Int32](repeating: 0, count: 24))
+        #expect(volume.height == 3 && volume.width == 4 && volume.positionsPerGrid == 24)
+    }
+
+    /// One rank-1 grid of 3 positions, depth 2, K 8: every header byte as FORMATS.md gives it, then the
+    /// indices in (position, stage) order, the label and zlib's CRC-32 (Python's `zlib.crc32`).
+    @Test func layoutMatchesTheDocumentation() {
+        let file = CodesFile(count: 1, gridShape: [3], depth: 2, numEmbeddings: 8, indices: [5, 1, 7, 0, 2, 3], labels: [9])
+        let bytes = file.encoded()
+        #expect(Array(bytes[0..<8]) == [0x56, 0x51, 0x43, 0x31, 2, 0, 1, 0])   // "VQC1", version 2, labels flag
+        #expect(Array(bytes[8..<24]) == [1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 8, 0, 0, 0])   // N 1, rank 1, depth 2, K 8
+        #expect(Array(bytes[24..<28]) == [3, 0, 0, 0])   // t = 3
+        // 3 bits each, MSB first: 101 001 111 000 010 011 → 1010 0111, 1000 0100, 1100 0000.
+        #expect(Array(bytes[28..<31]) == [0b1010_0111, 0b1000_0100, 0b1100_0000])
+        #expect(Array(bytes[31..<35]) == [9, 0, 0, 0])
+        #expect(Array(bytes[35..<39]) == [174, 28, 145, 159])
+        #expect(bytes.count == 39)
+        // A rank-3 grid: the sides follow K outermost first, and the codes start at 24 + 12.
+        let volume = CodesFile(count: 0, gridShape: [2, 3, 300], depth: 4, numEmbeddings: 2, indices: []).encoded()
+        #expect(Array(volume[12..<24]) == [3, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0])
+        #expect(Array(volume[24..<36]) == [2, 0, 0, 0, 3, 0, 0, 0, 0x2C, 1, 0, 0])
+        #expect(volume.count == 40)
+    }
+
+    /// Version 1 bytes (the layout the version-1 writer produced, checksum from Python's `zlib.crc32`)
+    /// still read, as a grid of shape [h, w] and depth 1.
+    @Test func versionOneBytesRead() throws {
+        let bytes: [UInt8] = [0x56, 0x51, 0x43, 0x31, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 8, 0, 0, 0,
+                              0b1010_0111, 0b1000_0000, 9, 0, 0, 0, 17, 216, 166, 168]
+        let file = try CodesFile(parsing: bytes, path: "c")
+        #expect(file == CodesFile(count: 1, gridShape: [1, 3], depth: 1, numEmbeddings: 8, indices: [5, 1, 7], labels: [9]))
+        #expect(CodesFileTests.versionOne(file) == bytes)
+        // Read again and written, it becomes version 2 with the same values.
+        #expect(try CodesFile(parsing: file.encoded(), path: "c") == file && file.encoded()[4] == 2)
+    }
+
+    /// Fixtures/codes-v1.vqc was written by the version-1 writer (`CodesFile.encoded()` at commit 9f24100)
+    /// from exactly these values; files of that version must keep reading the same.
+    @Test func versionOneFixtureReads() throws {
+        let path = String(#filePath).replacingOccurrences(of: "CodesFileTests.swift", with: "Fixtures/codes-v1.vqc")
+        let bytes = try FileIO.read(path, limit: 1 << 20)
+        #expect(bytes.count == 66 && Array(bytes[4..<6]) == [1, 0])
+        let file = try CodesFile(contentsOf: path)
+        #expect(file.count == 2 && file.height == 3 && file.width == 4 && file.numEmbeddings == 1000)
+        #expect(file.indices == [0, 999, 1, 512, 511, 3, 7, 998, 100, 200, 300, 400,
+                                 999, 0, 42, 17, 256, 128, 64, 32, 16, 8, 4, 2])
+        #expect(file.labels == [7, -1])
+        #expect(file.gridShape == [3, 4] && file.depth == 1)
+        #expect(CodesFileTests.versionOne(file) == bytes)   // the hand layout of the tests is the writer's
+    }
+
+    @Test func emptyFilesRoundTrip() throws {
+        for (gridShape, depth) in [([2, 2], 1), ([9], 3), ([2, 1, 2], 2)] {
+            let file = CodesFile(count: 0, gridShape: gridShape, depth: depth, numEmbeddings: 4, indices: [])
             #expect(try CodesFile(parsing: file.encoded(), path: "c") == file)
         }
     }
 
-    @Test func layoutMatchesTheDocumentation() {
-        let file = CodesFile(count: 1, height: 1, width: 3, numEmbeddings: 8, indices: [5, 1, 7], labels: [9])
-        let bytes = file.encoded()
-        #expect(Array(bytes[0..<8]) == [0x56, 0x51, 0x43, 0x31, 1, 0, 1, 0])   // "VQC1", version 1, labels flag
-        #expect(Array(bytes[8..<24]) == [1, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 8, 0, 0, 0])
-        // 3 bits each, MSB first: 101 001 111 → 1010 0111, 1000 0000.
-        #expect(Array(bytes[24..<26]) == [0b1010_0111, 0b1000_0000])
-        #expect(Array(bytes[26..<30]) == [9, 0, 0, 0])
-        #expect(bytes.count == 34)
-    }
-
-    @Test func emptyFileRoundTrips() throws {
-        let file = CodesFile(count: 0, height: 2, width: 2, numEmbeddings: 4, indices: [])
-        #expect(try CodesFile(parsing: file.encoded(), path: "c") == file)
+    /// Two sequences of 2 positions, 3 stages each: index 10·item + 5·position + stage.
+    @Test func gridsAndTruncatedDepth() throws {
+        let file = CodesFile(count: 2, gridShape: [2], depth: 3, numEmbeddings: 20,
+                             indices: [0, 1, 2, 5, 6, 7, 10, 11, 12, 15, 16, 17], labels: [4, 2])
+        #expect(Array(file.grid(1)) == [10, 11, 12, 15, 16, 17] && Array(file.grid(0)) == [0, 1, 2, 5, 6, 7])
+        let two = file.truncated(toDepth: 2)
+        #expect(two == CodesFile(count: 2, gridShape: [2], depth: 2, numEmbeddings: 20, indices: [0, 1, 5, 6, 10, 11, 15, 16], labels: [4, 2]))
+        #expect(Array(two.grid(1)) == [10, 11, 15, 16])
+        #expect(file.truncated(toDepth: 1).indices == [0, 5, 10, 15] && file.truncated(toDepth: 1).depth == 1)
+        #expect(file.truncated(toDepth: 3) == file)
+        #expect(try CodesFile(parsing: two.encoded(), path: "c") == two)
+        // Truncating then truncating further is truncating once; an image grid at depth 4 keeps its shape.
+        #expect(file.truncated(toDepth: 2).truncated(toDepth: 1) == file.truncated(toDepth: 1))
+        let image = CodesFileTests.sample(count: 2, gridShape: [3, 5], depth: 4, numEmbeddings: 1000)
+        let first = image.truncated(toDepth: 1)
+        #expect(first.gridShape == [3, 5] && first.indices.count == 30 && first.labels == image.labels)
+        #expect(first.indices == stride(from: 0, to: 120, by: 4).map { image.indices[$0] })
+        let empty = CodesFile(count: 0, gridShape: [4], depth: 2, numEmbeddings: 3, indices: [])
+        #expect(empty.truncated(toDepth: 1) == CodesFile(count: 0, gridShape: [4], depth: 1, numEmbeddings: 3, indices: []))
     }
 
     /// Sets a little-endian header field and re-stamps the checksum, so the later checks are reached.
@@ -50,33 +146,96 @@ import VQEngine
         return copy
     }
 
+    static func problem(_ bytes: [UInt8]) -> String? {
+        do { _ = try CodesFile(parsing: bytes, path: "c.vqc"); return nil } catch let error as DataError {
+            #expect(error.path == "c.vqc")
+            return error.problem
+        } catch { return "unexpected \(error)" }
+    }
+
     @Test func validationNamesEachProblem() {
-        let good = CodesFileTests.sample(count: 2, numEmbeddings: 1000).encoded()
-        func problem(_ bytes: [UInt8]) -> String? {
-            do { _ = try CodesFile(parsing: bytes, path: "c.vqc"); return nil } catch let error as DataError {
-                #expect(error.path == "c.vqc")
-                return error.problem
-            } catch { return "unexpected \(error)" }
+        func problem(_ bytes: [UInt8]) -> String? { CodesFileTests.problem(bytes) }
+        func edited(_ bytes: [UInt8], at offset: Int, _ value: UInt32, byteCount: Int = 4) -> [UInt8] {
+            CodesFileTests.edited(bytes, at: offset, value, byteCount: byteCount)
         }
+        // Version 2: 2 grids of 3×5, depth 2, K 1000 (10 bits), labels: 24 + 8 + 75 + 8 + 4 = 119 bytes.
+        let good = CodesFileTests.sample(count: 2, gridShape: [3, 5], depth: 2, numEmbeddings: 1000).encoded()
+        #expect(good.count == 119 && problem(good) == nil)
         #expect(problem(Array(good[0..<10])) == "is 10 bytes, too short for a codes file (at least 28)")
         #expect(problem([0x50] + good.dropFirst()) == "not a codes file (the first bytes are not 'VQC1')")
-        #expect(problem(CodesFileTests.edited(good, at: 4, 2, byteCount: 2)) == "codes file version 2 is not supported (only 1)")
-        #expect(problem(CodesFileTests.edited(good, at: 6, 3, byteCount: 2)) == "unknown flags 0x3 in the header")
-        #expect(problem(CodesFileTests.edited(good, at: 12, 0)) == "the grid is 0x5; both sides must be at least 1")
-        #expect(problem(CodesFileTests.edited(good, at: 20, 0)) == "the codebook size K is 0")
+        #expect(problem(edited(good, at: 4, 3, byteCount: 2)) == "codes file version 3 is not supported (only 1 and 2)")
+        #expect(problem(edited(good, at: 4, 0, byteCount: 2)) == "codes file version 0 is not supported (only 1 and 2)")
+        #expect(problem(edited(good, at: 6, 3, byteCount: 2)) == "unknown flags 0x3 in the header")
+        #expect(problem(edited(good, at: 12, 0)) == "the grid rank is 0; it must be 1, 2 or 3")
+        #expect(problem(edited(good, at: 12, 4)) == "the grid rank is 4; it must be 1, 2 or 3")
+        #expect(problem(edited(good, at: 12, 0xFFFF_FFFF)) == "the grid rank is 4294967295; it must be 1, 2 or 3")
+        #expect(problem(edited(good, at: 16, 0)) == "the depth is 0; every grid position needs at least 1 index")
+        #expect(problem(edited(good, at: 28, 0)) == "the grid is 3x0; every side must be at least 1")
+        #expect(problem(edited(good, at: 20, 0)) == "the codebook size K is 0")
+        #expect(problem(Array(good.dropLast(3))) == "the header (2 grids of 3x5, depth 2, K 1000, labels) needs 119 bytes, the file has 116 (truncated)")
+        #expect(problem(edited(good, at: 12, 1)) == "the header (2 grids of 3, depth 2, K 1000, labels) needs 55 bytes, the file has 119")   // 12 codes of 10 bits
+        #expect(problem(edited(good, at: 12, 3))?.hasPrefix("the header (2 grids of 3x5x") == true)   // the first code bytes read as a side
+        #expect(problem(edited(good, at: 8, 0xFFFF_FFFF))?.hasPrefix("the header (4294967295 grids of 3x5, depth 2") == true)
+        // An absurd depth is only a length the file does not have: nothing is allocated from it.
+        #expect(problem(edited(good, at: 16, 0xFFFF_FFFF)) == "the header (2 grids of 3x5, depth 4294967295, K 1000, labels) needs 161061273607 bytes, the file has 119 (truncated)")
+        // N·P·D beyond Int: needs more bytes than can exist.
+        let huge = edited(edited(edited(good, at: 8, 0xFFFF_FFFF), at: 24, 0x8000_0000), at: 28, 2)
+        #expect(problem(huge) == "the header (4294967295 grids of 2147483648x2, depth 2, K 1000, labels) needs more bytes than can exist, the file has 119")
+        // P·D beyond Int is refused even for 0 grids, so positionsPerGrid of a file read is always defined.
+        let cube = CodesFile(count: 0, gridShape: [1, 1, 1], numEmbeddings: 2, indices: []).encoded()
+        #expect(cube.count == 40 && problem(cube) == nil)
+        let hugeCube = edited(edited(edited(cube, at: 24, 0xFFFF_FFFF), at: 28, 0xFFFF_FFFF), at: 32, 0xFFFF_FFFF)
+        #expect(problem(hugeCube) == "each grid (4294967295x4294967295x4294967295) holds more indices than can be counted")
+        let longLine = edited(edited(CodesFile(count: 0, gridShape: [1], depth: 2, numEmbeddings: 2, indices: []).encoded(), at: 24, 0xFFFF_FFFF), at: 16, 0xFFFF_FFFF)
+        #expect(problem(longLine) == "each grid (4294967295, depth 4294967295) holds more indices than can be counted")
+        // A rank that promises more sides than the file holds is refused before they are read.
+        let line = CodesFile(count: 0, gridShape: [5], numEmbeddings: 2, indices: []).encoded()
+        #expect(line.count == 32 && problem(line) == nil)
+        #expect(problem(edited(line, at: 12, 3)) == "is 32 bytes, too short for a version-2 header of rank 3 and a checksum (at least 40)")
+        var flipped = good
+        flipped[40] ^= 0x10
+        #expect(problem(flipped)?.hasPrefix("checksum mismatch") == true)
+        // K lowered to 600 keeps 10 bits per code, so the length still fits; a code ≥ 600 is refused and located.
+        let lowered = CodesFile(count: 2, gridShape: [2], depth: 2, numEmbeddings: 1000, indices: [3, 10, 20, 30, 40, 50, 60, 999]).encoded()
+        #expect(problem(edited(lowered, at: 20, 600)) == "code 999 (item 1, position 1, stage 1) is not below K = 600")
+        // A one-code codebook still takes one bit per index, so a short file cannot claim many indices.
+        let single = CodesFile(count: 1, gridShape: [1], numEmbeddings: 1, indices: [0]).encoded()
+        #expect(single.count == 33)
+        #expect(problem(edited(single, at: 8, 1 << 20)) == "the header (1048576 grids of 1, K 1) needs 131104 bytes, the file has 33 (truncated)")
+        var padded = CodesFile(count: 1, gridShape: [1], numEmbeddings: 4, indices: [1]).encoded()
+        padded[28] |= 1
+        #expect(problem(CodesFileTests.restamped(padded)) == "the padding bits after the last code are not zero")
+    }
+
+    /// Version 1 keeps its checks (the grid's sides at 12 and 16, the codes at 24).
+    @Test func versionOneValidationNamesEachProblem() {
+        func problem(_ bytes: [UInt8]) -> String? { CodesFileTests.problem(bytes) }
+        func edited(_ bytes: [UInt8], at offset: Int, _ value: UInt32, byteCount: Int = 4) -> [UInt8] {
+            CodesFileTests.edited(bytes, at: offset, value, byteCount: byteCount)
+        }
+        let good = CodesFileTests.versionOne(CodesFileTests.sample(count: 2, numEmbeddings: 1000))
+        #expect(good.count == 74 && problem(good) == nil)
+        #expect(problem(Array(good[0..<27])) == "is 27 bytes, too short for a codes file (at least 28)")
+        #expect(problem(edited(good, at: 6, 2, byteCount: 2)) == "unknown flags 0x2 in the header")
+        #expect(problem(edited(good, at: 12, 0)) == "the grid is 0x5; every side must be at least 1")
+        #expect(problem(edited(good, at: 16, 0)) == "the grid is 3x0; every side must be at least 1")
+        #expect(problem(edited(good, at: 20, 0)) == "the codebook size K is 0")
         #expect(problem(Array(good.dropLast(3))) == "the header (2 grids of 3x5, K 1000, labels) needs 74 bytes, the file has 71 (truncated)")
-        #expect(problem(CodesFileTests.edited(good, at: 8, 0xFFFF_FFFF))?.hasPrefix("the header (4294967295 grids of 3x5") == true)
+        #expect(problem(edited(good, at: 8, 0xFFFF_FFFF))?.hasPrefix("the header (4294967295 grids of 3x5, K 1000") == true)
         var flipped = good
         flipped[30] ^= 0x10
         #expect(problem(flipped)?.hasPrefix("checksum mismatch") == true)
-        // K lowered to 600 keeps 10 bits per code, so the length still fits; a code ≥ 600 is refused.
-        let lowered = CodesFile(count: 1, height: 1, width: 2, numEmbeddings: 1000, indices: [3, 999]).encoded()
-        #expect(problem(CodesFileTests.edited(lowered, at: 20, 600)) == "code 999 at position 1 is not below K = 600")
-        // A one-code codebook still takes one bit per index, so a short file cannot claim many indices.
-        let single = CodesFile(count: 1, height: 1, width: 1, numEmbeddings: 1, indices: [0]).encoded()
+        let lowered = CodesFileTests.versionOne(CodesFile(count: 1, height: 1, width: 2, numEmbeddings: 1000, indices: [3, 999]))
+        #expect(problem(edited(lowered, at: 20, 600)) == "code 999 (item 0, position 1, stage 0) is not below K = 600")
+        let single = CodesFileTests.versionOne(CodesFile(count: 1, height: 1, width: 1, numEmbeddings: 1, indices: [0]))
         #expect(single.count == 29)
-        #expect(problem(CodesFileTests.edited(single, at: 8, 1 << 20)) == "the header (1048576 grids of 1x1, K 1) needs 131100 bytes, the file has 29 (truncated)")
-        var padded = CodesFile(count: 1, height: 1, width: 1, numEmbeddings: 4, indices: [1]).encoded()
+        #expect(problem(edited(single, at: 8, 1 << 20)) == "the header (1048576 grids of 1x1, K 1) needs 131100 bytes, the file has 29 (truncated)")
+        // 0 grids of 4294967295×4294967295 read before version 2; the grid's size no longer fits an Int.
+        let empty = CodesFileTests.versionOne(CodesFile(count: 0, height: 1, width: 1, numEmbeddings: 2, indices: []))
+        #expect(problem(empty) == nil)
+        #expect(problem(edited(edited(empty, at: 12, 0xFFFF_FFFF), at: 16, 0xFFFF_FFFF))
+                == "each grid (4294967295x4294967295) holds more indices than can be counted")
+        var padded = CodesFileTests.versionOne(CodesFile(count: 1, height: 1, width: 1, numEmbeddings: 4, indices: [1]))
         padded[24] |= 1
         #expect(problem(CodesFileTests.restamped(padded)) == "the padding bits after the last code are not zero")
     }
@@ -85,15 +244,31 @@ import VQEngine
         #expect(throws: DataError.self) { _ = try CodesFile(contentsOf: "/nonexistent/codes.vqc") }
     }
 
-    /// Thousands of seeded random mutations of valid files: every outcome is a `DataError` or a file
-    /// that passes its own invariants (which `CodesFile.init` checks with preconditions).
+    /// A parsed file must satisfy what `CodesFile.init` checks with preconditions (it would have trapped
+    /// otherwise) and what callers rely on.
+    static func expectValid(_ file: CodesFile) {
+        #expect(CodesFile.ranks.contains(file.gridShape.count) && file.depth >= 1 && file.gridShape.allSatisfy { $0 >= 1 })
+        #expect(file.indices.count == file.count * file.positionsPerGrid * file.depth)
+        #expect(file.indices.allSatisfy { $0 >= 0 && Int($0) < file.numEmbeddings })
+        #expect(file.labels.isEmpty || file.labels.count == file.count)
+    }
+
+    static let fuzzOriginals: [[UInt8]] = [
+        sample(count: 3, numEmbeddings: 512).encoded(),
+        sample(count: 1, gridShape: [7], depth: 4, numEmbeddings: 3, labels: false).encoded(),
+        sample(count: 4, gridShape: [2, 3, 2], depth: 2, numEmbeddings: 65536).encoded(),
+        sample(count: 2, gridShape: [5], numEmbeddings: 1).encoded(),
+        versionOne(sample(count: 3, numEmbeddings: 1000)),
+        versionOne(sample(count: 1, numEmbeddings: 3, labels: false)),
+    ]
+
+    /// Thousands of seeded random mutations of valid files of both versions: every outcome is a
+    /// `DataError` or a file that passes its own invariants.
     @Test func fuzzedFilesThrowDataErrorOrDecodeValidly() {
         var generator = RandomGenerator(seed: 2024)
-        let originals = [CodesFileTests.sample(count: 3, numEmbeddings: 512), CodesFileTests.sample(count: 1, numEmbeddings: 3, labels: false),
-                         CodesFileTests.sample(count: 4, numEmbeddings: 65536), CodesFileTests.sample(count: 2, numEmbeddings: 1)]
-            .map { $0.encoded() }
+        let originals = CodesFileTests.fuzzOriginals
         var (errors, valid) = (0, 0)
-        for round in 0..<6000 {
+        for round in 0..<9000 {
             var bytes = originals[round % originals.count]
             switch generator.nextIndex(below: 5) {
             case 0:  // flip random bits
@@ -102,18 +277,17 @@ import VQEngine
                 bytes = Array(bytes[0..<generator.nextIndex(below: bytes.count)])
             case 2:  // append garbage
                 bytes += (0...generator.nextIndex(below: 8)).map { _ in UInt8(generator.nextIndex(below: 256)) }
-            case 3:  // random header field value, checksum re-stamped so deeper checks run
-                let offset = [4, 6, 8, 12, 16, 20][generator.nextIndex(below: 6)]
-                let value = [0, 1, 2, 3, 0xFFFF_FFFF, 0x8000_0000, UInt32(generator.nextIndex(below: 1 << 20))][generator.nextIndex(below: 7)]
+            case 3:  // random header field value (version 2: rank, depth and sides too), checksum re-stamped so deeper checks run
+                let offsets = [4, 6, 8, 12, 16, 20, 24, 28, 32].filter { $0 + 4 <= bytes.count }
+                let offset = offsets[generator.nextIndex(below: offsets.count)]
+                let value = [0, 1, 2, 3, 4, 0xFFFF_FFFF, 0x8000_0000, UInt32(generator.nextIndex(below: 1 << 20))][generator.nextIndex(below: 8)]
                 bytes = CodesFileTests.edited(bytes, at: offset, value, byteCount: offset < 8 ? 2 : 4)
             default:  // random bytes anywhere, checksum re-stamped
                 for _ in 0...generator.nextIndex(below: 3) { bytes[generator.nextIndex(below: bytes.count)] = UInt8(generator.nextIndex(below: 256)) }
                 bytes = CodesFileTests.restamped(bytes)
             }
             do {
-                let file = try CodesFile(parsing: bytes, path: "fuzz")
-                #expect(file.indices.count == file.count * file.height * file.width)
-                #expect(file.indices.allSatisfy { $0 >= 0 && Int($0) < file.numEmbeddings })
+                CodesFileTests.expectValid(try CodesFile(parsing: bytes, path: "fuzz"))
                 valid += 1
             } catch let error as DataError {
                 #expect(error.path == "fuzz" && !error.problem.isEmpty && !error.problem.contains("\n"))
@@ -122,6 +296,27 @@ import VQEngine
                 Issue.record("unexpected error \(error)")
             }
         }
-        #expect(errors > 4000 && errors + valid == 6000)
+        #expect(errors > 7000 && valid > 500 && errors + valid == 9000)   // 7979 and 1021 when written
+    }
+
+    /// The shared `Mutator` (insertions and deletions too, header fields rewritten with awkward values),
+    /// half of the results with the checksum re-stamped so the checks after it run.
+    @Test func mutatedFilesNeverCrash() {
+        var mutator = Mutator(seed: 7, fields: [(4, 2), (6, 2), (8, 4), (12, 4), (16, 4), (20, 4), (24, 4), (28, 4), (32, 4)])
+        var (errors, valid) = (0, 0)
+        for round in 0..<6000 {
+            var bytes = mutator.mutate(CodesFileTests.fuzzOriginals[round % CodesFileTests.fuzzOriginals.count])
+            if round % 2 == 1 { bytes = CodesFileTests.restamped(bytes) }
+            do {
+                CodesFileTests.expectValid(try CodesFile(parsing: bytes, path: "m"))
+                valid += 1
+            } catch let error as DataError {
+                #expect(error.path == "m" && !error.problem.contains("\n"))
+                errors += 1
+            } catch {
+                Issue.record("unexpected error \(error)")
+            }
+        }
+        #expect(errors > 5000 && valid > 100 && errors + valid == 6000)   // 5834 and 166 when written
     }
 }
