@@ -39,11 +39,13 @@ def main():
     for shape in args.shapes:
         channels, size = shape.split("x")
         common = ["--channels", channels, "--size", size, "--batch", str(args.batch), "--steps", str(args.steps)]
-        common += ["--ema"] if args.ema else []
+        # The same quantizer on both sides: torch_ref.py's plain VQ or its EMA codebook.
+        ours_quantizer = ["--quantizer", "ema" if args.ema else "vq"]
+        peer_quantizer = ["--ema"] if args.ema else []
         train_ratios, reconstruct_ratios = [], []
         for round_index in range(1, args.rounds + 1):
-            ours = run_json([args.ours, "bench", "model", "--json"] + common)
-            peer = run_json([sys.executable, args.torch_ref, "speed"] + common)
+            ours = run_json([args.ours, "bench", "model", "--json"] + common + ours_quantizer)
+            peer = run_json([sys.executable, args.torch_ref, "speed"] + common + peer_quantizer)
             train_ratios.append(ours["train_img_per_s"] / peer["train_img_per_s"])
             reconstruct_ratios.append(ours["reconstruct_img_per_s"] / peer["reconstruct_img_per_s"])
             print(f"| {channels}x{size}x{size} | {round_index} | {ours['train_img_per_s']:.1f} | "

@@ -84,8 +84,13 @@ public struct CodebookStatistics: Codable, Equatable, Sendable {
 }
 
 extension VQVAE {
-    /// The statistics of this model's codebook.
-    public var codebookStatistics: CodebookStatistics {
-        CodebookStatistics(codebook: quantizer.codebook, clusterSizes: quantizer.movingAverages?.clusterSizes)
+    /// The statistics of each quantizer stage's codebook (with EMA cluster sizes where the stage has
+    /// them); for FSQ, of its implicit grid of codes.
+    public var codebookStatistics: [CodebookStatistics] {
+        let buffers = namedTensors
+        return quantizer.codebooks.enumerated().map { stage, codebook in
+            let prefix = quantizer.depth > 1 ? "quantizer.stages.\(stage)." : "quantizer."
+            return CodebookStatistics(codebook: codebook, clusterSizes: buffers[prefix + "ema.cluster_sizes"])
+        }
     }
 }

@@ -14,25 +14,18 @@ public enum ModelBenchmark {
     public static func run(configuration: VQVAEConfiguration, imageSize: Int, batchSize: Int, steps: Int,
                            seed: UInt64 = 0) -> Result {
         var generator = RandomGenerator(seed: seed)
-        var model = VQVAE(configuration, generator: &generator)
-        var optimizer = Adam(learningRate: 3e-4)
+        let model = VQVAE(configuration, generator: &generator)
         let images = Tensor(uniform: [batchSize, configuration.inputChannels, imageSize, imageSize],
                             low: -0.5, high: 0.5, generator: &generator)
-        func trainStep() {
-            let tape = Tape()
-            var tracked = model
-            tracked.watchParameters(on: tape)
-            let output = tracked(images)
-            let loss = tracked.loss(output, images: images)
-            let gradients = tape.gradients(of: loss, withRespectTo: tracked.parameters)
-            optimizer.update(&model, gradients: gradients)
-            model.quantizer.updateMovingAverages(output.quantization)
-        }
+        var trainer = ModelTrainer(model: model, optimizer: Adam(learningRate: 3e-4), schedule: .constant(3e-4),
+                                   generator: RandomGenerator(seed: seed))
+        func trainStep() { _ = try? trainer.step(on: VQVAE.Batch(input: images)) }
         let clock = ContinuousClock()
         for _ in 0..<3 { trainStep() }
         let trainSeconds = clock.measure { for _ in 0..<steps { trainStep() } }.seconds
-        for _ in 0..<3 { _ = model(images) }
-        let reconstructSeconds = clock.measure { for _ in 0..<steps { _ = model(images).reconstruction } }.seconds
+        let trained = trainer.model
+        for _ in 0..<3 { _ = trained(images) }
+        let reconstructSeconds = clock.measure { for _ in 0..<steps { _ = trained(images).reconstruction } }.seconds
         let imageCount = Double(batchSize * steps)
         return Result(trainImagesPerSecond: imageCount / trainSeconds, reconstructImagesPerSecond: imageCount / reconstructSeconds)
     }

@@ -1,7 +1,8 @@
 import VQNN
 
 /// How to train a VQ-VAE. The defaults are the PyTorch reference's (`torch_ref.py`): Adam with a
-/// constant learning rate of 3e-4, batch 32, no clipping, no warm-up, no codebook tricks.
+/// constant learning rate of 3e-4, batch 32, no clipping, no warm-up. How the quantizer learns
+/// (k-means initialisation, dead-code restarts) is the quantizer's configuration, not these options.
 public struct TrainingOptions: Codable, Equatable, Sendable {
     public var steps: Int
     public var batchSize: Int
@@ -15,17 +16,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var gradientClipNorm: Float?
     /// Ramp β linearly from 0 over this many steps (0: off).
     public var commitmentWarmupSteps: Int
-    /// Initialise the codebook by k-means++ on the encoder outputs of the first batches.
-    public var kMeansInitialization: Bool
-    /// How many batches feed the k-means initialisation.
-    public var kMeansBatches: Int
-    /// Restart a code unused for this many steps (nil: off).
-    public var deadCodePatience: Int?
 
     public init(steps: Int = 2000, batchSize: Int = 32, seed: UInt64 = 0, learningRate: Float = 3e-4,
                 cosineWarmupSteps: Int? = nil, weightDecay: Float = 0, gradientClipNorm: Float? = nil,
-                commitmentWarmupSteps: Int = 0, kMeansInitialization: Bool = false, kMeansBatches: Int = 8,
-                deadCodePatience: Int? = nil) {
+                commitmentWarmupSteps: Int = 0) {
         self.steps = steps
         self.batchSize = batchSize
         self.seed = seed
@@ -34,9 +28,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.weightDecay = weightDecay
         self.gradientClipNorm = gradientClipNorm
         self.commitmentWarmupSteps = commitmentWarmupSteps
-        self.kMeansInitialization = kMeansInitialization
-        self.kMeansBatches = kMeansBatches
-        self.deadCodePatience = deadCodePatience
+    }
+
+    /// Adam, or AdamW when there is weight decay, at the options' learning rate.
+    public func makeOptimizer() -> Adam {
+        weightDecay > 0 ? Adam.adamW(learningRate: learningRate, weightDecay: weightDecay) : Adam(learningRate: learningRate)
     }
 
     /// The learning-rate schedule these options describe.

@@ -42,7 +42,7 @@ public struct TrainingPictures {
         let (originals, reconstructions) = try model.reconstructedImages(testSet, count: reconstructionCount, source: folder)
         try PNGEncoder.write(ImageGrid.pairs(originals: originals, reconstructions: reconstructions),
                              to: folder + "/" + TrainingPictures.reconstructionsFile)
-        let counts = model.encode(testSet, limit: usageImageLimit).indices
+        let counts = model.encode(testSet, limit: usageImageLimit, depth: 1).indices
             .reduce(into: [Int](repeating: 0, count: model.configuration.numEmbeddings)) { $0[Int($1)] += 1 }
         try PNGEncoder.write(TrainingPictures.codebookUsageChart(counts),
                              to: folder + "/" + TrainingPictures.codebookUsageFile)

@@ -61,135 +61,62 @@ public struct RunFolder: Sendable {
     }
 }
 
-/// Saving and resuming a training run.
+/// Saving and resuming a VQ-VAE training run.
 ///
-/// ## `training_state.safetensors` (format `vqvae-training-state/1`)
+/// ## `training_state.safetensors` (format `vqvae-training-state/2`)
 ///
-/// Tensors:
-/// - `model.<name>`: every tensor of the model checkpoint (`model.encoder.conv1.weight`, …,
-///   `model.quantizer.codebook`, `model.quantizer.ema.cluster_sizes`, …), so the state alone restarts
-///   the run even when a kill fell between the writes of the two files;
-/// - `adam.first_moment.<parameter>` and `adam.second_moment.<parameter>`: Adam's m and v for every
-///   parameter name of `VQVAE.parameterNames` (absent before the first update).
-///
-/// `__metadata__`:
-/// - `format` `vqvae-training-state/1`; `step`: updates completed (also in the model file's metadata);
+/// What every `ModelTrainer` saves (`ModelTrainer+State.swift`): `model.<name>` for every parameter
+/// and buffer of the model (EMA codebooks, dead-code statistics: whatever its quantizer keeps), so the
+/// state alone restarts the run even when a kill fell between the writes of the two files; Adam's
+/// moments `adam.first_moment.<parameter>`, `adam.second_moment.<parameter>`; and in `__metadata__`
+/// `step`, `random_generator` (batch sampling, k-means++, quantizer dropout, dead-code restarts),
+/// `adam.step`, `adam.beta1_power`, `adam.beta2_power`. Besides, in `__metadata__`:
+/// - `format` `vqvae-training-state/2`;
 /// - `configuration`: the model configuration (JSON of `VQVAEConfiguration`);
-/// - `training_options`: JSON of `TrainingOptions`; `dataset`: JSON of `DatasetIdentity`;
-/// - `random_generator`: the trainer's generator (batch sampling, k-means++, dead-code restarts) as
-///   four 16-digit hexadecimal words;
-/// - `adam.step`, `adam.beta1_power`, `adam.beta2_power`: the optimizer's step and its running
-///   products β₁ᵗ, β₂ᵗ as the 16 hexadecimal digits of their IEEE-754 `Double` bits;
-/// - `dead_code_restarter`: JSON of `DeadCodeRestarter` (`stepsUnused`, `patience`, `restarts`), when enabled.
+/// - `training_options`: JSON of `TrainingOptions`; `dataset`: JSON of `DatasetIdentity`.
 ///
-/// Every number is stored exactly, so a resumed run continues bit for bit: on the same machine (the
-/// engine splits sums by the processor count and picks SIMD kernels by CPU) it ends with the same
-/// weights as an uninterrupted run.
+/// A run resumes from the settings it saved (`SavedRun`); on the same machine (the engine splits sums
+/// by the processor count and picks SIMD kernels by CPU) it ends with the same weights as an
+/// uninterrupted run. States of format `vqvae-training-state/1` (before the quantizer abstraction)
+/// are refused with a message; their run's model file still loads.
 extension Trainer {
-    public static let trainingStateFormat = "vqvae-training-state/1"
+    public static let trainingStateFormat = "vqvae-training-state/2"
 
     /// The state of this run after `step` updates.
     public func trainingState(dataset identity: DatasetIdentity) -> SafeTensors {
-        var tensors: [String: Tensor] = [:]
-        for (name, tensor) in model.checkpoint().tensors { tensors["model." + name] = tensor }
-        let names = model.parameterNames
-        if !optimizer.firstMoments.isEmpty {
-            for (index, name) in names.enumerated() {
-                tensors["adam.first_moment." + name] = optimizer.firstMoments[index]
-                tensors["adam.second_moment." + name] = optimizer.secondMoments[index]
-            }
-        }
-        let state = generator.state
-        var metadata = [
+        let (tensors, generic) = core.stateTensors()
+        let metadata = generic.merging([
             "format": Trainer.trainingStateFormat,
-            "step": "\(step)",
             "configuration": canonicalJSON(model.configuration),
             "training_options": canonicalJSON(options),
             "dataset": canonicalJSON(identity),
-            "random_generator": [state.0, state.1, state.2, state.3].map(hexadecimal).joined(separator: " "),
-            "adam.step": "\(optimizer.step)",
-            "adam.beta1_power": hexadecimal(optimizer.beta1Power.bitPattern),
-            "adam.beta2_power": hexadecimal(optimizer.beta2Power.bitPattern),
-        ]
-        if let restarter { metadata["dead_code_restarter"] = canonicalJSON(restarter) }
+        ]) { $1 }
         return SafeTensors(tensors: tensors, metadata: metadata)
     }
 
-    /// Continues a run from its saved state. The configuration, options and data must be the ones the
-    /// run was started with; otherwise this throws a `DataError` naming `path` and every difference.
-    public init(resuming state: SafeTensors, path: String, configuration: VQVAEConfiguration,
-                options: TrainingOptions, dataset: ImageDataset, identity: DatasetIdentity) throws {
-        let metadata = state.metadata
-        guard metadata["format"] == Trainer.trainingStateFormat else {
-            throw DataError(path, "not a training state (metadata format is \(metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(Trainer.trainingStateFormat)')")
+    /// Continues a run from its saved state, with the configuration and options it saved. The images
+    /// must be the ones it trained on; otherwise this throws a `DataError` naming `path` and the difference.
+    public init(resuming state: SafeTensors, path: String, dataset: ImageDataset, identity: DatasetIdentity) throws {
+        let saved = try SavedRun(state: state, path: path)
+        guard saved.dataset.sameImages(as: identity) else {
+            throw DataError(path, "the run trained on \(saved.dataset.summary), not on \(identity.summary); resume with the same --data")
         }
-        func field(_ key: String) throws -> String {
-            guard let value = metadata[key] else { throw DataError(path, "metadata \(key) is missing") }
-            return value
+        guard saved.configuration.spatialRank == 2 else { throw DataError(path, "the saved model is not an image model") }
+        guard dataset.channels == saved.configuration.inputChannels else {
+            throw DataError(path, "the saved model expects \(saved.configuration.inputChannels) channels, the images have \(dataset.channels)")
         }
-        if let differences = try differingFields(saved: field("configuration"), current: canonicalJSON(configuration)) {
-            throw DataError(path, "the run was started with another model configuration (\(differences)); resume with the same --preset and options")
-        }
-        if let differences = try differingFields(saved: field("training_options"), current: canonicalJSON(options)) {
-            throw DataError(path, "the run was started with other training options (\(differences)); resume with the same options")
-        }
-        guard let saved = try? JSONDecoder().decode(DatasetIdentity.self, from: Data(field("dataset").utf8)) else {
-            throw DataError(path, "metadata dataset is unreadable")
-        }
-        guard saved.sameImages(as: identity) else {
-            throw DataError(path, "the run trained on \(saved.summary), not on \(identity.summary); resume with the same --data")
-        }
-
-        var modelTensors: [String: Tensor] = [:]
-        for (name, tensor) in state.tensors where name.hasPrefix("model.") { modelTensors[String(name.dropFirst(6))] = tensor }
-        let model = try VQVAE(checkpoint: SafeTensors(tensors: modelTensors, metadata: [
-            "format": VQVAE.checkpointFormat, "configuration": canonicalJSON(configuration)]), path: path)
-        self.init(model: model, dataset: dataset, options: options)
-
-        guard let step = Int(try field("step")), let adamStep = Int(try field("adam.step")), step >= 0, adamStep == step,
-              let beta1Bits = UInt64(try field("adam.beta1_power"), radix: 16),
-              let beta2Bits = UInt64(try field("adam.beta2_power"), radix: 16) else {
-            throw DataError(path, "metadata step, adam.step, adam.beta1_power or adam.beta2_power is unreadable or inconsistent")
-        }
-        var firstMoments: [Tensor] = [], secondMoments: [Tensor] = []
-        if step > 0 {
-            var problems: [String] = []
-            func moment(_ name: String, shape: [Int]) -> Tensor {
-                guard let stored = state.tensors[name] else { problems.append("\(name) is missing"); return Tensor(zeros: shape) }
-                if stored.shape != shape { problems.append("\(name) has shape \(stored.shape), the parameter \(shape)") }
-                return stored
-            }
-            for (name, parameter) in zip(model.parameterNames, model.parameters) {
-                firstMoments.append(moment("adam.first_moment." + name, shape: parameter.shape))
-                secondMoments.append(moment("adam.second_moment." + name, shape: parameter.shape))
-            }
-            if !problems.isEmpty { throw DataError(path, problems.joined(separator: "; ")) }
-        }
-        optimizer.restore(step: step, beta1Power: Double(bitPattern: beta1Bits), beta2Power: Double(bitPattern: beta2Bits),
-                          firstMoments: firstMoments, secondMoments: secondMoments)
-
-        let words = try field("random_generator").split(separator: " ").compactMap { UInt64($0, radix: 16) }
-        guard words.count == 4, words != [0, 0, 0, 0] else { throw DataError(path, "metadata random_generator is unreadable") }
-        generator.state = (words[0], words[1], words[2], words[3])
-
-        if options.deadCodePatience != nil {
-            guard let restored = try? JSONDecoder().decode(DeadCodeRestarter.self, from: Data(field("dead_code_restarter").utf8)),
-                  restored.stepsUnused.count == configuration.numEmbeddings, restored.patience == options.deadCodePatience else {
-                throw DataError(path, "metadata dead_code_restarter is unreadable or does not fit the configuration")
-            }
-            restarter = restored
-        }
+        var generator = RandomGenerator(seed: 0)
+        self.init(model: VQVAE(saved.configuration, generator: &generator), dataset: dataset, options: saved.options)
+        try core.restoreState(from: state, path: path)
     }
 
-    /// Reads `RUN/training_state.safetensors` and continues the run (see `init(resuming:…)`).
-    public init(resuming run: RunFolder, configuration: VQVAEConfiguration, options: TrainingOptions,
-                dataset: ImageDataset, identity: DatasetIdentity) throws {
+    /// Reads `RUN/training_state.safetensors` and continues the run (see `init(resuming:path:…)`).
+    public init(resuming run: RunFolder, dataset: ImageDataset, identity: DatasetIdentity) throws {
         let path = run.trainingStatePath
         guard FileIO.exists(path) else {
             throw DataError(path, "no training state to resume from (the run saved none yet, or this is not a run folder)")
         }
-        try self.init(resuming: SafeTensors(contentsOf: path), path: path, configuration: configuration,
-                      options: options, dataset: dataset, identity: identity)
+        try self.init(resuming: SafeTensors(contentsOf: path), path: path, dataset: dataset, identity: identity)
     }
 
     /// Saves the run: first the training state, then the model, each atomically (temporary file,
@@ -207,28 +134,51 @@ extension Trainer {
     }
 }
 
-/// 16 hexadecimal digits.
-func hexadecimal(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: 16 - digits.count) + digits
-}
+/// The settings a saved VQ-VAE run was started with, read from its training state: what
+/// `vqvae train --resume RUN` continues with.
+public struct SavedRun: Sendable {
+    public var configuration: VQVAEConfiguration
+    public var options: TrainingOptions
+    public var dataset: DatasetIdentity
+    /// Updates completed.
+    public var step: Int
 
-/// JSON with sorted keys, so equal values give equal text.
-func canonicalJSON(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try! encoder.encode(value), as: UTF8.self)
-}
-
-/// nil when two JSON objects are the same; otherwise "key saved A, now B" for every differing key.
-func differingFields(saved: String, current: String) -> String? {
-    guard saved != current else { return nil }
-    let savedObject = (try? JSONSerialization.jsonObject(with: Data(saved.utf8))) as? [String: Any] ?? [:]
-    let currentObject = (try? JSONSerialization.jsonObject(with: Data(current.utf8))) as? [String: Any] ?? [:]
-    let keys = Set(savedObject.keys).union(currentObject.keys).sorted()
-    let differences = keys.compactMap { key -> String? in
-        let (a, b) = (savedObject[key].map { "\($0)" } ?? "none", currentObject[key].map { "\($0)" } ?? "none")
-        return a == b ? nil : "\(key) saved \(a), now \(b)"
+    /// Reads the settings of `state`; throws `DataError(path, …)` when it is not a readable training state.
+    public init(state: SafeTensors, path: String) throws {
+        let metadata = state.metadata
+        guard metadata["format"] == Trainer.trainingStateFormat else {
+            if metadata["format"] == "vqvae-training-state/1" {
+                throw DataError(path, "the run was saved by an earlier version of vqvae (vqvae-training-state/1) and cannot be resumed; its model.safetensors still loads")
+            }
+            throw DataError(path, "not a training state (metadata format is \(metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(Trainer.trainingStateFormat)')")
+        }
+        func decoded<Value: Decodable>(_ key: String, as type: Value.Type) throws -> Value {
+            guard let text = metadata[key] else { throw DataError(path, "metadata \(key) is missing") }
+            guard let value = try? JSONDecoder().decode(type, from: Data(text.utf8)) else { throw DataError(path, "metadata \(key) is unreadable") }
+            return value
+        }
+        configuration = try decoded("configuration", as: VQVAEConfiguration.self)
+        if let problems = configuration.problems { throw DataError(path, "the saved model configuration is not usable: \(problems)") }
+        options = try decoded("training_options", as: TrainingOptions.self)
+        dataset = try decoded("dataset", as: DatasetIdentity.self)
+        guard let step = metadata["step"].flatMap(Int.init), step >= 0 else { throw DataError(path, "metadata step is unreadable") }
+        self.step = step
     }
-    return differences.isEmpty ? "saved \(saved), now \(current)" : differences.joined(separator: "; ")
+
+    /// Reads the settings saved in `RUN/training_state.safetensors`.
+    public init(run: RunFolder) throws {
+        let path = run.trainingStatePath
+        guard FileIO.exists(path) else {
+            throw DataError(path, "no training state to resume from (the run saved none yet, or this is not a run folder)")
+        }
+        try self.init(state: SafeTensors(contentsOf: path), path: path)
+    }
+
+    /// Each difference between the saved settings and `configuration` and `options` ("key saved A,
+    /// now B"), or nil when they agree.
+    public func differences(configuration: VQVAEConfiguration, options: TrainingOptions) -> String? {
+        let found = [differingFields(saved: canonicalJSON(self.configuration), current: canonicalJSON(configuration)),
+                     differingFields(saved: canonicalJSON(self.options), current: canonicalJSON(options))].compactMap { $0 }
+        return found.isEmpty ? nil : found.joined(separator: "; ")
+    }
 }

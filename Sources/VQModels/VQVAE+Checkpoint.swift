@@ -5,51 +5,43 @@ import VQNN
 
 /// Saving and loading a VQ-VAE as safetensors.
 ///
-/// Tensor names are the parameter names (`encoder.conv1.weight`, `encoder.residual.0.conv3x3.weight`,
-/// …, `decoder.conv_transpose2.bias`, see `parameterNames`), plus `quantizer.codebook` always, and for an
-/// EMA codebook `quantizer.ema.cluster_sizes` (K) and `quantizer.ema.embedding_sums` (K, D).
-/// `__metadata__` holds `format` (`vqvae-model/1`), `configuration` (JSON of `VQVAEConfiguration`)
-/// and any extra entries the caller passes (the CLI stores the training options, the step, and
+/// Tensors: every parameter and buffer under its name (`Layer.namedTensors`): `encoder.conv1.weight`,
+/// `encoder.residual.0.conv3x3.weight`, …, `decoder.conv_transpose2.bias`; the quantizer's under
+/// `quantizer.` — `quantizer.codebook` (K, D) for a vector quantizer (a parameter when learnt by loss,
+/// a buffer when by EMA, then with `quantizer.ema.cluster_sizes` (K) and `quantizer.ema.embedding_sums`
+/// (K, D)), `quantizer.dead_codes.steps_unused`, `.average_usage`, `.restarts` with dead-code restarts,
+/// `quantizer.stages.<s>.…` for each stage of a residual quantizer, nothing for FSQ.
+///
+/// `__metadata__` holds `format` (`vqvae-model/2`), `configuration` (JSON of `VQVAEConfiguration`,
+/// with the quantizer's settings under `quantizer`, the spatial rank and the downsampling factor) and
+/// any extra entries the caller passes (the CLI stores the training options, the step, and
 /// `image_size`, the training images' `HEIGHTxWIDTH`, which `vqvae encode`/`decode`/`reconstruct` check).
+///
+/// Version 1 (`vqvae-model/1`, before the quantizer abstraction) still loads: its configuration has
+/// `numEmbeddings`, `commitmentCost`, `movingAverageCodebook`, `decay` at the top level and means a
+/// 2-D model with downsampling 4; its tensors have the same names, without dead-code statistics.
 extension VQVAE {
-    public static let checkpointFormat = "vqvae-model/1"
+    public static let checkpointFormat = "vqvae-model/2"
+    /// The formats `init(checkpoint:path:)` reads.
+    public static let readableCheckpointFormats = ["vqvae-model/2", "vqvae-model/1"]
 
     /// The tensors and metadata of this model.
     public func checkpoint(metadata extra: [String: String] = [:]) -> SafeTensors {
-        var tensors: [String: Tensor] = [:]
-        var copy = self
-        copy.forEachParameter { name, parameter in tensors[name] = parameter.detached() }
-        tensors["quantizer.codebook"] = quantizer.codebook.detached()
-        if let averages = quantizer.movingAverages {
-            tensors["quantizer.ema.cluster_sizes"] = averages.clusterSizes
-            tensors["quantizer.ema.embedding_sums"] = averages.embeddingSums
-        }
-        return SafeTensors(checkpointTensors: tensors, format: VQVAE.checkpointFormat, configuration: configuration,
-                           metadata: extra)
+        SafeTensors(checkpointTensors: namedTensors, format: VQVAE.checkpointFormat, configuration: configuration, metadata: extra)
     }
 
     /// Rebuilds a model from a checkpoint; `path` names the file in errors.
     public init(checkpoint: SafeTensors, path: String) throws {
-        let configuration = try checkpoint.checkpointConfiguration(VQVAEConfiguration.self, format: VQVAE.checkpointFormat,
-                                                                   kind: "VQ-VAE model", noun: "model", path: path)
+        let format = checkpoint.metadata["format"] ?? ""
+        let configuration = try checkpoint.checkpointConfiguration(
+            VQVAEConfiguration.self, format: VQVAE.readableCheckpointFormats.contains(format) ? format : VQVAE.checkpointFormat,
+            kind: "VQ-VAE model", noun: "model", path: path)
+        if let problems = configuration.problems { throw DataError(path, "the model configuration is not usable: \(problems)") }
         var generator = RandomGenerator(seed: 0)
         self.init(configuration, generator: &generator)
-        var missing: [String] = []
-        var mismatch: String?
-        func take(_ name: String, _ tensor: inout Tensor) {
-            guard let stored = checkpoint.tensors[name] else { missing.append(name); return }
-            if stored.shape != tensor.shape { mismatch = mismatch ?? "tensor \(name) has shape \(stored.shape), the configuration needs \(tensor.shape)" }
-            tensor = stored
-        }
-        forEachParameter(take)
-        take("quantizer.codebook", &quantizer.codebook)
-        if var averages = quantizer.movingAverages {
-            take("quantizer.ema.cluster_sizes", &averages.clusterSizes)
-            take("quantizer.ema.embedding_sums", &averages.embeddingSums)
-            quantizer.movingAverages = averages
-        }
-        if !missing.isEmpty { throw DataError(path, "missing tensors: \(missing.joined(separator: ", "))") }
-        if let mismatch { throw DataError(path, mismatch) }
+        // Version 1 files kept dead-code statistics in the training state, not in the model.
+        let optional = format == "vqvae-model/1" ? Set(bufferNames.filter { $0.contains(".dead_codes.") }) : []
+        do { try loadNamedTensors(checkpoint.tensors, optionalBuffers: optional) } catch { throw DataError(path, error.description) }
     }
 
     /// Reads a model checkpoint file.

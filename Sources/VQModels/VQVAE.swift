@@ -1,81 +1,104 @@
 import VQEngine
 import VQNN
 
-/// The encoder of the paper: two 4×4 stride-2 convolutions (ReLU after each), a 3×3 convolution, a
-/// residual stack, then a 1×1 convolution to D channels. (N, C, H, W) → (N, D, H/4, W/4).
+/// The encoder of the paper, for images or sequences: log₂ F strided convolutions of kernel 4, stride
+/// 2 (ReLU after each; all but the last to half the hidden channels), a kernel-3 convolution, a
+/// residual stack, then a 1×1 convolution to D channels (the FSQ levels' count for FSQ).
+/// (N, C, H, W) → (N, D, H/F, W/F), or (N, C, T) → (N, D, T/F) with spatial rank 1.
+///
+/// Parameter names: `conv1` … `conv<n>` the strided layers, `conv<n+1>` the kernel-3 one (so F = 4
+/// gives the names of the paper's encoder and of `torch_ref.py`: conv1, conv2, conv3), `residual`,
+/// `pre_quantization`.
 public struct Encoder: Layer {
-    public var convolution1: Conv2d
-    public var convolution2: Conv2d
-    public var convolution3: Conv2d
+    public var downsampling: [ConvNd]
+    public var convolution: ConvNd
     public var residualStack: ResidualStack
-    public var preQuantization: Conv2d
+    public var preQuantization: ConvNd
 
     public init(_ c: VQVAEConfiguration, generator: inout RandomGenerator) {
-        let h = c.hiddenChannels
-        convolution1 = Conv2d(inputChannels: c.inputChannels, outputChannels: h / 2, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
-        convolution2 = Conv2d(inputChannels: h / 2, outputChannels: h, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
-        convolution3 = Conv2d(inputChannels: h, outputChannels: h, kernelSize: 3, padding: 1, generator: &generator)
-        residualStack = ResidualStack(hiddenChannels: h, residualChannels: c.residualChannels, count: c.residualBlocks, generator: &generator)
-        preQuantization = Conv2d(inputChannels: h, outputChannels: c.embeddingDim, kernelSize: 1, generator: &generator)
+        let (h, rank, n) = (c.hiddenChannels, c.spatialRank, c.downsamplingLayers)
+        downsampling = (0..<n).map { index in
+            ConvNd(spatialRank: rank, inputChannels: index == 0 ? c.inputChannels : h / 2,
+                        outputChannels: index == n - 1 ? h : h / 2, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
+        }
+        convolution = ConvNd(spatialRank: rank, inputChannels: h, outputChannels: h, kernelSize: 3, padding: 1, generator: &generator)
+        residualStack = ResidualStack(hiddenChannels: h, residualChannels: c.residualChannels, count: c.residualBlocks,
+                                      spatialRank: rank, generator: &generator)
+        preQuantization = ConvNd(spatialRank: rank, inputChannels: h, outputChannels: c.latentChannels, kernelSize: 1,
+                                      generator: &generator)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let hidden = convolution3(convolution2(convolution1(input).relu()).relu())
-        return preQuantization(residualStack(hidden))
+        let reduced = downsampling.reduce(input) { $1($0).relu() }
+        return preQuantization(residualStack(convolution(reduced)))
     }
 
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {
-        visit(&convolution1, named: "conv1", body)
-        visit(&convolution2, named: "conv2", body)
-        visit(&convolution3, named: "conv3", body)
+        for index in downsampling.indices { visit(&downsampling[index], named: "conv\(index + 1)", body) }
+        visit(&convolution, named: "conv\(downsampling.count + 1)", body)
         visit(&residualStack, named: "residual", body)
         visit(&preQuantization, named: "pre_quantization", body)
     }
 }
 
-/// The decoder, mirroring the encoder: a 3×3 convolution from D channels, a residual stack, then two
-/// 4×4 stride-2 transposed convolutions (ReLU between). (N, D, h, w) → (N, C, 4h, 4w).
+/// The decoder, mirroring the encoder: a kernel-3 convolution from D channels, a residual stack, then
+/// log₂ F transposed convolutions of kernel 4, stride 2 (ReLU between; all but the last to half the
+/// hidden channels, the last to the input's channels).
+/// (N, D, h, w) → (N, C, F·h, F·w), or (N, D, t) → (N, C, F·t).
+///
+/// Parameter names: `conv`, `residual`, `conv_transpose1` … `conv_transpose<n>`.
 public struct Decoder: Layer {
-    public var convolution: Conv2d
+    public var convolution: ConvNd
     public var residualStack: ResidualStack
-    public var transposed1: ConvTranspose2d
-    public var transposed2: ConvTranspose2d
+    public var upsampling: [ConvTransposeNd]
 
     public init(_ c: VQVAEConfiguration, generator: inout RandomGenerator) {
-        let h = c.hiddenChannels
-        convolution = Conv2d(inputChannels: c.embeddingDim, outputChannels: h, kernelSize: 3, padding: 1, generator: &generator)
-        residualStack = ResidualStack(hiddenChannels: h, residualChannels: c.residualChannels, count: c.residualBlocks, generator: &generator)
-        transposed1 = ConvTranspose2d(inputChannels: h, outputChannels: h / 2, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
-        transposed2 = ConvTranspose2d(inputChannels: h / 2, outputChannels: c.inputChannels, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
+        let (h, rank, n) = (c.hiddenChannels, c.spatialRank, c.downsamplingLayers)
+        convolution = ConvNd(spatialRank: rank, inputChannels: c.latentChannels, outputChannels: h, kernelSize: 3, padding: 1,
+                                  generator: &generator)
+        residualStack = ResidualStack(hiddenChannels: h, residualChannels: c.residualChannels, count: c.residualBlocks,
+                                      spatialRank: rank, generator: &generator)
+        upsampling = (0..<n).map { index in
+            ConvTransposeNd(spatialRank: rank, inputChannels: index == 0 ? h : h / 2,
+                                  outputChannels: index == n - 1 ? c.inputChannels : h / 2, kernelSize: 4, stride: 2, padding: 1,
+                                  generator: &generator)
+        }
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        transposed2(transposed1(residualStack(convolution(input))).relu())
+        var hidden = residualStack(convolution(input))
+        for (index, layer) in upsampling.enumerated() {
+            hidden = layer(hidden)
+            if index < upsampling.count - 1 { hidden = hidden.relu() }
+        }
+        return hidden
     }
 
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {
         visit(&convolution, named: "conv", body)
         visit(&residualStack, named: "residual", body)
-        visit(&transposed1, named: "conv_transpose1", body)
-        visit(&transposed2, named: "conv_transpose2", body)
+        for index in upsampling.indices { visit(&upsampling[index], named: "conv_transpose\(index + 1)", body) }
     }
 }
 
-/// A VQ-VAE: encoder, vector quantizer, decoder.
+/// A VQ-VAE: encoder, quantizer (any `Quantizer`), decoder, over images (N, C, H, W) or sequences
+/// (N, C, T).
+///
+/// The encoder's output (N, D, grid…) is flattened to one row per grid position, (N·positions, D),
+/// channel last, for the quantizer; the quantized rows are folded back for the decoder. Indices run
+/// in (item, grid position row-major, stage) order.
 public struct VQVAE: Layer {
     public let configuration: VQVAEConfiguration
     public var encoder: Encoder
-    public var quantizer: VectorQuantizer
+    public var quantizer: any Quantizer
     public var decoder: Decoder
 
     /// A freshly initialised model; the same seed gives the same weights on every platform.
     public init(_ configuration: VQVAEConfiguration, generator: inout RandomGenerator) {
+        precondition(configuration.problems == nil, "VQVAE: \(configuration.problems!)")
         self.configuration = configuration
         encoder = Encoder(configuration, generator: &generator)
-        let (k, d, beta) = (configuration.numEmbeddings, configuration.embeddingDim, configuration.commitmentCost)
-        quantizer = configuration.movingAverageCodebook
-            ? VectorQuantizer(movingAverageCodes: k, embeddingDim: d, commitmentCost: beta, decay: configuration.decay, generator: &generator)
-            : VectorQuantizer(numEmbeddings: k, embeddingDim: d, commitmentCost: beta, generator: &generator)
+        quantizer = configuration.quantizer.makeQuantizer(embeddingDim: configuration.latentChannels, generator: &generator)
         decoder = Decoder(configuration, generator: &generator)
     }
 
@@ -85,36 +108,76 @@ public struct VQVAE: Layer {
         visit(&decoder, named: "decoder", body)
     }
 
+    public mutating func forEachBuffer(_ body: (String, inout Tensor) -> Void) {
+        visitBuffers(&quantizer, named: "quantizer", body)
+    }
+
     /// The result of one forward pass.
     public struct Output {
-        /// The reconstruction, (N, C, H, W).
+        /// The reconstruction, the input's shape.
         public var reconstruction: Tensor
-        /// The quantizer's result: codes, codebook and commitment losses, encoder outputs.
-        public var quantization: VectorQuantizer.Output
+        /// The quantizer's result: codes per stage, codebook and commitment losses, its inputs.
+        public var quantization: QuantizerOutput
+        /// The code grid's shape: [H/F, W/F] or [T/F].
+        public var gridShape: [Int]
     }
 
-    /// Encodes, quantizes (straight-through) and decodes `images` (N, C, H, W), H and W divisible by 4.
-    public func callAsFunction(_ images: Tensor) -> Output {
-        precondition(images.rank == 4 && images.shape[1] == configuration.inputChannels
-                     && images.shape[2] % 4 == 0 && images.shape[3] % 4 == 0,
-                     "VQVAE: input shape \(images.shape) is not (N, \(configuration.inputChannels), H, W) with H and W divisible by 4")
-        let quantization = quantizer(encoder(images))
-        return Output(reconstruction: decoder(quantization.quantized), quantization: quantization)
+    /// Encodes, quantizes (straight-through, the first `depth` stages, all when nil) and decodes
+    /// `input` (N, C, H, W) or (N, C, T), every side divisible by F.
+    public func callAsFunction(_ input: Tensor, depth: Int? = nil) -> Output {
+        let latents = encoder(checkedInput(input))
+        let quantization = quantizer(VQVAE.rows(of: latents), depth: depth)
+        let gridShape = Array(latents.shape.dropFirst(2))
+        let reconstruction = decoder(VQVAE.latents(from: quantization.quantized, batch: input.shape[0], gridShape: gridShape))
+        return Output(reconstruction: reconstruction, quantization: quantization, gridShape: gridShape)
     }
 
-    /// The training loss: MSE(reconstruction, images) + codebook loss + β·commitment loss, with β
+    /// The training loss: MSE(reconstruction, input) + codebook loss + β·commitment loss, with β
     /// possibly scaled by a warm-up factor in [0, 1].
-    public func loss(_ output: Output, images: Tensor, commitmentScale: Float = 1) -> Tensor {
-        let reconstructionLoss = Tensor.mseLoss(output.reconstruction, images)
+    public func loss(_ output: Output, input: Tensor, commitmentScale: Float = 1) -> Tensor {
+        let reconstructionLoss = Tensor.mseLoss(output.reconstruction, input)
         let beta = quantizer.commitmentCost * commitmentScale
         return reconstructionLoss + output.quantization.codebookLoss + beta * output.quantization.commitmentLoss
     }
 
-    /// The code grid of each image: (N, H/4, W/4) indices in row-major order; nothing is recorded.
-    public func encode(_ images: Tensor) -> [Int32] { quantizer.encode(encoder(images.detached())) }
+    /// The codes of each input: N·positions·depth indices in (item, position, stage) order, with the
+    /// first `depth` stages (all when nil); nothing is recorded.
+    public func encode(_ input: Tensor, depth: Int? = nil) -> [Int32] {
+        quantizer.encode(VQVAE.rows(of: encoder(checkedInput(input.detached()))), depth: depth)
+    }
 
-    /// Images from a code grid of `batch` × `height` × `width` indices.
+    /// Decodes `batch` code grids of `gridShape` with `depth` indices per position (from `encode`).
+    public func decode(_ indices: [Int32], batch: Int, gridShape: [Int], depth: Int = 1) -> Tensor {
+        precondition(gridShape.count == configuration.spatialRank && indices.count == batch * gridShape.reduce(1, *) * depth,
+                     "VQVAE.decode: \(indices.count) indices for \(batch) grids of \(gridShape) at depth \(depth)")
+        return decoder(VQVAE.latents(from: quantizer.decode(indices, depth: depth), batch: batch, gridShape: gridShape))
+    }
+
+    /// Images from `batch` code grids of `height` × `width` single indices (an image model at depth 1).
     public func decode(_ indices: [Int32], batch: Int, height: Int, width: Int) -> Tensor {
-        decoder(quantizer.decodeCodes(indices, batch: batch, height: height, width: width))
+        decode(indices, batch: batch, gridShape: [height, width])
+    }
+
+    /// The input, after checking its rank, channels and sides.
+    func checkedInput(_ input: Tensor) -> Tensor {
+        let c = configuration
+        precondition(input.rank == c.spatialRank + 2 && input.shape[1] == c.inputChannels
+                     && c.gridShape(forInput: Array(input.shape.dropFirst(2))) != nil,
+                     "VQVAE: input shape \(input.shape) is not (N, \(c.inputChannels), \(c.spatialRank == 2 ? "H, W" : "T")) with sides divisible by \(c.downsampling)")
+        return input
+    }
+
+    /// Latents (N, D, grid…) as rows (N·positions, D), channel last.
+    static func rows(of latents: Tensor) -> Tensor {
+        let d = latents.shape[1]
+        let channelLast = Array(0..<latents.rank).filter { $0 != 1 } + [1]
+        return latents.permuted(channelLast).reshaped(to: [-1, d])
+    }
+
+    /// Rows (N·positions, D) back to latents (N, D, grid…).
+    static func latents(from rows: Tensor, batch: Int, gridShape: [Int]) -> Tensor {
+        let d = rows.shape[1], rank = gridShape.count
+        let channelFirst = [0, rank + 1] + Array(1...rank)
+        return rows.reshaped(to: [batch] + gridShape + [d]).permuted(channelFirst)
     }
 }

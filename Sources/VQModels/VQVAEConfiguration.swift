@@ -1,36 +1,87 @@
+import Foundation
+import VQNN
+
 /// Every size of a VQ-VAE, stored in checkpoints (`__metadata__`) so a model can be rebuilt.
+///
+/// The same network serves images and sequences: `spatialRank` 2 takes (N, C, H, W) and gives a code
+/// grid of (H/F, W/F); 1 takes (N, C, T) and gives (T/F) codes, F = `downsampling`.
 public struct VQVAEConfiguration: Codable, Equatable, Sendable {
-    /// Image channels: 1 (gray) or 3 (RGB).
+    /// 2 for images (N, C, H, W), 1 for sequences (N, C, T).
+    public var spatialRank: Int
+    /// Input channels: 1 (gray) or 3 (RGB) for images; 1 for mono audio.
     public var inputChannels: Int
-    /// Channels of the encoder's and decoder's main path (the first convolution uses half).
+    /// Channels of the encoder's and decoder's main path (the first strided layers use half).
     public var hiddenChannels: Int
     /// Channels inside each residual block.
     public var residualChannels: Int
     /// Residual blocks in each stack.
     public var residualBlocks: Int
-    /// K, the number of codes.
-    public var numEmbeddings: Int
-    /// D, the length of each code.
+    /// F, how much the encoder shrinks each spatial side: 2, 4, 8 or 16 (log₂ F strided convolutions).
+    public var downsampling: Int
+    /// D, the length of a code vector: the channels of the encoder's output and the decoder's input
+    /// (except for FSQ, whose codes have one value per level count: see `latentChannels`).
     public var embeddingDim: Int
-    /// β, the commitment cost.
-    public var commitmentCost: Float
-    /// Learn the codebook by exponential moving averages instead of by loss.
-    public var movingAverageCodebook: Bool
-    /// EMA decay γ.
-    public var decay: Float
+    /// The quantizer between them.
+    public var quantizer: QuantizerConfiguration
 
-    public init(inputChannels: Int = 1, hiddenChannels: Int = 128, residualChannels: Int = 32, residualBlocks: Int = 2,
-                numEmbeddings: Int = 512, embeddingDim: Int = 64, commitmentCost: Float = 0.25,
-                movingAverageCodebook: Bool = false, decay: Float = 0.99) {
+    /// The downsampling factors the encoder can be built with.
+    public static let downsamplingFactors = [2, 4, 8, 16]
+
+    public init(spatialRank: Int = 2, inputChannels: Int = 1, hiddenChannels: Int = 128, residualChannels: Int = 32,
+                residualBlocks: Int = 2, downsampling: Int = 4, embeddingDim: Int = 64,
+                quantizer: QuantizerConfiguration = .default) {
+        self.spatialRank = spatialRank
         self.inputChannels = inputChannels
         self.hiddenChannels = hiddenChannels
         self.residualChannels = residualChannels
         self.residualBlocks = residualBlocks
-        self.numEmbeddings = numEmbeddings
+        self.downsampling = downsampling
         self.embeddingDim = embeddingDim
-        self.commitmentCost = commitmentCost
-        self.movingAverageCodebook = movingAverageCodebook
-        self.decay = decay
+        self.quantizer = quantizer
+    }
+
+    /// An image model with one codebook of `numEmbeddings` codes learnt by loss, or by EMA with
+    /// `movingAverageCodebook` (the settings of `vqvae-model/1`), downsampling 4.
+    public init(inputChannels: Int = 1, hiddenChannels: Int = 128, residualChannels: Int = 32, residualBlocks: Int = 2,
+                numEmbeddings: Int, embeddingDim: Int = 64, commitmentCost: Float = 0.25,
+                movingAverageCodebook: Bool = false, decay: Float = 0.99) {
+        self.init(inputChannels: inputChannels, hiddenChannels: hiddenChannels, residualChannels: residualChannels,
+                  residualBlocks: residualBlocks, embeddingDim: embeddingDim,
+                  quantizer: QuantizerConfiguration(kind: movingAverageCodebook ? .ema : .vq, codebookSize: numEmbeddings,
+                                                    commitmentCost: commitmentCost, decay: decay))
+    }
+
+    /// K, the codes of each quantizer stage.
+    public var numEmbeddings: Int { quantizer.codebookSize }
+    /// β, the commitment cost.
+    public var commitmentCost: Float { quantizer.commitmentCost }
+    /// The channels of the encoder's output, the quantizer's rows and the decoder's input: D, or the
+    /// number of FSQ levels.
+    public var latentChannels: Int { quantizer.rowDimension(embeddingDim: embeddingDim) }
+    /// Indices per grid position: the residual quantizer's stages, else 1.
+    public var depth: Int { quantizer.depth }
+    /// The number of strided convolutions in the encoder (and transposed ones in the decoder): log₂ F.
+    public var downsamplingLayers: Int { downsampling.trailingZeroBitCount }
+
+    /// What is wrong with these settings, or nil: every problem, joined by "; ".
+    public var problems: String? {
+        var found: [String] = []
+        if spatialRank != 1 && spatialRank != 2 { found.append("the spatial rank must be 1 (sequences) or 2 (images), not \(spatialRank)") }
+        if !VQVAEConfiguration.downsamplingFactors.contains(downsampling) {
+            found.append("the downsampling factor must be 2, 4, 8 or 16, not \(downsampling)")
+        }
+        if inputChannels < 1 || hiddenChannels < 2 || residualChannels < 1 || residualBlocks < 0 || embeddingDim < 1 {
+            found.append("channel counts must be positive (hidden at least 2)")
+        }
+        if let quantizerProblems = quantizer.problems { found.append(quantizerProblems) }
+        return found.isEmpty ? nil : found.joined(separator: "; ")
+    }
+
+    /// The code grid of an input whose spatial sides are `sides` ([H, W] or [T]): each side / F.
+    /// nil when a side is not a positive multiple of F.
+    public func gridShape(forInput sides: [Int]) -> [Int]? {
+        guard sides.count == spatialRank, sides.allSatisfy({ $0 > 0 && $0 % downsampling == 0 }) else { return nil }
+        return sides.map { $0 / downsampling }
     }
 
     /// Named configurations.
@@ -43,13 +94,59 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         case tiny
     }
 
-    public init(preset: Preset, inputChannels: Int) {
+    /// A preset's sizes with `quantizer` (its codebook size replaced by the preset's K, except for FSQ).
+    public init(preset: Preset, inputChannels: Int, spatialRank: Int = 2, downsampling: Int = 4,
+                quantizer: QuantizerConfiguration = .default) {
+        var quantizer = quantizer
         switch preset {
-        case .sonnet: self.init(inputChannels: inputChannels)
-        case .paper: self.init(inputChannels: inputChannels, hiddenChannels: 256)
+        case .sonnet, .paper:
+            if quantizer.kind != .fsq { quantizer.codebookSize = 512 }
+            self.init(spatialRank: spatialRank, inputChannels: inputChannels, hiddenChannels: preset == .paper ? 256 : 128,
+                      downsampling: downsampling, quantizer: quantizer)
         case .tiny:
-            self.init(inputChannels: inputChannels, hiddenChannels: 16, residualChannels: 8, residualBlocks: 1,
-                      numEmbeddings: 32, embeddingDim: 8)
+            if quantizer.kind != .fsq { quantizer.codebookSize = 32 }
+            self.init(spatialRank: spatialRank, inputChannels: inputChannels, hiddenChannels: 16, residualChannels: 8,
+                      residualBlocks: 1, downsampling: downsampling, embeddingDim: 8, quantizer: quantizer)
         }
+    }
+
+    // MARK: Codable, reading the configurations of `vqvae-model/1` checkpoints too
+
+    private enum CodingKeys: String, CodingKey {
+        case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, downsampling, embeddingDim, quantizer
+        // Version 1 (before the quantizer abstraction): the codebook's settings at the top level.
+        case numEmbeddings, commitmentCost, movingAverageCodebook, decay
+    }
+
+    public init(from decoder: Swift.Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        inputChannels = try container.decode(Int.self, forKey: .inputChannels)
+        hiddenChannels = try container.decode(Int.self, forKey: .hiddenChannels)
+        residualChannels = try container.decode(Int.self, forKey: .residualChannels)
+        residualBlocks = try container.decode(Int.self, forKey: .residualBlocks)
+        embeddingDim = try container.decode(Int.self, forKey: .embeddingDim)
+        spatialRank = try container.decodeIfPresent(Int.self, forKey: .spatialRank) ?? 2
+        downsampling = try container.decodeIfPresent(Int.self, forKey: .downsampling) ?? 4
+        if let quantizer = try container.decodeIfPresent(QuantizerConfiguration.self, forKey: .quantizer) {
+            self.quantizer = quantizer
+        } else {
+            let movingAverages = try container.decode(Bool.self, forKey: .movingAverageCodebook)
+            quantizer = QuantizerConfiguration(
+                kind: movingAverages ? .ema : .vq, codebookSize: try container.decode(Int.self, forKey: .numEmbeddings),
+                commitmentCost: try container.decode(Float.self, forKey: .commitmentCost),
+                decay: try container.decode(Float.self, forKey: .decay))
+        }
+    }
+
+    public func encode(to encoder: Swift.Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(spatialRank, forKey: .spatialRank)
+        try container.encode(inputChannels, forKey: .inputChannels)
+        try container.encode(hiddenChannels, forKey: .hiddenChannels)
+        try container.encode(residualChannels, forKey: .residualChannels)
+        try container.encode(residualBlocks, forKey: .residualBlocks)
+        try container.encode(downsampling, forKey: .downsampling)
+        try container.encode(embeddingDim, forKey: .embeddingDim)
+        try container.encode(quantizer, forKey: .quantizer)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VQModels
+import VQNN
 
 struct BenchModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,8 @@ struct BenchModelCommand: ParsableCommand {
     @Option(help: "Image height and width (divisible by 4).") var size = 32
     @Option(help: "Images per batch.") var batch = 32
     @Option(help: "Timed steps (after 3 warm-up steps).") var steps = 20
-    @Flag(help: "Learn the codebook by moving averages.") var ema = false
+    @Option(help: ArgumentHelp("Quantizer: vq, ema, rvq or fsq, each with its defaults (default: the default configuration's).", valueName: "kind"))
+    var quantizer: QuantizerConfiguration.Kind?
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
@@ -22,11 +24,11 @@ struct BenchModelCommand: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = VQVAEConfiguration(preset: preset, inputChannels: channels)
-        configuration.movingAverageCodebook = ema
+        let configuration = VQVAEConfiguration(preset: preset, inputChannels: channels,
+                                               quantizer: quantizer.map { QuantizerConfiguration.standard($0) } ?? .default)
         let result = ModelBenchmark.run(configuration: configuration, imageSize: size, batchSize: batch, steps: steps)
         if json {
-            print(#"{"train_img_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_img_per_s":\#(rounded(result.reconstructImagesPerSecond)),"preset":"\#(preset.rawValue)","channels":\#(channels),"size":\#(size),"batch":\#(batch),"steps":\#(steps),"ema":\#(ema)}"#)
+            print(#"{"train_img_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_img_per_s":\#(rounded(result.reconstructImagesPerSecond)),"preset":"\#(preset.rawValue)","channels":\#(channels),"size":\#(size),"batch":\#(batch),"steps":\#(steps),"quantizer":"\#(configuration.quantizer.kind.rawValue)"}"#)
         } else {
             print("\(preset.rawValue) \(channels)x\(size)x\(size), batch \(batch): train \(rounded(result.trainImagesPerSecond)) images/s, reconstruct \(rounded(result.reconstructImagesPerSecond)) images/s")
         }

@@ -1,5 +1,6 @@
 import VQData
 import VQModels
+import VQNN
 
 /// A failure reported as one line on standard error with exit status 1.
 struct CommandFailure: Error, CustomStringConvertible {

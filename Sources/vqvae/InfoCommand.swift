@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VQData
 import VQModels
+import VQNN
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,8 @@ struct InfoCommand: ParsableCommand {
         var configuration: VQVAEConfiguration
         var metadata: [String: String]
         var parameters: [String: Int]
-        var codebook: CodebookStatistics
+        /// One entry per quantizer stage.
+        var codebooks: [CodebookStatistics]
     }
 
     func run() throws {
@@ -36,7 +38,7 @@ struct InfoCommand: ParsableCommand {
             let parameters = ["encoder": vqvae.encoder.parameterCount, "quantizer": vqvae.quantizer.parameterCount,
                               "decoder": vqvae.decoder.parameterCount, "total": vqvae.parameterCount]
             let report = Report(path: model, configuration: vqvae.configuration, metadata: metadata,
-                                parameters: parameters, codebook: vqvae.codebookStatistics)
+                                parameters: parameters, codebooks: vqvae.codebookStatistics)
             print(json ? try jsonText(report) : describe(report))
         }
     }
@@ -49,22 +51,48 @@ struct InfoCommand: ParsableCommand {
     }
 
     func describe(_ report: Report) -> String {
-        let c = report.configuration, statistics = report.codebook
+        let c = report.configuration
         func summary(_ s: Summary) -> String { "min \(format(s.minimum, 4)), mean \(format(s.mean, 4)), max \(format(s.maximum, 4))" }
         var lines = [
             report.path,
-            "  configuration: \(c.inputChannels) input channels, hidden \(c.hiddenChannels), residual \(c.residualChannels) x \(c.residualBlocks) blocks, K \(c.numEmbeddings), D \(c.embeddingDim), beta \(c.commitmentCost), codebook by \(c.movingAverageCodebook ? "EMA (decay \(c.decay))" : "loss")",
+            "  configuration: \(c.spatialRank == 2 ? "images" : "sequences"), \(c.inputChannels) input channels, hidden \(c.hiddenChannels), residual \(c.residualChannels) x \(c.residualBlocks) blocks, downsampling \(c.downsampling), D \(c.latentChannels)",
+            "  quantizer: \(describeQuantizer(c.quantizer))",
         ]
         if !report.metadata.isEmpty {
             lines.append("  metadata: " + report.metadata.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         let p = report.parameters
-        lines.append("  parameters: encoder \(p["encoder"]!), quantizer \(p["quantizer"]!)\(c.movingAverageCodebook ? " (the EMA codebook is state, not a parameter)" : ""), decoder \(p["decoder"]!), total \(p["total"]!)")
-        lines.append("  code norms: \(summary(statistics.norms))")
-        lines.append("  distances between codes\(statistics.comparedCodes < statistics.numEmbeddings ? " (first \(statistics.comparedCodes) codes)" : ""): \(summary(statistics.pairwiseDistances)); to the nearest other code: \(summary(statistics.nearestNeighbourDistances))")
-        if let sizes = statistics.clusterSizes {
-            lines.append("  EMA cluster sizes: \(summary(sizes)); \(statistics.codesWithClusterSizeBelowOne ?? 0) codes below 1")
+        let stateNote = c.quantizer.kind == .ema || (c.quantizer.kind == .rvq && c.quantizer.movingAverageStages)
+            ? " (EMA codebooks are state, not parameters)" : ""
+        lines.append("  parameters: encoder \(p["encoder"]!), quantizer \(p["quantizer"]!)\(stateNote), decoder \(p["decoder"]!), total \(p["total"]!)")
+        for (stage, statistics) in report.codebooks.enumerated() {
+            let name = report.codebooks.count > 1 ? "stage \(stage + 1) " : ""
+            lines.append("  \(name)code norms: \(summary(statistics.norms))")
+            lines.append("  \(name)distances between codes\(statistics.comparedCodes < statistics.numEmbeddings ? " (first \(statistics.comparedCodes) codes)" : ""): \(summary(statistics.pairwiseDistances)); to the nearest other code: \(summary(statistics.nearestNeighbourDistances))")
+            if let sizes = statistics.clusterSizes {
+                lines.append("  \(name)EMA cluster sizes: \(summary(sizes)); \(statistics.codesWithClusterSizeBelowOne ?? 0) codes below 1")
+            }
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// The quantizer's settings in words, for `vqvae info`.
+func describeQuantizer(_ q: QuantizerConfiguration) -> String {
+    var parts: [String]
+    switch q.kind {
+    case .vq: parts = ["vq, K \(q.codebookSize), codebook by loss"]
+    case .ema: parts = ["vq, K \(q.codebookSize), codebook by EMA (decay \(q.decay))"]
+    case .rvq: parts = ["rvq, \(q.depth) stages of K \(q.codebookSize), codebooks by \(q.movingAverageStages ? "EMA (decay \(q.decay))" : "loss")\(q.quantizerDropout ? ", quantizer dropout" : "")"]
+    case .fsq: parts = ["fsq, levels \(q.levels.map(String.init).joined(separator: ",")) (\(q.codebookSize) codes)"]
+    }
+    if q.kind != .fsq { parts.append("beta \(q.commitmentCost)") }
+    if q.kMeansBatches > 0 { parts.append("k-means++ on \(q.kMeansBatches) batches") }
+    if let dead = q.deadCodes {
+        var rules: [String] = []
+        if let patience = dead.patience { rules.append("unused for \(patience) steps") }
+        if let threshold = dead.usageThreshold { rules.append("average use below \(threshold) per batch (decay \(dead.usageDecay))") }
+        parts.append("dead codes restarted when " + rules.joined(separator: " or "))
+    }
+    return parts.joined(separator: ", ")
 }

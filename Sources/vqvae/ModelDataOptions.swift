@@ -10,10 +10,14 @@ struct ModelDataOptions: ParsableArguments {
     @Option(help: "Seed of the built-in shapes, used only without --data.") var seed: UInt64 = 0
     @Option(help: "Which split to read: train or test.") var split: DatasetSplit = .test
 
-    /// The model and the chosen split, checked to fit each other; throws `DataError`.
-    func load() throws -> (model: VQVAE, dataset: ImageDataset, source: String) {
+    /// The model and the chosen split, checked to fit each other (and `depth`, when given, to be within
+    /// the quantizer's stages); throws `DataError`.
+    func load(depth: Int? = nil) throws -> (model: VQVAE, dataset: ImageDataset, source: String) {
         let file = try SafeTensors(contentsOf: model)
         let vqvae = try VQVAE(checkpoint: file, path: model)
+        if let depth, depth > vqvae.configuration.depth {
+            throw DataError(model, "--depth \(depth) is more than the quantizer's \(vqvae.configuration.depth) stages")
+        }
         let source = try DatasetSource.detect(data, seed: seed)
         let dataset = try source.load(split)
         try vqvae.checkCompatible(dataset, source: source.name, trainedImageSize: VQVAE.trainedImageSize(file.metadata))

@@ -16,7 +16,8 @@ struct PriorTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a gated PixelCNN prior on the code grids of a dataset's training split.",
         discussion: """
-            Encodes the training images once with the VQ-VAE (no gradients, batched), trains the prior with
+            Encodes the training images once with the VQ-VAE (no gradients, batched; the first stage of a \
+            residual quantizer, which is what the prior models), trains the prior with
             Adam, writes RUN/prior.safetensors (atomically), then scores the test split like
             `vqvae eval --prior`. Progress goes to standard error; with --json, standard output gets one
             JSON line at the end.
@@ -51,7 +52,7 @@ struct PriorTrainCommand: ParsableCommand {
         let vqvae = try VQVAE(contentsOf: model)
         let source = try DatasetSource.detect(data, seed: seed)
         let trainSet = try source.load(.train), testSet = try source.load(.test)
-        try checkCompatible(vqvae, trainSet, source.name)
+        try vqvae.checkCompatible(trainSet, source: source.name)
         if classConditional && (trainSet.labels.isEmpty || testSet.labels.isEmpty) {
             throw DataError(source.name, "--class-conditional needs labels for the training and test images")
         }
@@ -95,24 +96,14 @@ struct PriorTrainCommand: ParsableCommand {
     }
 }
 
-/// Throws unless `dataset` has the channels the VQ-VAE expects and sizes divisible by 4.
-func checkCompatible(_ vqvae: VQVAE, _ dataset: ImageDataset, _ name: String) throws {
-    guard dataset.channels == vqvae.configuration.inputChannels else {
-        throw DataError(name, "images have \(dataset.channels) channels, the model expects \(vqvae.configuration.inputChannels)")
-    }
-    guard dataset.height % 4 == 0 && dataset.width % 4 == 0 else {
-        throw DataError(name, "images are \(dataset.height)x\(dataset.width); the model needs sizes divisible by 4")
-    }
-}
-
 /// Loads the prior at `path` and scores `dataset` with it; throws when it cannot (other codebook size,
 /// class-conditional prior without labels).
 func evaluatePrior(at path: String, with vqvae: VQVAE, on dataset: ImageDataset, named name: String) throws -> PriorEvaluationReport {
-    let prior = try PixelCNN(contentsOf: path)
-    guard prior.configuration.numEmbeddings == vqvae.configuration.numEmbeddings else {
-        throw DataError(path, "the prior has \(prior.configuration.numEmbeddings) codes, the VQ-VAE \(vqvae.configuration.numEmbeddings)")
+    let prior = try PriorFile.load(path)
+    guard prior.codebookSize == vqvae.configuration.numEmbeddings else {
+        throw DataError(path, "the prior has \(prior.codebookSize) codes, the VQ-VAE \(vqvae.configuration.numEmbeddings)")
     }
-    if prior.configuration.isClassConditional && dataset.labels.count != dataset.count {
+    if prior.isConditional && dataset.labels.count != dataset.count {
         throw DataError(name, "the prior is class-conditional but the images have no labels")
     }
     return vqvae.evaluatePrior(prior, on: dataset)

@@ -20,7 +20,7 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("class"), help: "Class label for every sample (class-conditional priors).") var label: Int?
     @Option(help: "Softmax temperature (1: the prior's own distribution).") var temperature: Float = 1
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Code grid height and width (default: a quarter of the training image size the model records, else 7: the codes of 28x28 images).")
+    @Option(help: "Code grid height and width (default: the training image size the model records divided by its downsampling factor, else 7: the codes of 28x28 images at /4).")
     var gridSize: Int?
     @Option(help: "Output folder.") var out = "runs/samples"
     @Flag(help: "End with one JSON line on standard output.") var json = false
@@ -37,14 +37,14 @@ struct SampleCommand: ParsableCommand {
     private func sample() throws {
         let checkpoint = try SafeTensors(contentsOf: model)
         let vqvae = try VQVAE(checkpoint: checkpoint, path: model)
-        // The encoder halves the image twice: a grid is a quarter of the image's height and width.
-        let trained = VQVAE.trainedImageSize(checkpoint.metadata)
-        let (gridHeight, gridWidth) = gridSize.map { ($0, $0) } ?? trained.map { ($0.height / 4, $0.width / 4) } ?? (7, 7)
-        let pixelCNN = try PixelCNN(contentsOf: prior)
-        guard pixelCNN.configuration.numEmbeddings == vqvae.configuration.numEmbeddings else {
-            throw DataError(prior, "the prior has \(pixelCNN.configuration.numEmbeddings) codes, the VQ-VAE \(vqvae.configuration.numEmbeddings)")
+        guard vqvae.configuration.spatialRank == 2 else { throw DataError(model, "the model takes sequences, not images") }
+        let trained = vqvae.trainedGridShape(checkpoint.metadata)
+        let (gridHeight, gridWidth) = gridSize.map { ($0, $0) } ?? trained.map { ($0[0], $0[1]) } ?? (7, 7)
+        let codePrior = try PriorFile.load(prior)
+        guard codePrior.codebookSize == vqvae.configuration.numEmbeddings else {
+            throw DataError(prior, "the prior has \(codePrior.codebookSize) codes, the VQ-VAE \(vqvae.configuration.numEmbeddings)")
         }
-        let classes = pixelCNN.configuration.numClasses
+        let classes = codePrior.numClasses
         var labels: [Int32]?
         var columns = Int(Double(count).squareRoot().rounded(.up))
         if classes > 0 {
@@ -61,7 +61,7 @@ struct SampleCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var generator = RandomGenerator(seed: seed)
         let started = ContinuousClock.now
-        let codes = pixelCNN.sample(count: count, height: gridHeight, width: gridWidth, labels: labels, temperature: temperature,
+        let codes = codePrior.sample(count: count, height: gridHeight, width: gridWidth, labels: labels, temperature: temperature,
                                     generator: &generator)
         let sampled = ContinuousClock.now
         let images = ImageGrid.images(fromBatch: vqvae.decode(codes, batch: count, height: gridHeight, width: gridWidth))

@@ -35,11 +35,21 @@ struct ResumeAfterKillTests {
     }
 
     /// The training options both runs use; `--log-every 1` prints every step, which is how the test
-    /// picks its moment to kill.
-    static func arguments(data: String) -> [String] {
+    /// picks its moment to kill. `quantizer` adds the quantizer's options (default: vq with k-means++
+    /// and dead-code restarts, the most state a vq has).
+    static func arguments(data: String, quantizer: [String] = quantizers[0]) -> [String] {
         ["train", "--data", data, "--preset", "tiny", "--steps", "\(steps)", "--batch", "4", "--seed", "3",
-         "--save-every", "3", "--log-every", "1", "--kmeans-init", "--dead-code-steps", "2", "--learning-rate", "2e-3"]
+         "--save-every", "3", "--log-every", "1", "--learning-rate", "2e-3"] + quantizer
     }
+
+    /// Every kind of quantizer, each with the state it can have: k-means++ and dead-code counters (vq,
+    /// ema, and each rvq stage), EMA sums (ema), quantizer dropout drawing from the generator (rvq).
+    static let quantizers: [[String]] = [
+        ["--kmeans-init", "--dead-code-steps", "2"],
+        ["--quantizer", "ema", "--kmeans-init", "--dead-code-steps", "2"],
+        ["--quantizer", "rvq", "--depth", "3", "--quantizer-dropout", "--kmeans-init", "--dead-code-steps", "2"],
+        ["--quantizer", "fsq", "--levels", "5,4,3"],
+    ]
 
     /// Runs to the end; returns the exit status and standard error.
     static func run(_ executable: String, _ arguments: [String], in folder: String? = nil) throws -> (Int32, String) {
@@ -77,25 +87,28 @@ struct ResumeAfterKillTests {
         process.waitUntilExit()
     }
 
-    @Test func killedAndResumedRunEndsWithTheUninterruptedWeights() throws {
+    /// For every quantizer: killed runs resumed with `--resume RUN` alone (the saved options and data)
+    /// end with the uninterrupted run's model file, byte for byte.
+    @Test(arguments: 0..<4) func killedAndResumedRunEndsWithTheUninterruptedWeights(quantizerIndex: Int) throws {
         let executable = try #require(Self.executable)
-        let folder = try Self.freshFolder("kill")
+        let quantizer = Self.quantizers[quantizerIndex]
+        let folder = try Self.freshFolder("kill-\(quantizerIndex)")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let data = folder + "/data"
 
         let reference = RunFolder(folder + "/reference")
-        let (status, output) = try Self.run(executable, Self.arguments(data: data) + ["--out", reference.path])
+        let (status, output) = try Self.run(executable, Self.arguments(data: data, quantizer: quantizer) + ["--out", reference.path])
         try #require(status == 0, "the uninterrupted run failed: \(output)")
         let referenceBytes = try FileIO.read(reference.modelPath)
 
-        var generator = RandomGenerator(seed: 2024)
-        for attempt in 0..<5 {
+        var generator = RandomGenerator(seed: 2024 + UInt64(quantizerIndex))
+        for attempt in 0..<4 {
             // The first attempt dies before the first save (step 3); the others anywhere after it.
             let killStep = attempt == 0 ? 1 : 3 + generator.nextIndex(below: Self.steps - 3)
             let delay = UInt32(generator.nextIndex(below: 20_000))
             let run = RunFolder(folder + "/killed-\(attempt)")
-            let moment = "attempt \(attempt): killed after step \(killStep) + \(delay) µs"
-            try Self.runAndKill(executable, Self.arguments(data: data) + ["--out", run.path], killStep: killStep, delay: delay)
+            let moment = "\(quantizer.joined(separator: " ")), attempt \(attempt): killed after step \(killStep) + \(delay) µs"
+            try Self.runAndKill(executable, Self.arguments(data: data, quantizer: quantizer) + ["--out", run.path], killStep: killStep, delay: delay)
 
             // Whatever was saved is complete and loads.
             var savedStateStep: Int?
@@ -116,11 +129,11 @@ struct ResumeAfterKillTests {
 
             let modelStep = FileIO.exists(run.modelPath) ? try SafeTensors(contentsOf: run.modelPath).metadata["step"] ?? "?" : "none"
             print("ResumeAfterKillTests: \(moment): saved state at step \(savedStateStep.map(String.init) ?? "none"), model at step \(modelStep)")
-            let (resumeStatus, resumeOutput) = try Self.run(executable, Self.arguments(data: data) + ["--resume", run.path])
+            let (resumeStatus, resumeOutput) = try Self.run(executable, ["train", "--resume", run.path])
             if savedStateStep == nil {
                 // Killed before the first save: the resume says so, and a fresh start is the way on.
                 #expect(resumeStatus == 1 && resumeOutput.contains("no training state to resume from"), "\(moment): \(resumeOutput)")
-                let (freshStatus, freshOutput) = try Self.run(executable, Self.arguments(data: data) + ["--out", run.path])
+                let (freshStatus, freshOutput) = try Self.run(executable, Self.arguments(data: data, quantizer: quantizer) + ["--out", run.path])
                 try #require(freshStatus == 0, "\(moment): \(freshOutput)")
             } else {
                 try #require(resumeStatus == 0, "\(moment): \(resumeOutput)")
@@ -149,7 +162,10 @@ struct ResumeAfterKillTests {
         arguments[arguments.firstIndex(of: "2e-3")!] = "1e-3"
         let (refusedStatus, refusal) = try Self.run(executable, arguments + ["--resume", run.path])
         #expect(refusedStatus == 1)
-        #expect(refusal.contains("training_state.safetensors: the run was started with other training options (learningRate saved 0.002"), "\(refusal)")
+        #expect(refusal.contains("training_state.safetensors: the run was started with other settings: learningRate saved 0.002, now 0.001; resume with --resume alone"), "\(refusal)")
+        // Several differences are all named, quantizer settings included.
+        let (_, both) = try Self.run(executable, ["train", "--resume", run.path, "--steps", "7", "--quantizer", "ema"])
+        #expect(both.contains("quantizer.kind saved vq, now ema") && both.contains("steps saved 6, now 7"), "\(both)")
         let untouched = try FileIO.read(run.modelPath) == model && FileIO.read(run.trainingStatePath) == state
         #expect(untouched, "the refused resume changed the run folder")
     }

@@ -11,20 +11,21 @@ import VQNN
     static let dataset = ProceduralShapes.dataset(count: 24, size: 8, seed: 5)
     static let identity = DatasetIdentity(name: "shapes", dataset: dataset)
 
+    /// Every quantizer feature with state: k-means++ start, dead-code restarts by patience and by usage.
     static func configuration(ema: Bool) -> VQVAEConfiguration {
-        VQVAEConfiguration(inputChannels: 1, hiddenChannels: 8, residualChannels: 4, residualBlocks: 1,
-                           numEmbeddings: 8, embeddingDim: 2, movingAverageCodebook: ema)
+        VQVAEConfiguration(inputChannels: 1, hiddenChannels: 8, residualChannels: 4, residualBlocks: 1, embeddingDim: 2,
+                           quantizer: QuantizerConfiguration(kind: ema ? .ema : .vq, codebookSize: 8, kMeansBatches: 2,
+                                                             deadCodes: DeadCodePolicy(patience: 2, usageThreshold: 0.5)))
     }
 
-    /// Every feature with state: k-means++ start, dead-code restarts, cosine schedule, clipping, AdamW.
+    /// Every option with state: cosine schedule, clipping, AdamW, commitment warm-up.
     static let options = TrainingOptions(steps: 8, batchSize: 4, seed: 21, learningRate: 2e-3, cosineWarmupSteps: 2,
-                                         weightDecay: 0.01, gradientClipNorm: 5, commitmentWarmupSteps: 3,
-                                         kMeansInitialization: true, kMeansBatches: 2, deadCodePatience: 2)
+                                         weightDecay: 0.01, gradientClipNorm: 5, commitmentWarmupSteps: 3)
 
     static func freshTrainer(ema: Bool) -> Trainer {
         var generator = RandomGenerator(seed: options.seed)
         var trainer = Trainer(model: VQVAE(configuration(ema: ema), generator: &generator), dataset: dataset, options: options)
-        trainer.initializeCodebookByKMeans()
+        trainer.initializeQuantizer()
         return trainer
     }
 
@@ -43,11 +44,11 @@ import VQNN
             while first.step < stopAt { _ = try first.trainStep() }
             let bytes = first.trainingState(dataset: Self.identity).encoded()
             var resumed = try Trainer(resuming: SafeTensors(parsing: bytes, path: "state"), path: "state",
-                                      configuration: Self.configuration(ema: ema), options: Self.options,
                                       dataset: Self.dataset, identity: Self.identity)
             #expect(resumed.step == stopAt)
             #expect(resumed.generator == first.generator)
-            #expect(resumed.restarter == first.restarter)
+            #expect(resumed.model.configuration == Self.configuration(ema: ema) && resumed.options == Self.options)
+            #expect(Self.tensorBits(resumed.trainingState(dataset: Self.identity)) == Self.tensorBits(first.trainingState(dataset: Self.identity)))
             while resumed.step < Self.options.steps { _ = try resumed.trainStep() }
 
             #expect(TrainerTests.bits(resumed.model) == TrainerTests.bits(uninterrupted.model), "stopped at \(stopAt)")
@@ -58,7 +59,6 @@ import VQNN
             #expect(resumed.optimizer.beta2Power.bitPattern == uninterrupted.optimizer.beta2Power.bitPattern)
             #expect(resumed.optimizer.step == 8)
             #expect(resumed.generator == uninterrupted.generator)
-            #expect(resumed.restarter == uninterrupted.restarter)
         }
         // The comparison is not vacuous: the model moved, and Adam holds one moment pair per parameter.
         let state = uninterrupted.trainingState(dataset: Self.identity)
@@ -67,33 +67,36 @@ import VQNN
         #expect(Set(state.tensors.keys.filter { $0.hasPrefix("adam.first_moment.") }) == Set(names.map { "adam.first_moment." + $0 }))
         #expect(Set(state.tensors.keys.filter { $0.hasPrefix("adam.second_moment.") }) == Set(names.map { "adam.second_moment." + $0 }))
         #expect((state.tensors["model.quantizer.ema.cluster_sizes"] != nil) == ema)
+        #expect(state.tensors["model.quantizer.dead_codes.steps_unused"] != nil && state.tensors["model.quantizer.dead_codes.average_usage"] != nil)
+        #expect(uninterrupted.model.restartCount > 0)  // the restarts really happened, so their state mattered
         #expect(state.metadata["step"] == "8" && state.metadata["adam.step"] == "8")
-        #expect(state.metadata["format"] == "vqvae-training-state/1")
+        #expect(state.metadata["format"] == "vqvae-training-state/2")
     }
 
-    @Test func mismatchedOptionsConfigurationOrDataAreRefusedByName() throws {
+    @Test func resumeTakesTheSavedSettingsAndRefusesOtherDataByName() throws {
         var trainer = Self.freshTrainer(ema: false)
         _ = try trainer.trainStep()
         let state = trainer.trainingState(dataset: Self.identity)
-        func resume(configuration: VQVAEConfiguration = Self.configuration(ema: false), options: TrainingOptions = Self.options,
-                    dataset: ImageDataset = Self.dataset) throws {
-            _ = try Trainer(resuming: state, path: "run/training_state.safetensors", configuration: configuration, options: options,
-                            dataset: dataset, identity: DatasetIdentity(name: "other", dataset: dataset))
+        let path = "run/training_state.safetensors"
+        func resume(dataset: ImageDataset = Self.dataset, _ state: SafeTensors = state, path: String = path) throws -> Trainer {
+            try Trainer(resuming: state, path: path, dataset: dataset, identity: DatasetIdentity(name: "other", dataset: dataset))
         }
-        try resume()  // the same images under another name resume
+        let resumed = try resume()  // the same images under another name resume, with the saved settings
+        #expect(resumed.options == Self.options && resumed.model.configuration == Self.configuration(ema: false))
+
+        // What `vqvae train --resume RUN --steps 9` compares: each typed setting against the saved one.
+        let saved = try SavedRun(state: state, path: path)
+        #expect(saved.step == 1 && saved.dataset == Self.identity)
+        #expect(saved.differences(configuration: Self.configuration(ema: false), options: Self.options) == nil)
         var longer = Self.options
         longer.steps = 9
-        #expect(throws: DataError("run/training_state.safetensors",
-                                  "the run was started with other training options (steps saved 8, now 9); resume with the same options")) {
-            try resume(options: longer)
-        }
-        #expect(throws: DataError("run/training_state.safetensors",
-                                  "the run was started with another model configuration (movingAverageCodebook saved 0, now 1); resume with the same --preset and options")) {
-            try resume(configuration: Self.configuration(ema: true))
-        }
+        #expect(saved.differences(configuration: Self.configuration(ema: false), options: longer) == "steps saved 8, now 9")
+        #expect(saved.differences(configuration: Self.configuration(ema: true), options: longer)
+                == "quantizer.kind saved vq, now ema; steps saved 8, now 9")
+
         let other = ProceduralShapes.dataset(count: 24, size: 8, seed: 6)
         do {
-            try resume(dataset: other)
+            _ = try resume(dataset: other)
             Issue.record("other images were accepted")
         } catch let error as DataError {
             #expect(error.description.contains("the run trained on shapes (24 images, 1x8x8, fingerprint"))
@@ -101,20 +104,26 @@ import VQNN
         }
         var garbled = state
         garbled.metadata["random_generator"] = "xyz"
-        #expect(throws: DataError("s", "metadata random_generator is unreadable")) {
-            _ = try Trainer(resuming: garbled, path: "s", configuration: Self.configuration(ema: false), options: Self.options,
-                            dataset: Self.dataset, identity: Self.identity)
-        }
+        #expect(throws: DataError("s", "metadata random_generator is unreadable")) { _ = try resume(garbled, path: "s") }
         garbled = state
         garbled.tensors["adam.second_moment.encoder.conv1.bias"] = nil
-        #expect(throws: DataError("s", "adam.second_moment.encoder.conv1.bias is missing")) {
-            _ = try Trainer(resuming: garbled, path: "s", configuration: Self.configuration(ema: false), options: Self.options,
-                            dataset: Self.dataset, identity: Self.identity)
+        #expect(throws: DataError("s", "adam.second_moment.encoder.conv1.bias is missing")) { _ = try resume(garbled, path: "s") }
+        garbled = state
+        garbled.tensors["model.quantizer.dead_codes.average_usage"] = nil
+        #expect(throws: DataError("s", "the saved model does not fit its configuration: quantizer.dead_codes.average_usage is missing")) {
+            _ = try resume(garbled, path: "s")
         }
+        garbled = state
+        garbled.metadata["training_options"] = "{}"
+        #expect(throws: DataError("s", "metadata training_options is unreadable")) { _ = try resume(garbled, path: "s") }
         let model = try SafeTensors(parsing: trainer.model.checkpoint().encoded(), path: "m")
-        #expect(throws: DataError("m", "not a training state (metadata format is 'vqvae-model/1', expected 'vqvae-training-state/1')")) {
-            _ = try Trainer(resuming: model, path: "m", configuration: Self.configuration(ema: false), options: Self.options,
-                            dataset: Self.dataset, identity: Self.identity)
+        #expect(throws: DataError("m", "not a training state (metadata format is 'vqvae-model/2', expected 'vqvae-training-state/2')")) {
+            _ = try resume(model, path: "m")
+        }
+        garbled = state
+        garbled.metadata["format"] = "vqvae-training-state/1"
+        #expect(throws: DataError("s", "the run was saved by an earlier version of vqvae (vqvae-training-state/1) and cannot be resumed; its model.safetensors still loads")) {
+            _ = try resume(garbled, path: "s")
         }
     }
 
@@ -124,8 +133,7 @@ import VQNN
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = RunFolder(folder)
         #expect(throws: DataError(run.trainingStatePath, "no training state to resume from (the run saved none yet, or this is not a run folder)")) {
-            _ = try Trainer(resuming: run, configuration: Self.configuration(ema: false), options: Self.options,
-                            dataset: Self.dataset, identity: Self.identity)
+            _ = try Trainer(resuming: run, dataset: Self.dataset, identity: Self.identity)
         }
         var trainer = Self.freshTrainer(ema: false)
         for _ in 0..<2 { _ = try trainer.trainStep() }
@@ -137,8 +145,7 @@ import VQNN
         let stateFile = try SafeTensors(contentsOf: run.trainingStatePath)
         #expect(modelFile.metadata["step"] == "2" && stateFile.metadata["step"] == "2" && modelFile.metadata["seed"] == "21")
         #expect(modelFile.tensors.keys.allSatisfy { !$0.hasPrefix("adam.") })
-        let resumed = try Trainer(resuming: run, configuration: Self.configuration(ema: false), options: Self.options,
-                                  dataset: Self.dataset, identity: Self.identity)
+        let resumed = try Trainer(resuming: run, dataset: Self.dataset, identity: Self.identity)
         #expect(resumed.step == 2)
         // A kill between the two renames of the next save leaves the state one save ahead of the model:
         // the model file still loads, and the resume starts from the state alone.
@@ -146,8 +153,7 @@ import VQNN
         try trainer.trainingState(dataset: Self.identity).write(to: run.trainingStatePath)
         #expect(try SafeTensors(contentsOf: run.modelPath).metadata["step"] == "2")
         _ = try VQVAE(contentsOf: run.modelPath)
-        var ahead = try Trainer(resuming: run, configuration: Self.configuration(ema: false), options: Self.options,
-                                dataset: Self.dataset, identity: Self.identity)
+        var ahead = try Trainer(resuming: run, dataset: Self.dataset, identity: Self.identity)
         #expect(ahead.step == 3)
         while ahead.step < Self.options.steps { _ = try ahead.trainStep() }
         while trainer.step < Self.options.steps { _ = try trainer.trainStep() }

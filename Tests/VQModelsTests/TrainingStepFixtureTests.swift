@@ -12,8 +12,9 @@ import _VQTestSupport
 /// Fixtures/make_training_step_fixture.py: the torch_ref.py model (hidden 8, residual 4, 2 blocks, K 16,
 /// D 4, 12x12 gray images, batch 3), its parameters, the batch, the losses, every gradient and the
 /// parameters after one torch.optim.Adam step (lr 3e-4), computed in float64 and stored as float32; the
-/// same for an EMA codebook under the prefix `ema.`. The step below is Trainer.trainStep's, on the
-/// fixture's batch instead of a drawn one.
+/// same for an EMA codebook under the prefix `ema.`. The step is the real one, `ModelTrainer.step(on:)`
+/// (what `Trainer.trainStep` runs on a drawn batch), on the fixture's batch; the gradients come from
+/// `ModelTrainer.lossAndGradients(on:)`, the first half of that step.
 @Suite struct TrainingStepFixtureTests {
     static var fixture: SafeTensors {
         let path = String(#filePath).replacingOccurrences(
@@ -46,24 +47,18 @@ import _VQTestSupport
         var model: VQVAE
     }
 
-    static func runStep(_ model: VQVAE, images: Tensor) -> StepResult {
-        var model = model
-        let tape = Tape()
-        var tracked = model
-        tracked.watchParameters(on: tape)
-        let output = tracked(images)
-        let reconstructionLoss = Tensor.mseLoss(output.reconstruction, images)
-        let quantization = output.quantization
-        let loss = reconstructionLoss + quantization.codebookLoss + model.quantizer.commitmentCost * quantization.commitmentLoss
-        let gradients = tape.gradients(of: loss, withRespectTo: tracked.parameters)
-        var optimizer = Adam(learningRate: 3e-4)
-        optimizer.update(&model, gradients: gradients)
-        model.quantizer.updateMovingAverages(quantization)
-        return StepResult(
-            losses: ["reconstruction": reconstructionLoss.item, "codebook": quantization.codebookLoss.item,
-                     "commitment": quantization.commitmentLoss.item, "total": loss.item],
-            indices: quantization.indices,
-            gradients: Dictionary(uniqueKeysWithValues: zip(model.parameterNames, gradients)), model: model)
+    static func runStep(_ model: VQVAE, images: Tensor) throws -> StepResult {
+        func trainer() -> ModelTrainer<VQVAE> {
+            ModelTrainer(model: model, optimizer: Adam(learningRate: 3e-4), schedule: .constant(3e-4), generator: RandomGenerator(seed: 0))
+        }
+        var probe = trainer()
+        let (loss, gradients) = try probe.lossAndGradients(on: VQVAE.Batch(input: images))
+        var training = trainer()
+        let (report, output) = try training.step(on: VQVAE.Batch(input: images))
+        var losses = report.losses
+        losses["total"] = loss.total.item
+        return StepResult(losses: losses, indices: output.indices,
+                          gradients: Dictionary(uniqueKeysWithValues: zip(model.parameterNames, gradients)), model: training.model)
     }
 
     /// The largest |actual − expected| / |expected| over elements with |expected| > floor (for the report).
@@ -84,12 +79,13 @@ import _VQTestSupport
         var generator = RandomGenerator(seed: 1)
         var model = VQVAE(Self.configuration(movingAverages: movingAverages), generator: &generator)
         try model.loadParameters(from: expected)
-        if movingAverages {
-            model.quantizer.codebook = expected["quantizer.codebook"]!
-            model.quantizer.movingAverages!.clusterSizes = expected["cluster_sizes"]!
-            model.quantizer.movingAverages!.embeddingSums = expected["embedding_sums"]!
+        if movingAverages {  // the EMA state is the quantizer's buffers
+            var state = expected
+            state["quantizer.ema.cluster_sizes"] = expected["cluster_sizes"]!
+            state["quantizer.ema.embedding_sums"] = expected["embedding_sums"]!
+            try model.loadNamedTensors(state)
         }
-        let result = Self.runStep(model, images: expected["input"]!)
+        let result = try Self.runStep(model, images: expected["input"]!)
         var report: [String] = []
 
         #expect(result.indices.map { Float($0) } == expected["indices"]!.scalars, "\(prefix)codes")
@@ -116,12 +112,28 @@ import _VQTestSupport
                       + "\(worstLargeGradient) (above 1e-2 of it)")
         report.append("parameters after Adam \(worstAfter)")
         if movingAverages {
-            let averages = result.model.quantizer.movingAverages!
-            for (name, actual) in [("quantizer.codebook", result.model.quantizer.codebook),
-                                   ("cluster_sizes", averages.clusterSizes), ("embedding_sums", averages.embeddingSums)] {
+            // Codes chosen in the step follow PyTorch's formula. Codes no vector chose (cluster size 0,
+            // below `CodebookMovingAverages.minimumClusterSize`) are where we depart on purpose: the
+            // reference divides their decayed sums by Ñ ≈ ε and throws them to norms of ~2e5 (see the
+            // fixture); ours keep their vectors, with sums reset to e·Ñ.
+            let state = result.model.namedTensors
+            let chosen = Set(result.indices.map(Int.init))
+            #expect(chosen.count < 16, "the fixture has unchosen codes to check")
+            let d = 4
+            let before = expected["quantizer.codebook"]!.scalars
+            for (name, actual) in [("quantizer.codebook", state["quantizer.codebook"]!),
+                                   ("cluster_sizes", state["quantizer.ema.cluster_sizes"]!),
+                                   ("embedding_sums", state["quantizer.ema.embedding_sums"]!)] {
                 let want = expected["after." + name]!
-                expectClose(actual, want, absolute: 1e-7, relative: 1e-4, "\(prefix)after.\(name)")
-                report.append("after.\(name) \(Self.maximumRelativeError(actual, want, floor: 1e-6))")
+                let width = name == "cluster_sizes" ? 1 : d
+                let rows = chosen.sorted()
+                func rowsOf(_ tensor: Tensor) -> [Float] { rows.flatMap { Array(tensor.scalars[($0 * width)..<(($0 + 1) * width)]) } }
+                expectClose(rowsOf(actual), rowsOf(want), absolute: 1e-7, relative: 1e-4, "\(prefix)after.\(name), chosen codes")
+                report.append("after.\(name) \(Self.maximumRelativeError(Tensor(shape: [rowsOf(want).count], scalars: rowsOf(actual)), Tensor(shape: [rowsOf(want).count], scalars: rowsOf(want)), floor: 1e-6))")
+            }
+            let codebook = state["quantizer.codebook"]!.scalars
+            for code in 0..<16 where !chosen.contains(code) {
+                #expect(Array(codebook[(code * d)..<((code + 1) * d)]) == Array(before[(code * d)..<((code + 1) * d)]), "code \(code) kept")
             }
         }
         if ProcessInfo.processInfo.environment["VQ_FIXTURE_REPORT"] != nil {

@@ -24,7 +24,7 @@ import VQNN
             "decoder.conv_transpose2.weight", "decoder.conv_transpose2.bias",
         ])
         var ema = Self.oneBlock
-        ema.movingAverageCodebook = true
+        ema.quantizer.kind = .ema
         let emaNames = VQVAE(ema, generator: &generator).parameterNames
         #expect(emaNames == names.filter { $0 != "quantizer.codebook" })  // an EMA codebook is not a parameter
     }

@@ -89,7 +89,7 @@ import VQModels
         let file = try SafeTensors(contentsOf: folder + "/model.safetensors")
         let model = try VQVAE(checkpoint: file, path: "m")
         let report = InfoCommand.Report(path: "m", configuration: model.configuration, metadata: [:],
-                                        parameters: ["encoder": 1], codebook: model.codebookStatistics)
+                                        parameters: ["encoder": 1], codebooks: model.codebookStatistics)
         let json = try command.jsonText(report)
         for key in ["\"num_embeddings\":20", "\"pairwise_distances\"", "\"nearest_neighbour_distances\"", "\"parameters\":{\"encoder\":1}"] {
             #expect(json.contains(key), "\(key) missing from \(json)")

@@ -29,14 +29,15 @@ public struct CodeGrids: Sendable {
 
 extension VQVAE {
     /// Encodes every image of `dataset`, `batchSize` at a time, recording nothing → its code grids
-    /// (H/4 × W/4 each) with the dataset's labels.
+    /// ((H/F) × (W/F) each, the first quantizer stage's codes: the prior models those) with the
+    /// dataset's labels.
     public func codeGrids(of dataset: ImageDataset, batchSize: Int = 500) -> CodeGrids {
+        let grid = configuration.gridShape(forInput: [dataset.height, dataset.width])!
         var codes: [Int32] = []
-        codes.reserveCapacity(dataset.count * (dataset.height / 4) * (dataset.width / 4))
+        codes.reserveCapacity(dataset.count * grid[0] * grid[1])
         for start in stride(from: 0, to: dataset.count, by: batchSize) {
-            codes += encode(dataset.batch(Array(start..<min(start + batchSize, dataset.count))))
+            codes += encode(dataset.batch(Array(start..<min(start + batchSize, dataset.count))), depth: 1)
         }
-        return CodeGrids(codes: codes, labels: dataset.labels, count: dataset.count,
-                         height: dataset.height / 4, width: dataset.width / 4)
+        return CodeGrids(codes: codes, labels: dataset.labels, count: dataset.count, height: grid[0], width: grid[1])
     }
 }

@@ -16,29 +16,32 @@ public struct PriorEvaluationReport: Codable, Equatable, Sendable {
 }
 
 extension VQVAE {
-    /// Encodes every image of `dataset` (`batchSize` at a time, recording nothing), scores its codes
-    /// under `prior` (with the dataset's labels when the prior is class-conditional) and its pixels
-    /// under the decoder likelihood `DiscretizedGaussian` with σ = √MSE over the set.
+    /// Encodes every image of `dataset` (`batchSize` at a time, recording nothing; the first quantizer
+    /// stage, which the prior models), scores its codes under `prior` (with the dataset's labels when
+    /// the prior is conditional) and its pixels, decoded from those codes, under the decoder likelihood
+    /// `DiscretizedGaussian` with σ = √MSE over the set.
     ///
     /// bits per dimension = Σ_images (−log₂ p(x | z) − log₂ p(z)) / (images · C · H · W), where z is the
     /// grid of nearest codes (the VQ-VAE's deterministic posterior) and p(z) the prior.
-    public func evaluatePrior(_ prior: PixelCNN, on dataset: ImageDataset, batchSize: Int = 500) -> PriorEvaluationReport {
-        precondition(!prior.configuration.isClassConditional || dataset.labels.count == dataset.count,
+    public func evaluatePrior(_ prior: any CodePrior, on dataset: ImageDataset, batchSize: Int = 500) -> PriorEvaluationReport {
+        precondition(!prior.isConditional || dataset.labels.count == dataset.count,
                      "evaluatePrior: a class-conditional prior needs a labelled dataset")
         var allCodes: [Int32] = []
         var means: [Float] = []
         means.reserveCapacity(dataset.pixels.count)
         var priorNats = 0.0, squaredError = 0.0
-        let (height, width) = (dataset.height / 4, dataset.width / 4)
+        let grid = configuration.gridShape(forInput: [dataset.height, dataset.width])!
+        let (height, width) = (grid[0], grid[1])
         for start in stride(from: 0, to: dataset.count, by: batchSize) {
             let indices = Array(start..<min(start + batchSize, dataset.count))
             let images = dataset.batch(indices)
-            let codes = encode(images)
-            let reconstruction = decode(codes, batch: indices.count, height: height, width: width)
+            let codes = encode(images, depth: 1)
+            let reconstruction = decode(codes, batch: indices.count, gridShape: grid)
             squaredError += Double(Tensor.mseLoss(reconstruction, images).item) * Double(images.count)
             means += reconstruction.scalars
-            let labels = prior.configuration.isClassConditional ? indices.map { dataset.labels[$0] } : nil
-            priorNats += Double(prior.loss(codes, batch: indices.count, height: height, width: width, labels: labels).item)
+            let labels = prior.isConditional ? indices.map { dataset.labels[$0] } : nil
+            let batch = CodeBatch(codes: codes, count: indices.count, height: height, width: width, labels: labels)
+            priorNats += Double(prior.loss(for: batch).item)
                 * Double(codes.count)
             allCodes += codes
         }

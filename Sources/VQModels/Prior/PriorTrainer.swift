@@ -14,49 +14,48 @@ public struct PriorTrainingStepReport: Codable, Equatable, Sendable {
     public var gridsPerSecond: Double
 }
 
-/// Trains a PixelCNN prior on code grids with Adam, one step at a time, deterministically for a seed.
-///
-/// Each step draws `batchSize` grids uniformly with replacement, computes the mean cross-entropy of
-/// their codes (with their labels when the prior is class-conditional), and updates every parameter.
-public struct PriorTrainer {
-    public private(set) var prior: PixelCNN
-    public private(set) var optimizer: Adam
-    public private(set) var generator: RandomGenerator
-    public let grids: CodeGrids
-    public let batchSize: Int
-    public let schedule: LearningRateSchedule
-    /// Steps completed so far.
-    public var step: Int { optimizer.step }
-
-    public init(prior: PixelCNN, grids: CodeGrids, batchSize: Int = 32, schedule: LearningRateSchedule = .constant(1e-3),
-                seed: UInt64 = 0) {
-        precondition(!prior.configuration.isClassConditional || grids.labels.count == grids.count,
-                     "PriorTrainer: a class-conditional prior needs labelled code grids")
-        precondition(grids.count > 0, "PriorTrainer: no code grids")
-        self.prior = prior
-        self.grids = grids
-        self.batchSize = batchSize
-        self.schedule = schedule
-        generator = RandomGenerator(seed: seed &+ 0x9121_0E)
-        optimizer = Adam(learningRate: schedule.learningRate(at: 0))
+/// The gated PixelCNN as a `TrainableModel`: the mean cross-entropy of a batch of grids.
+extension PixelCNN: TrainableModel {
+    public func trainingLoss(on batch: CodeBatch, generator: inout RandomGenerator) -> TrainingLoss<Void> {
+        let loss = self.loss(for: batch)
+        return TrainingLoss(total: loss, parts: [("prior", loss.item)], output: ())
     }
 
-    /// One training step; throws `NonFiniteLossError` (leaving the prior untouched) if the loss is not finite.
+    public static func itemCount(of batch: CodeBatch) -> Int { batch.count }
+}
+
+/// Trains a prior on code grids with Adam, one step at a time, deterministically for a seed.
+///
+/// Each step draws `batchSize` grids uniformly with replacement (with their labels when the prior is
+/// conditional) and hands them to the generic `ModelTrainer.step(on:)`.
+public struct PriorTrainer<Prior: CodePrior & TrainableModel> where Prior.Batch == CodeBatch {
+    public private(set) var core: ModelTrainer<Prior>
+    public let grids: CodeGrids
+    public let batchSize: Int
+    public var prior: Prior { core.model }
+    /// Steps completed so far.
+    public var step: Int { core.step }
+
+    public init(prior: Prior, grids: CodeGrids, batchSize: Int = 32, schedule: LearningRateSchedule = .constant(1e-3),
+                seed: UInt64 = 0) {
+        precondition(!prior.isConditional || grids.labels.count == grids.count,
+                     "PriorTrainer: a conditional prior needs labelled code grids")
+        precondition(grids.count > 0, "PriorTrainer: no code grids")
+        self.grids = grids
+        self.batchSize = batchSize
+        core = ModelTrainer(model: prior, optimizer: Adam(learningRate: schedule.learningRate(at: 0)), schedule: schedule,
+                            generator: RandomGenerator(seed: seed &+ 0x9121_0E))
+    }
+
+    /// One training step on a drawn batch; throws `NonFiniteLossError` (leaving the prior untouched)
+    /// if the loss is not finite.
     public mutating func trainStep() throws -> PriorTrainingStepReport {
-        let started = ContinuousClock.now
         let count = grids.count
-        let batch = grids.batch((0..<batchSize).map { _ in generator.nextIndex(below: count) })
-        let labels = prior.configuration.isClassConditional ? batch.labels : nil
-        let tape = Tape()
-        var tracked = prior
-        tracked.watchParameters(on: tape)
-        let loss = tracked.loss(batch.codes, batch: batchSize, height: grids.height, width: grids.width, labels: labels)
-        guard loss.item.isFinite else { throw NonFiniteLossError(step: step + 1, losses: ["prior": loss.item]) }
-        let gradients = tape.gradients(of: loss, withRespectTo: tracked.parameters)
-        optimizer.learningRate = schedule.learningRate(at: step)
-        optimizer.update(&prior, gradients: gradients)
-        let seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
-        return PriorTrainingStepReport(step: step, loss: loss.item, learningRate: optimizer.learningRate,
-                                       gridsPerSecond: Double(batchSize) / max(seconds, 1e-9))
+        let drawn = grids.batch((0..<batchSize).map { _ in core.generator.nextIndex(below: count) })
+        let batch = CodeBatch(codes: drawn.codes, count: batchSize, height: grids.height, width: grids.width,
+                              labels: prior.isConditional ? drawn.labels : nil)
+        let (report, _) = try core.step(on: batch)
+        return PriorTrainingStepReport(step: report.step, loss: report.losses["prior"]!, learningRate: report.learningRate,
+                                       gridsPerSecond: report.itemsPerSecond)
     }
 }

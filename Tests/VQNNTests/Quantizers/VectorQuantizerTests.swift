@@ -5,14 +5,14 @@ import _VQTestSupport
 
 /// The quantizer on a hand example small enough to work on paper.
 ///
-/// Codebook (K 3, D 2): e0 = (0, 0), e1 = (1, 0), e2 = (0, 2). Input (N 1, D 2, H 1, W 2), NCHW scalars
-/// [0.2, 0.9, 0.1, 0.3], i.e. the vectors z0 = (0.2, 0.1) and z1 = (0.9, 0.3).
+/// Codebook (K 3, D 2): e0 = (0, 0), e1 = (1, 0), e2 = (0, 2). Input rows (M 2, D 2): z0 = (0.2, 0.1) and
+/// z1 = (0.9, 0.3).
 /// Squared distances: z0 → (0.05, 0.65, 3.65), so e0; z1 → (0.9, 0.1, 3.7), so e1.
 /// z − e: z0 − e0 = (0.2, 0.1), z1 − e1 = (−0.1, 0.3); Σ(z − e)² = 0.04 + 0.01 + 0.01 + 0.09 = 0.15 over 4 elements,
 /// so codebook loss = commitment loss = 0.15 / 4 = 0.0375.
 @Suite struct VectorQuantizerTests {
     static var codebook: Tensor { Tensor(shape: [3, 2], scalars: [0, 0, 1, 0, 0, 2]) }
-    static var input: Tensor { Tensor(shape: [1, 2, 1, 2], scalars: [0.2, 0.9, 0.1, 0.3]) }
+    static var input: Tensor { Tensor(shape: [2, 2], scalars: [0.2, 0.1, 0.9, 0.3]) }
 
     static func quantizer() -> VectorQuantizer {
         var generator = RandomGenerator(seed: 0)
@@ -23,21 +23,19 @@ import _VQTestSupport
 
     @Test func picksTheNearestCodeAndComputesBothLosses() {
         let output = Self.quantizer()(Self.input)
-        #expect(output.indices == [0, 1])
-        // quantized: e0, e1 laid out NCHW: x-channel (0, 1), y-channel (0, 0)
-        #expect(output.quantized.shape == [1, 2, 1, 2])
-        expectClose(output.quantized.scalars, [0, 1, 0, 0], absolute: 0, relative: 0, "quantized")
+        #expect(output.indices == [0, 1] && output.depth == 1)
+        #expect(output.quantized.shape == [2, 2])
+        expectClose(output.quantized.scalars, [0, 0, 1, 0], absolute: 0, relative: 0, "quantized rows e0, e1")
         expectClose([output.codebookLoss.item], [0.0375], absolute: 1e-7, relative: 1e-6, "codebook loss")
         expectClose([output.commitmentLoss.item], [0.0375], absolute: 1e-7, relative: 1e-6, "commitment loss")
-        expectClose(output.flatInputs.scalars, [0.2, 0.1, 0.9, 0.3], absolute: 0, relative: 0, "flat inputs (rows z0, z1)")
+        expectClose(output.stages[0].inputs.scalars, [0.2, 0.1, 0.9, 0.3], absolute: 0, relative: 0, "stage inputs (rows z0, z1)")
         #expect(Self.quantizer().encode(Self.input) == [0, 1])
-        expectClose(Self.quantizer().decodeCodes([2, 0], batch: 1, height: 1, width: 2).scalars, [0, 0, 2, 0],
-                    absolute: 0, relative: 0, "decodeCodes")
+        expectClose(Self.quantizer().decode([2, 0], depth: 1).scalars, [0, 2, 0, 0], absolute: 0, relative: 0, "decode: e2, e0")
     }
 
-    /// L = Σ c·quantized + codebookLoss + β·commitmentLoss, c = [1, 2, 3, 4] (NCHW), β = 0.25.
-    /// Straight through: ∂L/∂z = c + β·2(z − sg[e])/4, i.e. in NCHW
-    ///   β·(z − e)/2 = 0.125·[0.2, −0.1, 0.1, 0.3] = [0.025, −0.0125, 0.0125, 0.0375].
+    /// L = Σ c·quantized + codebookLoss + β·commitmentLoss, c = [1, 2, 3, 4] (rows), β = 0.25.
+    /// Straight through: ∂L/∂z = c + β·2(z − sg[e])/4, i.e. by rows
+    ///   β·(z − e)/2 = 0.125·[0.2, 0.1, −0.1, 0.3] = [0.025, 0.0125, −0.0125, 0.0375].
     /// The codebook gets only the codebook loss's gradient 2(e − sg[z])/4 on the chosen rows:
     ///   e0: (−0.1, −0.05), e1: (0.05, −0.15), e2: (0, 0); the upstream c never reaches it.
     @Test func straightThroughGradient() {
@@ -46,10 +44,10 @@ import _VQTestSupport
         let input = tape.watch(Self.input)
         quantizer.codebook = tape.watch(Self.codebook)
         let output = quantizer(input)
-        let upstream = Tensor(shape: [1, 2, 1, 2], scalars: [1, 2, 3, 4])
+        let upstream = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])
         let loss = (output.quantized * upstream).sum() + output.codebookLoss + 0.25 * output.commitmentLoss
         let gradients = tape.gradients(of: loss, withRespectTo: [input, quantizer.codebook])
-        expectClose(gradients[0].scalars, [1.025, 1.9875, 3.0125, 4.0375], absolute: 1e-6, relative: 1e-6, "∂L/∂z")
+        expectClose(gradients[0].scalars, [1.025, 2.0125, 2.9875, 4.0375], absolute: 1e-6, relative: 1e-6, "∂L/∂z")
         expectClose(gradients[1].scalars, [-0.1, -0.05, 0.05, -0.15, 0, 0], absolute: 1e-7, relative: 1e-6, "∂L/∂codebook")
     }
 
@@ -59,22 +57,25 @@ import _VQTestSupport
     ///   N = 0.9·0 + 0.1·(2, 0) = (0.2, 0)
     ///   m = 0.9·((1, 1), (−1, 0)) + 0.1·((4, 6), (0, 0)) = ((1.3, 1.5), (−0.9, 0))
     ///   Ñ = (N + ε) / (ΣN + Kε) · ΣN = (0.3, 0.1) / 0.4 · 0.2 = (0.15, 0.05)
-    ///   e = m / Ñ = ((8.6667, 10), (−18, 0))
-    /// The same formula as torch_ref.py's VQ.forward (cs, ew, emb.weight).
+    ///   e0 = m0 / Ñ0 = (8.6667, 10)
+    /// The same formula as torch_ref.py's VQ.forward (cs, ew, emb.weight) for e0. e1 was never chosen
+    /// (N1 = 0 < `minimumClusterSize`): it keeps (−1, 0), where the reference would give m1 / Ñ1 = (−18, 0),
+    /// and its sum is reset to e1·Ñ1 = (−0.05, 0).
     @Test func movingAverageUpdateByHand() {
         var generator = RandomGenerator(seed: 0)
         var quantizer = VectorQuantizer(movingAverageCodes: 2, embeddingDim: 2, decay: 0.9, epsilon: 0.1, generator: &generator)
         quantizer.codebook = Tensor(shape: [2, 2], scalars: [1, 1, -1, 0])
         quantizer.movingAverages = CodebookMovingAverages(codebook: quantizer.codebook, decay: 0.9, epsilon: 0.1)
         #expect(quantizer.parameterNames.isEmpty)  // an EMA codebook is state, not a parameter
-        let output = quantizer(Tensor(shape: [1, 2, 1, 2], scalars: [1, 3, 2, 4]))
+        let output = quantizer(Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]))
         #expect(output.indices == [0, 0])
         #expect(output.codebookLoss.item == 0)
-        quantizer.updateMovingAverages(output)
+        quantizer.updateMovingAverages(output.stages[0])
         let averages = quantizer.movingAverages!
         expectClose(averages.clusterSizes.scalars, [0.2, 0], absolute: 1e-7, relative: 1e-6, "cluster sizes")
-        expectClose(averages.embeddingSums.scalars, [1.3, 1.5, -0.9, 0], absolute: 1e-7, relative: 1e-6, "embedding sums")
-        expectClose(quantizer.codebook.scalars, [1.3 / 0.15, 10, -18, 0], absolute: 1e-6, relative: 1e-5, "codebook")
+        expectClose(averages.embeddingSums.scalars, [1.3, 1.5, -0.05, 0], absolute: 1e-7, relative: 1e-6, "embedding sums")
+        expectClose(quantizer.codebook.scalars, [1.3 / 0.15, 10, -1, 0], absolute: 1e-6, relative: 1e-5, "codebook")
+        expectClose(averages.codebook().scalars, [1.3 / 0.15, 10, -1, 0], absolute: 1e-6, relative: 1e-5, "m / Ñ agrees")
     }
 
     /// The perplexity of code counts: uniform use of 4 codes → 4; one code → 1.

@@ -7,7 +7,12 @@ import VQEngine
 ///   m_i ← γ·m_i + (1−γ)·Σ_j z_{i,j}             (`embeddingSums`)
 ///   e_i = m_i / Ñ_i,  Ñ_i = (N_i + ε) / (Σ N + K·ε) · Σ N   (Laplace smoothing, so unused codes
 ///                                                           never divide by zero)
-/// with decay γ = 0.99 and ε = 1e-5, as the PyTorch reference (`torch_ref.py`).
+/// with decay γ = 0.99 and ε = 1e-5, as the PyTorch reference (`torch_ref.py`), with one departure:
+/// a code whose cluster size N_i is below `minimumClusterSize` (chosen less than once in a thousand
+/// batches lately, or never) keeps its vector, and its sum is reset to e_i·Ñ_i to stay consistent.
+/// The reference divides such a code's decayed sum by Ñ_i ≈ ε, which throws a never-chosen code to a
+/// norm of ~1e5 at the first step (its fixture shows 1.5e5 to 2.4e5), where it can never be chosen
+/// again; kept in place it stays a candidate, and a dead-code restart can still move it.
 public struct CodebookMovingAverages {
     /// N, (K).
     public var clusterSizes: Tensor
@@ -15,6 +20,9 @@ public struct CodebookMovingAverages {
     public var embeddingSums: Tensor
     public var decay: Float
     public var epsilon: Float
+
+    /// Below this cluster size a code keeps its vector (see the type's comment).
+    public static let minimumClusterSize: Float = 1e-3
 
     /// Starts from `codebook` with zero cluster sizes (the reference's initial state).
     public init(codebook: Tensor, decay: Float = 0.99, epsilon: Float = 1e-5) {
@@ -24,8 +32,9 @@ public struct CodebookMovingAverages {
         self.epsilon = epsilon
     }
 
-    /// Folds in one batch: `inputs` (M, D) assigned to codes `indices` (M).
-    public mutating func update(with inputs: Tensor, indices: [Int32]) {
+    /// Folds in one batch, `inputs` (M, D) assigned to codes `indices` (M), and moves `codebook`
+    /// (K, D) to m / Ñ, leaving codes below `minimumClusterSize` where they are.
+    public mutating func update(with inputs: Tensor, indices: [Int32], codebook: inout Tensor) {
         let (k, d) = (clusterSizes.count, embeddingSums.shape[1])
         var counts = [Float](repeating: 0, count: k)
         var sums = [Float](repeating: 0, count: k * d)
@@ -43,6 +52,7 @@ public struct CodebookMovingAverages {
         embeddingSums.withUnsafeMutableBufferPointer { m in
             for i in 0..<(k * d) { m[i] = keep * m[i] + take * sums[i] }
         }
+        codebook = self.codebook(keeping: codebook)
     }
 
     /// The Laplace-smoothed cluster sizes Ñ, (K).
@@ -52,7 +62,31 @@ public struct CodebookMovingAverages {
         return sizes.map { ($0 + epsilon) / (total + Float(k) * epsilon) * total }
     }
 
-    /// The codebook e = m / Ñ, (K, D).
+    /// The codebook e = m / Ñ, (K, D), with the rows of codes below `minimumClusterSize` taken from
+    /// `current`, whose sums are reset to match.
+    mutating func codebook(keeping current: Tensor) -> Tensor {
+        let (k, d) = (clusterSizes.count, embeddingSums.shape[1])
+        let smoothed = smoothedClusterSizes(), sizes = clusterSizes.scalars
+        var result = embeddingSums.detached()
+        let previous = current.scalars
+        result.withUnsafeMutableBufferPointer { e in
+            embeddingSums.withUnsafeMutableBufferPointer { m in
+                for i in 0..<k {
+                    if sizes[i] < CodebookMovingAverages.minimumClusterSize {
+                        for j in 0..<d {
+                            e[i * d + j] = previous[i * d + j]
+                            m[i * d + j] = previous[i * d + j] * smoothed[i]
+                        }
+                    } else {
+                        for j in 0..<d { e[i * d + j] /= smoothed[i] }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The codebook e = m / Ñ, (K, D), as the reference computes it (no code kept in place).
     public func codebook() -> Tensor {
         let (k, d) = (clusterSizes.count, embeddingSums.shape[1])
         let smoothed = smoothedClusterSizes()

@@ -64,8 +64,8 @@ import _VQTestSupport
         expectClose(quantizer.movingAverages!.codebook(), quantizer.codebook, absolute: 1e-5, relative: 1e-5, "m / Ñ")
         // One more EMA step on the same vectors leaves the unused codes where they were (up to γ·m/Ñ's drift).
         let before = quantizer.codebook.scalars
-        let output = quantizer(vectors.reshaped(to: [3, 2, 1, 1]))
-        quantizer.updateMovingAverages(output)
+        let output = quantizer(vectors)
+        quantizer.updateMovingAverages(output.stages[0])
         let unused = (0..<5).filter { !output.indices.contains(Int32($0)) }
         #expect(unused.count == 2)
         for code in unused {
@@ -75,28 +75,31 @@ import _VQTestSupport
     }
 
     /// Codebook e0 = (0, 0), e1 = (10, 10), e2 = (−10, −10), patience 2; every batch vector is near e0.
+    /// The restarter runs inside `update(after:)`, after the EMA update.
     @Test(arguments: [false, true]) func deadCodeRestart(movingAverages: Bool) {
         var generator = RandomGenerator(seed: 5)
+        let policy = DeadCodePolicy(patience: 2)
         var quantizer = movingAverages
-            ? VectorQuantizer(movingAverageCodes: 3, embeddingDim: 2, generator: &generator)
-            : VectorQuantizer(numEmbeddings: 3, embeddingDim: 2, generator: &generator)
+            ? VectorQuantizer(movingAverageCodes: 3, embeddingDim: 2, deadCodes: policy, generator: &generator)
+            : VectorQuantizer(numEmbeddings: 3, embeddingDim: 2, deadCodes: policy, generator: &generator)
         quantizer.codebook = Tensor(shape: [3, 2], scalars: [0, 0, 10, 10, -10, -10])
         if movingAverages { quantizer.movingAverages = CodebookMovingAverages(codebook: quantizer.codebook) }
-        let batch = Tensor(shape: [1, 2, 1, 3], scalars: [0.1, 0, 0.3, 0, 0.2, -0.1])  // vectors (0.1, 0), (0, 0.2), (0.3, -0.1)
+        let batch = Tensor(shape: [3, 2], scalars: [0.1, 0, 0, 0.2, 0.3, -0.1])
         let vectors: [[Float]] = [[0.1, 0], [0, 0.2], [0.3, -0.1]]
-        var restarter = DeadCodeRestarter(numEmbeddings: 3, patience: 2)
 
         let first = quantizer(batch)
         #expect(first.indices == [0, 0, 0])
-        #expect(restarter.step(&quantizer, output: first, generator: &generator) == 0)
-        #expect(restarter.stepsUnused == [0, 1, 1] && restarter.restarts == 0)
-        #expect(quantizer.codebook.scalars == [0, 0, 10, 10, -10, -10])
+        #expect(quantizer.update(after: first, generator: &generator) == 0)
+        #expect(quantizer.restarter!.stepsUnused.scalars == [0, 1, 1] && quantizer.restarter!.restarts == 0)
+        // Nothing restarted yet (an EMA e0 moves towards its rows; the unchosen codes stay).
+        #expect(Array(quantizer.codebook.scalars[2...]) == [10, 10, -10, -10])
+        #expect(movingAverages || Array(quantizer.codebook.scalars[0..<2]) == [0, 0])
 
         let second = quantizer(batch)
-        #expect(restarter.step(&quantizer, output: second, generator: &generator) == 2)
-        #expect(restarter.stepsUnused == [0, 0, 0] && restarter.restarts == 2)
+        #expect(quantizer.update(after: second, generator: &generator) == 2)
+        #expect(quantizer.restarter!.stepsUnused.scalars == [0, 0, 0] && quantizer.restarter!.restarts == 2)
         let codes = quantizer.codebook.scalars
-        #expect(Array(codes[0..<2]) == [0, 0])
+        #expect(movingAverages || Array(codes[0..<2]) == [0, 0])   // (an EMA e0 moves to its rows' mean)
         for code in 1...2 { #expect(vectors.contains(Array(codes[2 * code..<2 * code + 2])), "code \(code): \(codes)") }
         if movingAverages {
             let averages = quantizer.movingAverages!
@@ -104,7 +107,7 @@ import _VQTestSupport
         }
         // A restarted code now is used; counting starts again.
         let third = quantizer(batch)
-        restarter.step(&quantizer, output: third, generator: &generator)
-        #expect(restarter.restarts == 2)
+        _ = quantizer.update(after: third, generator: &generator)
+        #expect(quantizer.restarter!.restarts == 2)
     }
 }

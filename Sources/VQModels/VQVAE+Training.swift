@@ -1,0 +1,56 @@
+import VQEngine
+import VQNN
+
+/// The VQ-VAE as a `TrainableModel`: the loss of a batch, and the quantizer's own learning after
+/// each update.
+extension VQVAE: TrainableModel {
+    /// What one step trains on: inputs (N, C, H, W) or (N, C, T), and the factor on β this step (the
+    /// commitment warm-up; 1 without one).
+    public struct Batch {
+        public var input: Tensor
+        public var commitmentScale: Float
+
+        public init(input: Tensor, commitmentScale: Float = 1) {
+            self.input = input
+            self.commitmentScale = commitmentScale
+        }
+    }
+
+    /// reconstruction MSE + codebook loss + β·scale·commitment loss, with the quantizer's training
+    /// depth (quantizer dropout) drawn from `generator`. Parts: reconstruction, codebook, commitment
+    /// (before β).
+    public func trainingLoss(on batch: Batch, generator: inout RandomGenerator) -> TrainingLoss<QuantizerOutput> {
+        let depth = quantizer.trainingDepth(generator: &generator)
+        let output = self(batch.input, depth: depth)
+        let reconstructionLoss = Tensor.mseLoss(output.reconstruction, batch.input)
+        let quantization = output.quantization
+        let beta = quantizer.commitmentCost * batch.commitmentScale
+        let total = reconstructionLoss + quantization.codebookLoss + beta * quantization.commitmentLoss
+        return TrainingLoss(total: total, parts: [("reconstruction", reconstructionLoss.item),
+                                                  ("codebook", quantization.codebookLoss.item),
+                                                  ("commitment", quantization.commitmentLoss.item)],
+                            output: quantization)
+    }
+
+    /// The quantizer's update (EMA codebooks, restarts); reports `restarted_codes`.
+    public mutating func update(after output: QuantizerOutput, generator: inout RandomGenerator) -> [String: Double] {
+        ["restarted_codes": Double(quantizer.update(after: output, generator: &generator))]
+    }
+
+    public static func itemCount(of batch: Batch) -> Int { batch.input.shape[0] }
+
+    /// Initialises the quantizer from the encoder outputs of `batches` (what its
+    /// `initializationBatches` asked for), before the first step.
+    public mutating func initializeQuantizer(from batches: [Tensor], generator: inout RandomGenerator) {
+        guard !batches.isEmpty else { return }
+        let rows = Tensor.concatenated(batches.map { VQVAE.rows(of: encoder($0.detached())) }, alongAxis: 0)
+        quantizer.initialize(from: rows, batches: batches.count, generator: &generator)
+    }
+}
+
+extension VQVAE {
+    /// Dead codes restarted since training began, over every quantizer stage (its `dead_codes.restarts` buffers).
+    public var restartCount: Int {
+        namedTensors.filter { $0.key.hasSuffix("dead_codes.restarts") }.values.reduce(0) { $0 + Int($1.scalars[0]) }
+    }
+}
