@@ -18,13 +18,18 @@ struct QuantizerOptions: ParsableArguments {
     var downsample: Int?
     @Option(help: "β, the weight of the commitment loss (default 0.25).") var commitmentCost: Float?
     @Flag(help: "Same as --quantizer ema (kept for older scripts).") var ema = false
-    @Flag(help: "Initialise every codebook by k-means++ on the encoder outputs of the first 8 batches.") var kmeansInit = false
-    @Option(help: "Restart codes unused for this many steps.") var deadCodeSteps: Int?
+    @Flag(help: "Initialise every codebook by k-means++ on the encoder outputs of the first 8 batches (default: on for ema, off otherwise).") var kmeansInit = false
+    @Option(help: ArgumentHelp("Batches of encoder outputs for k-means++ initialisation; 0: off.", valueName: "n")) var kmeansBatches: Int?
+    @Option(help: ArgumentHelp("Restart a code when its average use falls below this share of the uniform share M/K; 0: off (default: 1/3 for vq, ema and rvq).", valueName: "share"))
+    var deadCodeUsage: Float?
+    @Option(help: "Restart codes unused for this many steps (default: off).") var deadCodeSteps: Int?
 
     func validate() throws {
         if let codebookSize, codebookSize < 1 { throw ValidationError("--codebook-size must be at least 1") }
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
         if let deadCodeSteps, deadCodeSteps < 1 { throw ValidationError("--dead-code-steps must be at least 1") }
+        if let deadCodeUsage, !(deadCodeUsage >= 0 && deadCodeUsage.isFinite) { throw ValidationError("--dead-code-usage must be 0 or more") }
+        if let kmeansBatches, kmeansBatches < 0 { throw ValidationError("--kmeans-batches must be 0 or more") }
         if let downsample, !VQVAEConfiguration.downsamplingFactors.contains(downsample) {
             throw ValidationError("--downsample must be 2, 4, 8 or 16")
         }
@@ -50,7 +55,7 @@ struct QuantizerOptions: ParsableArguments {
     /// Whether any option was typed.
     var isEmpty: Bool {
         quantizer == nil && codebookSize == nil && depth == nil && levels == nil && !quantizerDropout && downsample == nil
-            && commitmentCost == nil && !ema && !kmeansInit && deadCodeSteps == nil
+            && commitmentCost == nil && !ema && !kmeansInit && kmeansBatches == nil && deadCodeSteps == nil && deadCodeUsage == nil
     }
 
     /// `configuration` with the typed options applied. Choosing another kind of quantizer starts from
@@ -67,7 +72,13 @@ struct QuantizerOptions: ParsableArguments {
         if quantizerDropout { q.quantizerDropout = true }
         if let commitmentCost { q.commitmentCost = commitmentCost }
         if kmeansInit { q.kMeansBatches = 8 }
-        if let deadCodeSteps { q.deadCodes = DeadCodePolicy(patience: deadCodeSteps) }
+        if let kmeansBatches { q.kMeansBatches = kmeansBatches }
+        if deadCodeSteps != nil || deadCodeUsage != nil {
+            var policy = q.deadCodes ?? DeadCodePolicy()
+            if let deadCodeSteps { policy.patience = deadCodeSteps }
+            if let deadCodeUsage { policy.minimumUsage = deadCodeUsage > 0 ? deadCodeUsage : nil }
+            q.deadCodes = policy.patience == nil && policy.minimumUsage == nil ? nil : policy
+        }
         if let downsample { c.downsampling = downsample }
         c.quantizer = q
         if let problems = c.problems { throw ValidationError(problems) }

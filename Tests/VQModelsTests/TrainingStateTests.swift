@@ -15,7 +15,7 @@ import VQNN
     static func configuration(ema: Bool) -> VQVAEConfiguration {
         VQVAEConfiguration(inputChannels: 1, hiddenChannels: 8, residualChannels: 4, residualBlocks: 1, embeddingDim: 2,
                            quantizer: QuantizerConfiguration(kind: ema ? .ema : .vq, codebookSize: 8, kMeansBatches: 2,
-                                                             deadCodes: DeadCodePolicy(patience: 2, usageThreshold: 0.5)))
+                                                             deadCodes: DeadCodePolicy(patience: 2, minimumUsage: 0.5)))
     }
 
     /// Every option with state: cosine schedule, clipping, AdamW, commitment warm-up.

@@ -52,16 +52,21 @@ public struct QuantizerConfiguration: Codable, Equatable, Sendable {
         self.deadCodes = deadCodes
     }
 
-    /// The defaults of each kind: vq and ema with the codebook remedies measured best for them
-    /// (BENCHMARKS.md, "Codebook collapse"), rvq with 4 stages, fsq with levels 8,5,5,5.
+    /// The defaults of each kind, with the codebook-collapse remedy measured best (BENCHMARKS.md,
+    /// "Codebook collapse"): vq, ema and every rvq stage restart codes whose average use falls below a
+    /// third of the uniform share (`standardDeadCodes`), ema also starts from k-means++ on 8 batches;
+    /// rvq has 4 stages; fsq levels 8,5,5,5 (no codebook, nothing to restart).
     public static func standard(_ kind: Kind, codebookSize: Int = 512) -> QuantizerConfiguration {
         switch kind {
-        case .vq: return QuantizerConfiguration(kind: .vq, codebookSize: codebookSize)
-        case .ema: return QuantizerConfiguration(kind: .ema, codebookSize: codebookSize)
-        case .rvq: return QuantizerConfiguration(kind: .rvq, codebookSize: codebookSize, depth: 4)
+        case .vq: return QuantizerConfiguration(kind: .vq, codebookSize: codebookSize, deadCodes: standardDeadCodes)
+        case .ema: return QuantizerConfiguration(kind: .ema, codebookSize: codebookSize, kMeansBatches: 8, deadCodes: standardDeadCodes)
+        case .rvq: return QuantizerConfiguration(kind: .rvq, codebookSize: codebookSize, depth: 4, deadCodes: standardDeadCodes)
         case .fsq: return QuantizerConfiguration(kind: .fsq, levels: [8, 5, 5, 5])
         }
     }
+
+    /// Restart a code when its average use falls below 1/3 of the uniform share (decay 0.99).
+    public static let standardDeadCodes = DeadCodePolicy(minimumUsage: 1.0 / 3, usageDecay: 0.99)
 
     /// The quantizer a model gets when nothing is chosen.
     public static let `default` = standard(.vq)

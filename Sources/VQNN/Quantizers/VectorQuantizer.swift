@@ -120,9 +120,9 @@ public struct VectorQuantizer: Quantizer {
     }
 
     /// Replaces the vectors of `codes` by the rows of `vectors` (one per code). An EMA codebook's
-    /// state follows: each restarted code gets the mean cluster size (at least 1e-3), and a sum to
-    /// match, so its vector holds until rows choose it.
-    mutating func reseed(codes: [Int], from vectors: Tensor) {
+    /// state follows: each restarted code gets the cluster size `clusterSize` (when nil, the mean
+    /// cluster size, at least 1e-3), and a sum to match, so its vector holds until rows choose it.
+    mutating func reseed(codes: [Int], from vectors: Tensor, clusterSize: Float? = nil) {
         let d = embeddingDim
         let z = vectors.scalars
         var values = codebook.detached().scalars
@@ -132,7 +132,7 @@ public struct VectorQuantizer: Quantizer {
         codebook = Tensor(shape: codebook.shape, scalars: values)
         guard var averages = movingAverages else { return }
         var sizes = averages.clusterSizes.scalars, sums = averages.embeddingSums.scalars
-        let typicalSize = max(sizes.reduce(0, +) / Float(sizes.count), 1e-3)
+        let typicalSize = clusterSize ?? max(sizes.reduce(0, +) / Float(sizes.count), 1e-3)
         for (position, code) in codes.enumerated() {
             sizes[code] = typicalSize
             for j in 0..<d { sums[code * d + j] = z[position * d + j] * typicalSize }
