@@ -2,6 +2,7 @@ import Testing
 import VQEngine
 import VQModels
 import VQNN
+import _VQTestSupport
 
 @Suite struct VQVAETests {
     static let oneBlock = VQVAEConfiguration(inputChannels: 1, hiddenChannels: 8, residualChannels: 4, residualBlocks: 1,
@@ -35,5 +36,81 @@ import VQNN
         #expect([0, 1, 2, 3, 4, 5, 100].map { warm.commitmentScale(at: $0) } == [0, 0.25, 0.5, 0.75, 1, 1, 1])
         let off = TrainingOptions()
         #expect([0, 1, 1000].map { off.commitmentScale(at: $0) } == [1, 1, 1])
+    }
+
+    // MARK: Downsampling and spatial rank
+
+    /// hidden 8, residual 4, 1 block, D 4, K 8, the given rank and factor F.
+    static func small(spatialRank: Int = 2, downsampling: Int) -> VQVAEConfiguration {
+        VQVAEConfiguration(spatialRank: spatialRank, inputChannels: 1, hiddenChannels: 8, residualChannels: 4, residualBlocks: 1,
+                           downsampling: downsampling, embeddingDim: 4, quantizer: QuantizerConfiguration(kind: .vq, codebookSize: 8))
+    }
+
+    /// F = 2^n: the encoder has n strided 4×4 convolutions conv1…conv<n> (stride 2, padding 1: each halves
+    /// a side) to 4 channels (half the hidden 8) except the last, to 8, then the 3×3 conv<n+1>; the
+    /// decoder mirrors it with conv_transpose1…<n> (each doubles a side), the last back to 1 channel.
+    /// 32×32 at F 8 gives 4×4 grids, 28×28 at F 2 gives 14×14, 32×32 at F 16 gives 2×2 (28×28 at F 4: 7×7).
+    @Test(arguments: [(8, 32, 4), (2, 28, 14), (16, 32, 2), (4, 28, 7)])
+    func downsamplingFactorSetsTheGridAndTheLayers(factor: Int, side: Int, grid: Int) {
+        let configuration = Self.small(downsampling: factor)
+        #expect(configuration.problems == nil)
+        let n = factor.trailingZeroBitCount
+        #expect(configuration.downsamplingLayers == n)
+        #expect(configuration.gridShape(forInput: [side, side]) == [grid, grid])
+        var generator = RandomGenerator(seed: 20)
+        let model = VQVAE(configuration, generator: &generator)
+
+        let tensors = model.namedTensors
+        let encoderWeights = model.parameterNames.filter { $0.hasPrefix("encoder.conv") && $0.hasSuffix(".weight") }
+        #expect(encoderWeights == (1...(n + 1)).map { "encoder.conv\($0).weight" })
+        for layer in 1...n {
+            let (input, output) = (layer == 1 ? 1 : 4, layer == n ? 8 : 4)
+            #expect(tensors["encoder.conv\(layer).weight"]?.shape == [output, input, 4, 4], "encoder.conv\(layer)")
+        }
+        #expect(tensors["encoder.conv\(n + 1).weight"]?.shape == [8, 8, 3, 3])
+        let decoderWeights = model.parameterNames.filter { $0.hasPrefix("decoder.conv_transpose") && $0.hasSuffix(".weight") }
+        #expect(decoderWeights == (1...n).map { "decoder.conv_transpose\($0).weight" })
+        for layer in 1...n {
+            let (input, output) = (layer == 1 ? 8 : 4, layer == n ? 1 : 4)
+            #expect(tensors["decoder.conv_transpose\(layer).weight"]?.shape == [input, output, 4, 4], "decoder.conv_transpose\(layer)")
+        }
+
+        let images = Tensor(uniform: [2, 1, side, side], low: -0.5, high: 0.5, generator: &generator)
+        let output = model(images)
+        #expect(output.gridShape == [grid, grid])
+        #expect(output.quantization.indices.count == 2 * grid * grid)
+        #expect(output.reconstruction.shape == images.shape)
+        let codes = model.encode(images)
+        #expect(codes.count == 2 * grid * grid && codes == output.quantization.indices)
+        #expect(model.decode(codes, batch: 2, gridShape: [grid, grid]).shape == images.shape)
+    }
+
+    @Test func unusableFactorsAndSidesAreRefused() {
+        #expect(Self.small(downsampling: 3).problems == "the downsampling factor must be 2, 4, 8 or 16, not 3")
+        #expect(Self.small(downsampling: 32).problems != nil)
+        #expect(Self.small(downsampling: 8).gridShape(forInput: [28, 28]) == nil)
+        #expect(Self.small(spatialRank: 1, downsampling: 4).gridShape(forInput: [30]) == nil)
+        #expect(Self.small(spatialRank: 1, downsampling: 4).gridShape(forInput: [28, 28]) == nil)
+    }
+
+    /// Spatial rank 1: (N, C, T) in, T/F codes per item, (N, C, T) out; weights have one spatial axis.
+    @Test(arguments: [2, 4, 8])
+    func sequencesGiveTOverFCodes(factor: Int) {
+        let configuration = Self.small(spatialRank: 1, downsampling: factor)
+        var generator = RandomGenerator(seed: 21)
+        let model = VQVAE(configuration, generator: &generator)
+        #expect(model.namedTensors["encoder.conv1.weight"]?.shape == [factor == 2 ? 8 : 4, 1, 4])
+        #expect(model.namedTensors["encoder.conv\(factor.trailingZeroBitCount + 1).weight"]?.shape == [8, 8, 3])
+        #expect(model.namedTensors["decoder.conv.weight"]?.shape == [8, 4, 3])
+        let signals = Tensor(uniform: [3, 1, 32], low: -0.5, high: 0.5, generator: &generator)
+        let output = model(signals)
+        #expect(output.gridShape == [32 / factor])
+        #expect(output.reconstruction.shape == [3, 1, 32])
+        let codes = model.encode(signals)
+        #expect(codes.count == 3 * 32 / factor && codes == output.quantization.indices)
+        let decoded = model.decode(codes, batch: 3, gridShape: [32 / factor])
+        #expect(decoded.shape == [3, 1, 32])
+        // Decoding the codes is the reconstruction (up to the straight-through sum's last bits).
+        expectClose(decoded, output.reconstruction, absolute: 1e-5, relative: 1e-4, "decode(encode) vs forward")
     }
 }
