@@ -17,7 +17,7 @@ import _VQTestSupport
     static let fsq = configuration(QuantizerConfiguration(kind: .fsq, levels: [5, 5, 3]))
     static let rvq = configuration(QuantizerConfiguration(kind: .rvq, codebookSize: 8, depth: 3, quantizerDropout: true,
                                                           movingAverageStages: true, kMeansBatches: 1,
-                                                          deadCodes: DeadCodePolicy(patience: 2, usageThreshold: 0.1)))
+                                                          deadCodes: DeadCodePolicy(patience: 2, minimumUsage: 0.1)))
 
     /// 6 images of 8×8 gray pixels from a fixed generator.
     static let dataset: ImageDataset = {
@@ -57,7 +57,7 @@ import _VQTestSupport
         #expect(fsqJSON.contains(#""kind":"fsq""#) && fsqJSON.contains(#""levels":[5,5,3]"#) && fsqJSON.contains(#""codebookSize":75"#))
         #expect(Self.fsq.latentChannels == 3 && Self.fsq.numEmbeddings == 75 && Self.fsq.depth == 1)
         let rvqJSON = try Self.sortedJSON(Self.rvq)
-        #expect(rvqJSON.contains(#""deadCodes":{"patience":2,"usageDecay":0.99,"usageThreshold":0.1}"#), "\(rvqJSON)")
+        #expect(rvqJSON.contains(#""deadCodes":{"minimumUsage":0.1,"patience":2,"usageDecay":0.99}"#), "\(rvqJSON)")
         #expect(rvqJSON.contains(#""depth":3"#) && rvqJSON.contains(#""quantizerDropout":true"#) && rvqJSON.contains(#""spatialRank":2"#))
         var generator = RandomGenerator(seed: 33)
         #expect(VQVAE(Self.rvq, generator: &generator).checkpoint().metadata["configuration"] == rvqJSON)
