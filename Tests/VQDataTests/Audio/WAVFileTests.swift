@@ -136,8 +136,8 @@ let wavFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(audio.encoded == expected)
     }
 
-    @Test func writeRefusesAudioTooLongForTheFormat() throws {
-        // Not allocating 4 GiB: the check is on the count, made before anything is written.
+    /// The size limit (not exercised: it would take 4 GiB of samples) and the smallest file.
+    @Test func sizeLimitAndEmptyAudio() throws {
         #expect(WAVFile.maximumDataSize == 4_294_967_259)
         let folder = try temporaryFolder()
         try WAVFile(sampleRate: 8000, samples: []).write(to: folder + "/empty.wav")
