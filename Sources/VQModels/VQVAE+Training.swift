@@ -4,14 +4,17 @@ import VQNN
 /// The VQ-VAE as a `TrainableModel`: the loss of a batch, and the quantizer's own learning after
 /// each update.
 extension VQVAE: TrainableModel {
-    /// What one step trains on: inputs (N, C, H, W) or (N, C, T), and the factor on β this step (the
-    /// commitment warm-up; 1 without one).
+    /// What one step trains on: inputs (N, C, H, W) or (N, C, T), their labels for a conditioned
+    /// decoder (the speaker of each clip), and the factor on β this step (the commitment warm-up; 1
+    /// without one).
     public struct Batch {
         public var input: Tensor
+        public var condition: [Int32]?
         public var commitmentScale: Float
 
-        public init(input: Tensor, commitmentScale: Float = 1) {
+        public init(input: Tensor, condition: [Int32]? = nil, commitmentScale: Float = 1) {
             self.input = input
+            self.condition = condition
             self.commitmentScale = commitmentScale
         }
     }
@@ -21,7 +24,7 @@ extension VQVAE: TrainableModel {
     /// (before β).
     public func trainingLoss(on batch: Batch, generator: inout RandomGenerator) -> TrainingLoss<QuantizerOutput> {
         let depth = quantizer.trainingDepth(generator: &generator)
-        let output = self(batch.input, depth: depth)
+        let output = self(batch.input, depth: depth, condition: batch.condition)
         let reconstructionLoss = Tensor.mseLoss(output.reconstruction, batch.input)
         let quantization = output.quantization
         let beta = quantizer.commitmentCost * batch.commitmentScale

@@ -23,7 +23,7 @@ public struct Encoder: Layer {
         }
         convolution = ConvNd(spatialRank: rank, inputChannels: h, outputChannels: h, kernelSize: 3, padding: 1, generator: &generator)
         residualStack = ResidualStack(hiddenChannels: h, residualChannels: c.residualChannels, count: c.residualBlocks,
-                                      spatialRank: rank, generator: &generator)
+                                      spatialRank: rank, dilationGrowth: c.dilationGrowth, generator: &generator)
         preQuantization = ConvNd(spatialRank: rank, inputChannels: h, outputChannels: c.latentChannels, kernelSize: 1,
                                       generator: &generator)
     }
@@ -46,28 +46,39 @@ public struct Encoder: Layer {
 /// hidden channels, the last to the input's channels).
 /// (N, D, h, w) → (N, C, F·h, F·w), or (N, D, t) → (N, C, F·t).
 ///
-/// Parameter names: `conv`, `residual`, `conv_transpose1` … `conv_transpose<n>`.
+/// Conditioned (`conditionClasses` > 0), every block's input gets its label's learnt vector added:
+/// each residual block's, and each transposed convolution's (`ConditionEmbedding`).
+///
+/// Parameter names: `conv`, `residual` (with `residual.<i>.condition.table`), `conv_transpose1` …
+/// `conv_transpose<n>`, `condition<i>.table` before conv_transpose<i>.
 public struct Decoder: Layer {
     public var convolution: ConvNd
     public var residualStack: ResidualStack
     public var upsampling: [ConvTransposeNd]
+    /// One table per transposed convolution, (classes, its input channels); empty when unconditional.
+    public var upsamplingConditions: [ConditionEmbedding]
 
     public init(_ c: VQVAEConfiguration, generator: inout RandomGenerator) {
         let (h, rank, n) = (c.hiddenChannels, c.spatialRank, c.downsamplingLayers)
         convolution = ConvNd(spatialRank: rank, inputChannels: c.latentChannels, outputChannels: h, kernelSize: 3, padding: 1,
                                   generator: &generator)
         residualStack = ResidualStack(hiddenChannels: h, residualChannels: c.residualChannels, count: c.residualBlocks,
-                                      spatialRank: rank, generator: &generator)
+                                      spatialRank: rank, dilationGrowth: c.dilationGrowth, conditionClasses: c.conditionClasses,
+                                      generator: &generator)
         upsampling = (0..<n).map { index in
             ConvTransposeNd(spatialRank: rank, inputChannels: index == 0 ? h : h / 2,
                                   outputChannels: index == n - 1 ? c.inputChannels : h / 2, kernelSize: 4, stride: 2, padding: 1,
                                   generator: &generator)
         }
+        upsamplingConditions = c.conditionClasses > 0
+            ? (0..<n).map { ConditionEmbedding(classes: c.conditionClasses, channels: $0 == 0 ? h : h / 2) } : []
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        var hidden = residualStack(convolution(input))
+    /// Decodes latents (N, D, grid…); `condition` holds one label per item when the decoder is conditioned.
+    public func callAsFunction(_ input: Tensor, condition labels: [Int32]? = nil) -> Tensor {
+        var hidden = residualStack(convolution(input), condition: labels)
         for (index, layer) in upsampling.enumerated() {
+            if !upsamplingConditions.isEmpty { hidden = upsamplingConditions[index](hidden, labels: labels) }
             hidden = layer(hidden)
             if index < upsampling.count - 1 { hidden = hidden.relu() }
         }
@@ -78,6 +89,7 @@ public struct Decoder: Layer {
         visit(&convolution, named: "conv", body)
         visit(&residualStack, named: "residual", body)
         for index in upsampling.indices { visit(&upsampling[index], named: "conv_transpose\(index + 1)", body) }
+        for index in upsamplingConditions.indices { visit(&upsamplingConditions[index], named: "condition\(index + 1)", body) }
     }
 }
 
@@ -123,12 +135,14 @@ public struct VQVAE: Layer {
     }
 
     /// Encodes, quantizes (straight-through, the first `depth` stages, all when nil) and decodes
-    /// `input` (N, C, H, W) or (N, C, T), every side divisible by F.
-    public func callAsFunction(_ input: Tensor, depth: Int? = nil) -> Output {
+    /// `input` (N, C, H, W) or (N, C, T), every side divisible by F; `condition` holds one label per
+    /// item for a conditioned decoder (the label decoded with, not necessarily the input's).
+    public func callAsFunction(_ input: Tensor, depth: Int? = nil, condition: [Int32]? = nil) -> Output {
         let latents = encoder(checkedInput(input))
         let quantization = quantizer(VQVAE.rows(of: latents), depth: depth)
         let gridShape = Array(latents.shape.dropFirst(2))
-        let reconstruction = decoder(VQVAE.latents(from: quantization.quantized, batch: input.shape[0], gridShape: gridShape))
+        let reconstruction = decoder(VQVAE.latents(from: quantization.quantized, batch: input.shape[0], gridShape: gridShape),
+                                     condition: checkedCondition(condition, batch: input.shape[0]))
         return Output(reconstruction: reconstruction, quantization: quantization, gridShape: gridShape)
     }
 
@@ -146,11 +160,26 @@ public struct VQVAE: Layer {
         quantizer.encode(VQVAE.rows(of: encoder(checkedInput(input.detached()))), depth: depth)
     }
 
-    /// Decodes `batch` code grids of `gridShape` with `depth` indices per position (from `encode`).
-    public func decode(_ indices: [Int32], batch: Int, gridShape: [Int], depth: Int = 1) -> Tensor {
+    /// Decodes `batch` code grids of `gridShape` with `depth` indices per position (from `encode`),
+    /// with one label per grid for a conditioned decoder.
+    public func decode(_ indices: [Int32], batch: Int, gridShape: [Int], depth: Int = 1, condition: [Int32]? = nil) -> Tensor {
         precondition(gridShape.count == configuration.spatialRank && indices.count == batch * gridShape.reduce(1, *) * depth,
                      "VQVAE.decode: \(indices.count) indices for \(batch) grids of \(gridShape) at depth \(depth)")
-        return decoder(VQVAE.latents(from: quantizer.decode(indices, depth: depth), batch: batch, gridShape: gridShape))
+        return decoder(VQVAE.latents(from: quantizer.decode(indices, depth: depth), batch: batch, gridShape: gridShape),
+                       condition: checkedCondition(condition, batch: batch))
+    }
+
+    /// The labels for the decoder: required (one per item, each below `conditionClasses`) exactly
+    /// when it is conditioned.
+    func checkedCondition(_ labels: [Int32]?, batch: Int) -> [Int32]? {
+        let classes = configuration.conditionClasses
+        guard classes > 0 else {
+            precondition(labels == nil, "VQVAE: labels given to an unconditioned decoder")
+            return nil
+        }
+        precondition(labels?.count == batch && labels!.allSatisfy { $0 >= 0 && Int($0) < classes },
+                     "VQVAE: a conditioned decoder needs \(batch) labels in 0..<\(classes)")
+        return labels
     }
 
     /// Images from `batch` code grids of `height` × `width` single indices (an image model at depth 1).

@@ -16,8 +16,15 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     public var residualChannels: Int
     /// Residual blocks in each stack.
     public var residualBlocks: Int
-    /// F, how much the encoder shrinks each spatial side: 2, 4, 8 or 16 (log₂ F strided convolutions).
+    /// Block i of each residual stack is dilated by dilationGrowth^i: 1 (the paper's image model) or
+    /// 3 (1, 3, 9, …: the dilated stacks of audio models).
+    public var dilationGrowth: Int
+    /// F, how much the encoder shrinks each spatial side: a power of two from 2 to 256 (log₂ F strided
+    /// convolutions); 2, 4, 8 or 16 for images, 64 for speech as in the paper.
     public var downsampling: Int
+    /// Labels the decoder is conditioned on (speakers, classes): a learnt vector per label enters every
+    /// decoder block (`ConditionEmbedding`); 0: unconditional.
+    public var conditionClasses: Int
     /// D, the length of a code vector: the channels of the encoder's output and the decoder's input
     /// (except for FSQ, whose codes have one value per level count: see `latentChannels`).
     public var embeddingDim: Int
@@ -25,17 +32,19 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     public var quantizer: QuantizerConfiguration
 
     /// The downsampling factors the encoder can be built with.
-    public static let downsamplingFactors = [2, 4, 8, 16]
+    public static let downsamplingFactors = [2, 4, 8, 16, 32, 64, 128, 256]
 
     public init(spatialRank: Int = 2, inputChannels: Int = 1, hiddenChannels: Int = 128, residualChannels: Int = 32,
-                residualBlocks: Int = 2, downsampling: Int = 4, embeddingDim: Int = 64,
-                quantizer: QuantizerConfiguration = .default) {
+                residualBlocks: Int = 2, dilationGrowth: Int = 1, downsampling: Int = 4, embeddingDim: Int = 64,
+                conditionClasses: Int = 0, quantizer: QuantizerConfiguration = .default) {
         self.spatialRank = spatialRank
         self.inputChannels = inputChannels
         self.hiddenChannels = hiddenChannels
         self.residualChannels = residualChannels
         self.residualBlocks = residualBlocks
+        self.dilationGrowth = dilationGrowth
         self.downsampling = downsampling
+        self.conditionClasses = conditionClasses
         self.embeddingDim = embeddingDim
         self.quantizer = quantizer
     }
@@ -68,8 +77,10 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         var found: [String] = []
         if spatialRank != 1 && spatialRank != 2 { found.append("the spatial rank must be 1 (sequences) or 2 (images), not \(spatialRank)") }
         if !VQVAEConfiguration.downsamplingFactors.contains(downsampling) {
-            found.append("the downsampling factor must be 2, 4, 8 or 16, not \(downsampling)")
+            found.append("the downsampling factor must be a power of two from 2 to 256, not \(downsampling)")
         }
+        if dilationGrowth < 1 { found.append("the dilation growth must be at least 1") }
+        if conditionClasses < 0 { found.append("the condition classes must be 0 or more") }
         if inputChannels < 1 || hiddenChannels < 2 || residualChannels < 1 || residualBlocks < 0 || embeddingDim < 1 {
             found.append("channel counts must be positive (hidden at least 2)")
         }
@@ -113,7 +124,8 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     // MARK: Codable, reading the configurations of `vqvae-model/1` checkpoints too
 
     private enum CodingKeys: String, CodingKey {
-        case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, downsampling, embeddingDim, quantizer
+        case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, dilationGrowth, downsampling,
+             embeddingDim, conditionClasses, quantizer
         // Version 1 (before the quantizer abstraction): the codebook's settings at the top level.
         case numEmbeddings, commitmentCost, movingAverageCodebook, decay
     }
@@ -127,6 +139,8 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         embeddingDim = try container.decode(Int.self, forKey: .embeddingDim)
         spatialRank = try container.decodeIfPresent(Int.self, forKey: .spatialRank) ?? 2
         downsampling = try container.decodeIfPresent(Int.self, forKey: .downsampling) ?? 4
+        dilationGrowth = try container.decodeIfPresent(Int.self, forKey: .dilationGrowth) ?? 1
+        conditionClasses = try container.decodeIfPresent(Int.self, forKey: .conditionClasses) ?? 0
         if let quantizer = try container.decodeIfPresent(QuantizerConfiguration.self, forKey: .quantizer) {
             self.quantizer = quantizer
         } else {
@@ -146,6 +160,8 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         try container.encode(residualChannels, forKey: .residualChannels)
         try container.encode(residualBlocks, forKey: .residualBlocks)
         try container.encode(downsampling, forKey: .downsampling)
+        if dilationGrowth != 1 { try container.encode(dilationGrowth, forKey: .dilationGrowth) }
+        if conditionClasses != 0 { try container.encode(conditionClasses, forKey: .conditionClasses) }
         try container.encode(embeddingDim, forKey: .embeddingDim)
         try container.encode(quantizer, forKey: .quantizer)
     }

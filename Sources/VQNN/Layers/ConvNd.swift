@@ -10,13 +10,14 @@ public struct ConvNd: Layer {
     public var bias: Tensor?
     public let stride: Int
     public let padding: Int
+    public let dilation: Int
     /// 1 for sequences, 2 for images.
     public var spatialRank: Int { weight.rank - 2 }
 
     /// PyTorch's default initialisation: weight and bias U(−1/√fanIn, 1/√fanIn), fanIn = inputChannels · k^rank
     /// (the same draws as `Conv2d` for rank 2).
     public init(spatialRank: Int, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
-                padding: Int = 0, bias: Bool = true, generator: inout RandomGenerator) {
+                padding: Int = 0, dilation: Int = 1, bias: Bool = true, generator: inout RandomGenerator) {
         precondition(spatialRank == 1 || spatialRank == 2, "ConvNd: spatial rank \(spatialRank) is not 1 or 2")
         let kernel = [Int](repeating: kernelSize, count: spatialRank)
         let bound = 1 / Float(inputChannels * kernel.reduce(1, *)).squareRoot()
@@ -24,12 +25,14 @@ public struct ConvNd: Layer {
         self.bias = bias ? Tensor(uniform: [outputChannels], low: -bound, high: bound, generator: &generator) : nil
         self.stride = stride
         self.padding = padding
+        self.dilation = dilation
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         spatialRank == 1
-            ? input.conv1d(weight: weight, bias: bias, stride: stride, padding: padding)
-            : input.conv2d(weight: weight, bias: bias, stride: HeightWidth(stride), padding: HeightWidth(padding))
+            ? input.conv1d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation)
+            : input.conv2d(weight: weight, bias: bias, stride: HeightWidth(stride), padding: HeightWidth(padding),
+                           dilation: HeightWidth(dilation))
     }
 
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {
