@@ -41,9 +41,9 @@ let package = Package(
             ]),
         .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
         .testTarget(
-            name: "VQEngineTests", dependencies: ["VQEngine", "_VQTestSupport"],
+            name: "VQEngineTests", dependencies: ["VQEngine", "VQData", "_VQTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "VQNNTests", dependencies: ["VQNN", "_VQTestSupport"]),
+        .testTarget(name: "VQNNTests", dependencies: ["VQNN", "VQData", "_VQTestSupport"]),
         .testTarget(name: "VQDataTests", dependencies: ["VQData", "_VQTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "VQDownloadTests", dependencies: ["VQDownload", "VQData", "_VQTestSupport"],

@@ -116,11 +116,15 @@ static inline unsigned spread_even(unsigned m) {
     return m;
 }
 
-/// Lanes [lo, hi) of 16 set.
+/// Lanes [lo, hi) of 16 set, the bounds clamped to [0, 16]: a block that lies wholly past a tap's
+/// valid columns has hi < 0, and a shift by a negative count would be undefined (x86 takes it modulo
+/// 32 and set lanes that read the padding).
 static inline unsigned lane_mask(long lo, long hi) {
+    if (lo < 0) lo = 0;
+    if (hi > 16) hi = 16;
     if (hi <= lo) return 0;
-    unsigned upper = hi >= 16 ? 0xFFFFu : ((1u << hi) - 1u);
-    unsigned lower = lo <= 0 ? 0u : ((1u << lo) - 1u);
+    unsigned upper = hi == 16 ? 0xFFFFu : ((1u << hi) - 1u);
+    unsigned lower = (1u << lo) - 1u;
     return upper & ~lower;
 }
 

@@ -4,15 +4,15 @@ import Glibc
 import Darwin
 #endif
 
-/// Elementwise functions: activations (relu, sigmoid, tanh) and exp, log, squared, sqrt, pow, clamped.
+/// Elementwise functions: activations (relu, sigmoid, tanh) and exp, log, squared, sqrt, pow, abs, clamped.
 /// Each returns a tensor of its input's shape.
 ///
 /// Each function and its derivative is a small type (`UnaryScalarFunction`, `BinaryScalarFunction`)
 /// so that the loops are specialised and vectorised rather than calling a closure per element.
 ///
 /// Note for code in other `Tensor` extensions: these methods hide the C library's `exp`, `log`,
-/// `tanh`, `sqrt` and `pow` inside any `extension Tensor`; call `expf`, `logf`, `tanhf`,
-/// `x.squareRoot()`, `powf` (or `Glibc.exp`) there instead.
+/// `tanh`, `sqrt`, `pow` and `abs` inside any `extension Tensor`; call `expf`, `logf`, `tanhf`,
+/// `x.squareRoot()`, `powf`, `Swift.abs` (or `Glibc.exp`) there instead.
 extension Tensor {
     /// max(x, 0) (PyTorch's `relu`).
     public func relu() -> Tensor {
@@ -77,6 +77,14 @@ extension Tensor {
         return Tensor.recorded(output, inputs: [self]) { [self] gradient in
             if exponent == 0 { return [Tensor(zeros: gradient.shape)] }
             return [gradient.zipScalars(self, PowerGradient(exponent: exponent))]
+        }
+    }
+
+    /// |x| (PyTorch's `abs`). The gradient is sign(x)·gradient, and 0 at x = 0 as in PyTorch.
+    public func abs() -> Tensor {
+        let output = mapScalars(AbsoluteValue())
+        return Tensor.recorded(output, inputs: [self]) { [self] gradient in
+            [gradient.zipScalars(self, AbsoluteValueGradient())]
         }
     }
 
@@ -151,6 +159,15 @@ private struct PowerGradient: BinaryScalarFunction {
     let exponent: Float
     @inline(__always) func callAsFunction(_ gradient: Float, _ input: Float) -> Float {
         gradient * exponent * powf(input, exponent - 1)
+    }
+}
+
+private struct AbsoluteValue: UnaryScalarFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.abs(x) }
+}
+private struct AbsoluteValueGradient: BinaryScalarFunction {
+    @inline(__always) func callAsFunction(_ gradient: Float, _ input: Float) -> Float {
+        input > 0 ? gradient : input < 0 ? -gradient : 0
     }
 }
 

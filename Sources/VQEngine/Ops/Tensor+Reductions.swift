@@ -1,4 +1,4 @@
-/// Sums and means over all elements or along axes, and the largest element along an axis.
+/// Sums and means over all elements or along axes, the Euclidean norm, and the largest element along an axis.
 ///
 /// Axes may be negative, counting from the last (−1 is the last axis), as in PyTorch. Sums use the
 /// accurate kernels of `Reduction` (SIMD partial sums, `Double` block totals).
@@ -34,6 +34,17 @@ extension Tensor {
         let normalized = checkShapes { try Tensor.reductionShapes("mean", shape, alongAxes: axes) }
         let reducedCount = normalized.map { shape[$0] }.reduce(1, *)
         return sum(alongAxes: normalized, keepingDimensions: keepingDimensions) / Float(reducedCount)
+    }
+
+    /// The Euclidean norm of all elements, √Σx² (PyTorch's `norm()`: the Frobenius norm of a matrix), as
+    /// a rank-0 tensor, summed in `Double`. The gradient is gradient·x/‖x‖, and 0 when ‖x‖ = 0 as in PyTorch
+    /// (where √ of a sum of squares would give 0·∞).
+    public func norm() -> Tensor {
+        let total = withUnsafeBufferPointer { Reduction.sumOfSquares($0.baseAddress!, count: count) }
+        let norm = Float(total.squareRoot())
+        return Tensor.recorded(Tensor(norm), inputs: [self]) { [self] gradient in
+            [norm == 0 ? Tensor(zeros: shape) : self * (gradient.item / norm)]
+        }
     }
 
     /// Validates reduction axes for a tensor of `shape` and returns them non-negative and sorted;

@@ -27,7 +27,7 @@ extension Tensor {
         let size = shape[axis]
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
         var output = Tensor(zeros: shape)
-        let kept = Swift.max(0, size - abs(offset))
+        let kept = Swift.max(0, size - Swift.abs(offset))
         guard kept > 0, inner > 0 else { return output }
         let sourceStart = Swift.max(0, -offset), destinationStart = Swift.max(0, offset)
         output.withUnsafeMutableBufferPointer { destination in

@@ -28,7 +28,14 @@ import _VQTestSupport
            ConvolutionCase(input: [1, 4, 6, 35], filters: 1, kernel: 3, padding: 2, dilation: 2),
            ConvolutionCase(input: [1, 4, 3, 3], filters: 1, kernel: 2, padding: 3),
            ConvolutionCase(input: [1, 6, 14, 14], filters: 1, kernel: 4, stride: 2, padding: 1),
-           ConvolutionCase(input: [1, 8, 7, 7], filters: 1, kernel: 3, padding: 1)]
+           ConvolutionCase(input: [1, 8, 7, 7], filters: 1, kernel: 3, padding: 1),
+           // Padding so wide that, for the last taps, the valid columns end a whole 16-lane block before
+           // the output does (stftMagnitude's convolutions: stride = hop, padding = fftSize/2): the
+           // unplanned stride-2 and gather code once read the padding there.
+           ConvolutionCase(input: [1, 2, 1, 20], filters: 1, kernel: HeightWidth(1, 24), stride: HeightWidth(1, 2),
+                           padding: HeightWidth(0, 20)),
+           ConvolutionCase(input: [1, 1, 1, 517], filters: 1, kernel: HeightWidth(1, 64), stride: HeightWidth(1, 16),
+                           padding: HeightWidth(0, 32))]
             .map { try! $0.geometry() }
 
     /// Columns with 3 extra columns per row, as when an image is one of several in a chunk matrix.

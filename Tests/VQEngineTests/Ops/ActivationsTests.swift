@@ -12,6 +12,7 @@ import _VQTestSupport
         expectClose(x.tanh().scalars, [-0.9640276, 0, 0.4621172, 0.7615942])
         expectClose(x.exp().scalars, [0.13533528, 1, 1.6487213, 2.7182817])
         #expect(x.squared().scalars == [4, 0, 0.25, 1])
+        #expect(x.abs().scalars == [2, 0, 0.5, 1])
         #expect(x.clamped(min: -1, max: 0.75).scalars == [-1, 0, 0.5, 0.75])
         #expect(x.clamped(min: 0).scalars == [0, 0, 0.5, 1])
         #expect(x.clamped(max: 0).scalars == [-2, 0, 0, 0])
@@ -40,6 +41,7 @@ import _VQTestSupport
         // Away from relu's kink at 0 and the clamp bounds ±1: |x| in [0.1, 2], |x ∓ 1| > 0.05.
         let awayFromKinks = Tensor(shape: [2, 4], scalars: [-1.7, -0.8, -0.3, -0.1, 0.1, 0.4, 0.9, 1.6])
         expectGradientsMatchFiniteDifferences([awayFromKinks], "relu") { $0[0].relu() }
+        expectGradientsMatchFiniteDifferences([awayFromKinks], "abs") { $0[0].abs() }
         expectGradientsMatchFiniteDifferences([awayFromKinks], "clamped") { $0[0].clamped(min: -1, max: 1) }
         expectGradientsMatchFiniteDifferences([awayFromKinks], "clamped below") { $0[0].clamped(min: -0.5) }
         expectGradientsMatchFiniteDifferences([any], "sigmoid") { $0[0].sigmoid() }
@@ -51,6 +53,15 @@ import _VQTestSupport
         expectGradientsMatchFiniteDifferences([positive], "sqrt") { $0[0].sqrt() }
         expectGradientsMatchFiniteDifferences([positive], "pow 3") { $0[0].pow(3) }
         expectGradientsMatchFiniteDifferences([positive], "pow -0.5") { $0[0].pow(-0.5) }
+    }
+
+    /// abs has gradient sign(x), 0 at 0, as PyTorch's (`torch.tensor([-2., 0., 3.], requires_grad=True).abs()`
+    /// with gradient [5, 6, 7] gives x.grad [-5, 0, 7]).
+    @Test func absoluteValueGradientIsTheSign() {
+        let tape = Tape()
+        let x = tape.watch(Tensor(shape: [3], scalars: [-2, 0, 3]))
+        let gradient = tape.gradients(of: x.abs(), seed: Tensor(shape: [3], scalars: [5, 6, 7]), withRespectTo: [x])[0]
+        #expect(gradient.scalars == [-5, 0, 7])
     }
 
     /// A chain of activations differentiates through every step (the tape composes the VJPs).

@@ -29,6 +29,21 @@ import _VQTestSupport
         #expect(x.mean(alongAxes: [0, 2]).scalars == [3.5, 5.5, 7.5])
     }
 
+    /// ‖[[1, 2, 3], [4, 5, 6]]‖ = √91; its gradient x/‖x‖, and 0 (not NaN) at the zero tensor, as
+    /// PyTorch's `torch.zeros(2, 3, requires_grad=True).norm().backward()` gives zeros.
+    @Test func normByHand() {
+        #expect(a.norm().shape == [])
+        #expect(a.norm().item == Float(91.0.squareRoot()))
+        let tape = Tape()
+        let zero = tape.watch(Tensor(zeros: [2, 3]))
+        let norm = zero.norm()
+        #expect(norm.item == 0)
+        #expect(tape.gradients(of: norm, withRespectTo: [zero])[0].scalars == [0, 0, 0, 0, 0, 0])
+        let x = tape.watch(a)
+        expectClose(tape.gradients(of: x.norm(), withRespectTo: [x])[0].scalars, a.scalars.map { $0 / Float(91.0.squareRoot()) },
+                    absolute: 1e-7, relative: 1e-6)
+    }
+
     /// The whole-tensor sum of a million values stays within 1e-6 (relative) of a `Double` sum.
     @Test func largeSumIsAccurate() {
         var generator = RandomGenerator(seed: 21)
@@ -76,6 +91,7 @@ import _VQTestSupport
         let x = Tensor(uniform: [3, 5], low: -1, high: 1, generator: &generator)
         expectGradientsMatchFiniteDifferences([x], "sum") { $0[0].sum() }
         expectGradientsMatchFiniteDifferences([x], "mean") { $0[0].mean() }
+        expectGradientsMatchFiniteDifferences([x], "norm") { $0[0].norm() }
         // Distinct values at least 0.1 apart, so ε never changes which element is largest.
         let spread = Tensor(shape: [3, 4], scalars: [0.3, -0.5, 1.2, 0.1, 2.0, -1.1, 0.7, 0.4, -0.2, 0.9, -0.8, 1.5])
         expectGradientsMatchFiniteDifferences([spread], "amax 1") { $0[0].amax(alongAxis: 1) }

@@ -1,0 +1,123 @@
+import VQEngine
+
+/// The multi-resolution STFT loss of Parallel WaveGAN (Yamamoto, Song, Kim 2020): the spectra of the
+/// predicted and target signals compared at several time-frequency resolutions, so that no single
+/// frame length decides what "sounds the same" means.
+///
+/// For each resolution, with |S| the target's and |Ŝ| the prediction's `stftMagnitude` (N, bins, frames):
+///   spectral convergence  ‖|S| − |Ŝ|‖_F / ‖|S|‖_F                     (one ratio over the whole batch)
+///   log magnitude         mean |log(|S| + δ) − log(|Ŝ| + δ)|          (over the batch, bins and frames)
+/// each part is the mean over the resolutions, and the total is their sum. The magnitude is
+/// √(re² + im² + ε) (ε = `magnitudeEpsilon`, 1e-7: a finite gradient at silence, and ‖|S|‖_F > 0 even
+/// for a silent target); δ = `logOffset` (1e-5) keeps the logarithm's slope 1/(|Ŝ| + δ) bounded should ε
+/// be set to 0. The target is detached: gradients reach the prediction only. At identical signals the
+/// loss and its gradient are exactly 0 (`norm` and `abs` have gradient 0 at 0, as in PyTorch).
+public struct MultiResolutionSTFTLoss {
+    /// One STFT setting, in samples.
+    public struct Resolution: Hashable, Sendable, CustomStringConvertible {
+        public var fftSize: Int
+        public var hopSize: Int
+        public var windowLength: Int
+
+        public init(fftSize: Int, hopSize: Int, windowLength: Int) {
+            self.fftSize = fftSize
+            self.hopSize = hopSize
+            self.windowLength = windowLength
+        }
+
+        /// The same durations in seconds at a sample rate `factor` times the one this resolution was made
+        /// for: every size multiplied by `factor` and rounded (at least 1; the window at most the FFT size).
+        /// fftSize need not be a power of two, since the DFT is a convolution here.
+        public func scaled(by factor: Double) -> Resolution {
+            precondition(factor > 0, "Resolution.scaled: factor \(factor) must be positive")
+            let scale = { (size: Int) in Swift.max(1, Int((Double(size) * factor).rounded())) }
+            let fft = scale(fftSize)
+            return Resolution(fftSize: fft, hopSize: scale(hopSize), windowLength: Swift.min(fft, scale(windowLength)))
+        }
+
+        public var description: String { "(fft \(fftSize), hop \(hopSize), window \(windowLength))" }
+    }
+
+    /// The three default resolutions, (fftSize, hopSize, windowLength) = (512, 128, 512), (1024, 256, 1024),
+    /// (256, 64, 256): Hann windows of 32, 64 and 16 ms at 16 kHz, each hopping a quarter of its length.
+    public static let defaultResolutions = [
+        Resolution(fftSize: 512, hopSize: 128, windowLength: 512),
+        Resolution(fftSize: 1024, hopSize: 256, windowLength: 1024),
+        Resolution(fftSize: 256, hopSize: 64, windowLength: 256),
+    ]
+
+    /// The sample rate `defaultResolutions` are meant for.
+    public static let defaultSampleRate = 16_000
+
+    /// `defaultResolutions` scaled to `sampleRate`, keeping their durations in milliseconds: at 8 kHz
+    /// (256, 64, 256), (512, 128, 512), (128, 32, 128); at 22.05 kHz (706, 176, 706), (1411, 353, 1411),
+    /// (353, 88, 353).
+    public static func resolutions(forSampleRate sampleRate: Int) -> [Resolution] {
+        precondition(sampleRate > 0, "MultiResolutionSTFTLoss: sample rate \(sampleRate) must be positive")
+        return defaultResolutions.map { $0.scaled(by: Double(sampleRate) / Double(defaultSampleRate)) }
+    }
+
+    /// The loss and its two parts, each rank 0 and recorded on the prediction's tape.
+    public struct Terms {
+        /// spectralConvergence + logMagnitude: the number minimised.
+        public var total: Tensor
+        /// The mean over resolutions of the spectral convergence.
+        public var spectralConvergence: Tensor
+        /// The mean over resolutions of the log-magnitude distance.
+        public var logMagnitude: Tensor
+    }
+
+    public let resolutions: [Resolution]
+    /// ε inside the magnitude's square root.
+    public let magnitudeEpsilon: Float
+    /// δ added to the magnitudes before the logarithm.
+    public let logOffset: Float
+    /// One DFT basis per resolution, built once.
+    private let bases: [STFTBasis]
+
+    /// Stops if there is no resolution, a size is not positive, a window is longer than its FFT, or ε or δ
+    /// is negative.
+    public init(resolutions: [Resolution] = defaultResolutions, magnitudeEpsilon: Float = 1e-7, logOffset: Float = 1e-5) {
+        precondition(!resolutions.isEmpty, "MultiResolutionSTFTLoss: no resolutions")
+        for resolution in resolutions {
+            precondition(resolution.fftSize >= 1 && resolution.hopSize >= 1 && resolution.windowLength >= 1
+                         && resolution.windowLength <= resolution.fftSize,
+                         "MultiResolutionSTFTLoss: resolution \(resolution) needs positive sizes and a window no longer than the FFT")
+        }
+        precondition(magnitudeEpsilon >= 0 && logOffset >= 0,
+                     "MultiResolutionSTFTLoss: magnitudeEpsilon \(magnitudeEpsilon) and logOffset \(logOffset) must not be negative")
+        self.resolutions = resolutions
+        self.magnitudeEpsilon = magnitudeEpsilon
+        self.logOffset = logOffset
+        bases = resolutions.map { STFTBasis(fftSize: $0.fftSize, windowLength: $0.windowLength) }
+    }
+
+    /// The loss of `predicted` against `target`, both (N, T) or (N, 1, T) of the same shape.
+    public func callAsFunction(predicted: Tensor, target: Tensor) -> Terms {
+        do { try validateShapes(predicted: predicted.shape, target: target.shape) } catch { preconditionFailure("\(error)") }
+        let target = target.detached()
+        var convergences: [Tensor] = [], logDistances: [Tensor] = []
+        for (resolution, basis) in zip(resolutions, bases) {
+            let predictedMagnitude = predicted.stftMagnitude(basis: basis, hopSize: resolution.hopSize, epsilon: magnitudeEpsilon)
+            let targetMagnitude = target.stftMagnitude(basis: basis, hopSize: resolution.hopSize, epsilon: magnitudeEpsilon)
+            convergences.append((targetMagnitude - predictedMagnitude).norm() / targetMagnitude.norm().item)
+            logDistances.append(((targetMagnitude + logOffset).log() - (predictedMagnitude + logOffset).log()).abs().mean())
+        }
+        let count = Float(resolutions.count)
+        let convergence = convergences.dropFirst().reduce(convergences[0]) { $0 + $1 } / count
+        let logMagnitude = logDistances.dropFirst().reduce(logDistances[0]) { $0 + $1 } / count
+        return Terms(total: convergence + logMagnitude, spectralConvergence: convergence, logMagnitude: logMagnitude)
+    }
+
+    /// Validates the signals: equal shapes, (N, T) or (N, 1, T), long enough for every resolution. Throws
+    /// a `ShapeError` naming `MultiResolutionSTFTLoss` and both shapes, or `stftMagnitude`'s own.
+    public func validateShapes(predicted: [Int], target: [Int]) throws(ShapeError) {
+        guard predicted == target else {
+            throw ShapeError("MultiResolutionSTFTLoss", [predicted, target], "the predicted and target signals differ in shape")
+        }
+        for resolution in resolutions {
+            _ = try Tensor.stftMagnitudeShapes(input: predicted, fftSize: resolution.fftSize, hopSize: resolution.hopSize,
+                                               windowLength: resolution.windowLength)
+        }
+    }
+}
