@@ -19,16 +19,18 @@ public struct TrainingStepReport: Codable, Equatable, Sendable {
     public var restartedCodes: Int
 }
 
-/// Trains a VQ-VAE on an image dataset, one step at a time, deterministically for a given seed.
+/// Trains a VQ-VAE on a training set (images, windows of audio clips), one step at a time,
+/// deterministically for a given seed.
 ///
-/// Each step draws `batchSize` images uniformly with replacement and hands them to the generic
-/// `ModelTrainer.step(on:)` (loss on a tape, gradients, optional clipping, Adam(W), then the
-/// quantizer's own update). Before the first step, a quantizer that asks for it is initialised from
-/// the encoder outputs of its `initializationBatches` batches (k-means).
-public struct Trainer {
+/// Each step draws `batchSize` inputs (`TrainingSet.trainingBatch`: images uniformly with replacement,
+/// random windows of random clips) and hands them, with their labels when the decoder is
+/// conditioned, to the generic `ModelTrainer.step(on:)` (loss on a tape, gradients, optional
+/// clipping, Adam(W), then the quantizer's own update). Before the first step, a quantizer that asks
+/// for it is initialised from the encoder outputs of its `initializationBatches` batches (k-means).
+public struct Trainer<Data: TrainingSet> {
     public internal(set) var core: ModelTrainer<VQVAE>
     public let options: TrainingOptions
-    public let dataset: ImageDataset
+    public let dataset: Data
 
     public var model: VQVAE { core.model }
     public var optimizer: Adam { core.optimizer }
@@ -36,7 +38,7 @@ public struct Trainer {
     /// Steps completed so far.
     public var step: Int { core.step }
 
-    public init(model: VQVAE, dataset: ImageDataset, options: TrainingOptions) {
+    public init(model: VQVAE, dataset: Data, options: TrainingOptions) {
         precondition(dataset.channels == model.configuration.inputChannels,
                      "Trainer: the dataset has \(dataset.channels) channels, the model expects \(model.configuration.inputChannels)")
         self.dataset = dataset
@@ -45,29 +47,31 @@ public struct Trainer {
                             gradientClipNorm: options.gradientClipNorm, generator: RandomGenerator(seed: options.seed &+ 0x5EED))
     }
 
-    /// Draws a batch of images, uniformly with replacement.
-    mutating func nextBatch() -> Tensor {
-        let count = dataset.count
-        return dataset.batch((0..<options.batchSize).map { _ in core.generator.nextIndex(below: count) })
+    /// Draws a batch of inputs and their labels.
+    mutating func nextBatch() -> (input: Tensor, labels: [Int32]) {
+        dataset.trainingBatch(count: options.batchSize, generator: &core.generator)
     }
 
     /// Initialises the quantizer from the first batches when it asks for that (call before step 1).
     public mutating func initializeQuantizer() {
         let wanted = core.model.quantizer.initializationBatches
         guard step == 0, wanted > 0 else { return }
-        let batches = (0..<wanted).map { _ in nextBatch() }
+        let batches = (0..<wanted).map { _ in nextBatch().input }
         core.model.initializeQuantizer(from: batches, generator: &core.generator)
     }
 
     /// One training step on a drawn batch; throws `NonFiniteLossError` (leaving the model untouched)
     /// if a loss is not finite.
     public mutating func trainStep() throws -> TrainingStepReport {
-        try step(on: nextBatch())
+        let (input, labels) = nextBatch()
+        return try step(on: input, labels: labels)
     }
 
-    /// One training step on `images`, with the options' commitment warm-up.
-    public mutating func step(on images: Tensor) throws -> TrainingStepReport {
-        let batch = VQVAE.Batch(input: images, commitmentScale: options.commitmentScale(at: step))
+    /// One training step on `input` (labels for a conditioned decoder), with the options' commitment warm-up.
+    public mutating func step(on input: Tensor, labels: [Int32] = []) throws -> TrainingStepReport {
+        let conditioned = model.configuration.conditionClasses > 0
+        precondition(!conditioned || labels.count == input.shape[0], "Trainer: a conditioned decoder needs a label per input")
+        let batch = VQVAE.Batch(input: input, condition: conditioned ? labels : nil, commitmentScale: options.commitmentScale(at: step))
         let (report, output) = try core.step(on: batch)
         let firstStage = output.stages[0].indices
         return TrainingStepReport(

@@ -16,10 +16,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var gradientClipNorm: Float?
     /// Ramp β linearly from 0 over this many steps (0: off).
     public var commitmentWarmupSteps: Int
+    /// Audio: samples per training window (nil for images).
+    public var windowLength: Int?
 
     public init(steps: Int = 2000, batchSize: Int = 32, seed: UInt64 = 0, learningRate: Float = 3e-4,
                 cosineWarmupSteps: Int? = nil, weightDecay: Float = 0, gradientClipNorm: Float? = nil,
-                commitmentWarmupSteps: Int = 0) {
+                commitmentWarmupSteps: Int = 0, windowLength: Int? = nil) {
         self.steps = steps
         self.batchSize = batchSize
         self.seed = seed
@@ -28,6 +30,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.weightDecay = weightDecay
         self.gradientClipNorm = gradientClipNorm
         self.commitmentWarmupSteps = commitmentWarmupSteps
+        self.windowLength = windowLength
     }
 
     /// Adam, or AdamW when there is weight decay, at the options' learning rate.

@@ -3,27 +3,29 @@ import VQData
 import VQEngine
 import VQNN
 
-/// Which images a run trains on: enough to refuse resuming a run on different data.
+/// Which data a run trains on: enough to refuse resuming a run on different data.
 ///
-/// Two data sets are the same when their counts, image shapes and pixel fingerprints agree; the name
-/// (a path, or the built-in set's description) is reported but not compared, so a moved folder still
+/// Two data sets are the same when their kinds, counts, shapes and fingerprints agree; the name (a
+/// path, or the built-in set's description) is reported but not compared, so a moved folder still
 /// resumes.
 public struct DatasetIdentity: Codable, Equatable, Sendable {
-    /// Where the images came from (a path or a description), for messages.
+    /// Where the data came from (a path or a description), for messages.
     public var name: String
+    /// "images" or "audio".
+    public var kind: String
+    /// Images or clips.
     public var count: Int
-    public var channels: Int
-    public var height: Int
-    public var width: Int
-    /// FNV-1a (64-bit) of every pixel byte, as 16 hexadecimal digits.
+    /// Images: [C, H, W]; audio: [sample rate].
+    public var shape: [Int]
+    /// FNV-1a (64-bit) of every pixel byte (images) or `AudioDataset.fingerprint` (audio), as 16
+    /// hexadecimal digits.
     public var fingerprint: String
 
     public init(name: String, dataset: ImageDataset) {
         self.name = name
+        kind = "images"
         count = dataset.count
-        channels = dataset.channels
-        height = dataset.height
-        width = dataset.width
+        shape = [dataset.channels, dataset.height, dataset.width]
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         dataset.pixels.withUnsafeBufferPointer { bytes in
             for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
@@ -31,13 +33,25 @@ public struct DatasetIdentity: Codable, Equatable, Sendable {
         fingerprint = hexadecimal(hash)
     }
 
-    /// Whether the images are the same (the name aside).
-    public func sameImages(as other: DatasetIdentity) -> Bool {
-        (count, channels, height, width, fingerprint) == (other.count, other.channels, other.height, other.width, other.fingerprint)
+    public init(name: String, audio: AudioDataset) {
+        self.name = name
+        kind = "audio"
+        count = audio.count
+        shape = [audio.sampleRate]
+        fingerprint = audio.fingerprint
     }
 
-    /// "name (N images, CxHxW, fingerprint F)".
-    public var summary: String { "\(name) (\(count) images, \(channels)x\(height)x\(width), fingerprint \(fingerprint))" }
+    /// Whether the data are the same (the name aside).
+    public func sameData(as other: DatasetIdentity) -> Bool {
+        (kind, count, shape, fingerprint) == (other.kind, other.count, other.shape, other.fingerprint)
+    }
+
+    /// "name (N images, CxHxW, fingerprint F)" or "name (N clips at R Hz, fingerprint F)".
+    public var summary: String {
+        kind == "audio"
+            ? "\(name) (\(count) clips at \(shape.first ?? 0) Hz, fingerprint \(fingerprint))"
+            : "\(name) (\(count) images, \(shape.map(String.init).joined(separator: "x")), fingerprint \(fingerprint))"
+    }
 }
 
 /// The files of a run folder.
@@ -80,13 +94,14 @@ public struct RunFolder: Sendable {
 /// uninterrupted run. States of format `vqvae-training-state/1` (before the quantizer abstraction)
 /// are refused with a message; their run's model file still loads.
 extension Trainer {
-    public static let trainingStateFormat = "vqvae-training-state/2"
+    /// `SavedRun.format`.
+    public static var trainingStateFormat: String { SavedRun.format }
 
     /// The state of this run after `step` updates.
     public func trainingState(dataset identity: DatasetIdentity) -> SafeTensors {
         let (tensors, generic) = core.stateTensors()
         let metadata = generic.merging([
-            "format": Trainer.trainingStateFormat,
+            "format": SavedRun.format,
             "configuration": canonicalJSON(model.configuration),
             "training_options": canonicalJSON(options),
             "dataset": canonicalJSON(identity),
@@ -96,14 +111,13 @@ extension Trainer {
 
     /// Continues a run from its saved state, with the configuration and options it saved. The images
     /// must be the ones it trained on; otherwise this throws a `DataError` naming `path` and the difference.
-    public init(resuming state: SafeTensors, path: String, dataset: ImageDataset, identity: DatasetIdentity) throws {
+    public init(resuming state: SafeTensors, path: String, dataset: Data, identity: DatasetIdentity) throws {
         let saved = try SavedRun(state: state, path: path)
-        guard saved.dataset.sameImages(as: identity) else {
+        guard saved.dataset.sameData(as: identity) else {
             throw DataError(path, "the run trained on \(saved.dataset.summary), not on \(identity.summary); resume with the same --data")
         }
-        guard saved.configuration.spatialRank == 2 else { throw DataError(path, "the saved model is not an image model") }
         guard dataset.channels == saved.configuration.inputChannels else {
-            throw DataError(path, "the saved model expects \(saved.configuration.inputChannels) channels, the images have \(dataset.channels)")
+            throw DataError(path, "the saved model expects \(saved.configuration.inputChannels) channels, the data have \(dataset.channels)")
         }
         var generator = RandomGenerator(seed: 0)
         self.init(model: VQVAE(saved.configuration, generator: &generator), dataset: dataset, options: saved.options)
@@ -111,7 +125,7 @@ extension Trainer {
     }
 
     /// Reads `RUN/training_state.safetensors` and continues the run (see `init(resuming:path:…)`).
-    public init(resuming run: RunFolder, dataset: ImageDataset, identity: DatasetIdentity) throws {
+    public init(resuming run: RunFolder, dataset: Data, identity: DatasetIdentity) throws {
         let path = run.trainingStatePath
         guard FileIO.exists(path) else {
             throw DataError(path, "no training state to resume from (the run saved none yet, or this is not a run folder)")
@@ -137,6 +151,9 @@ extension Trainer {
 /// The settings a saved VQ-VAE run was started with, read from its training state: what
 /// `vqvae train --resume RUN` continues with.
 public struct SavedRun: Sendable {
+    /// The format tag of a training state.
+    public static let format = "vqvae-training-state/2"
+
     public var configuration: VQVAEConfiguration
     public var options: TrainingOptions
     public var dataset: DatasetIdentity
@@ -146,11 +163,11 @@ public struct SavedRun: Sendable {
     /// Reads the settings of `state`; throws `DataError(path, …)` when it is not a readable training state.
     public init(state: SafeTensors, path: String) throws {
         let metadata = state.metadata
-        guard metadata["format"] == Trainer.trainingStateFormat else {
+        guard metadata["format"] == SavedRun.format else {
             if metadata["format"] == "vqvae-training-state/1" {
                 throw DataError(path, "the run was saved by an earlier version of vqvae (vqvae-training-state/1) and cannot be resumed; its model.safetensors still loads")
             }
-            throw DataError(path, "not a training state (metadata format is \(metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(Trainer.trainingStateFormat)')")
+            throw DataError(path, "not a training state (metadata format is \(metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(SavedRun.format)')")
         }
         func decoded<Value: Decodable>(_ key: String, as type: Value.Type) throws -> Value {
             guard let text = metadata[key] else { throw DataError(path, "metadata \(key) is missing") }

@@ -118,7 +118,7 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    typealias Session = (trainer: Trainer, run: RunFolder, source: DatasetSource, testSet: ImageDataset, identity: DatasetIdentity)
+    typealias Session = (trainer: Trainer<ImageDataset>, run: RunFolder, source: DatasetSource, testSet: ImageDataset, identity: DatasetIdentity)
 
     /// A new run in --out (or the first free runs/vqvae folder), with the quantizer initialised.
     private func started() throws -> Session {

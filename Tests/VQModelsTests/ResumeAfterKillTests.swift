@@ -119,7 +119,7 @@ struct ResumeAfterKillTests {
             }
             if FileIO.exists(run.trainingStatePath) {
                 let state = try SafeTensors(contentsOf: run.trainingStatePath)
-                #expect(state.metadata["format"] == Trainer.trainingStateFormat, "\(moment)")
+                #expect(state.metadata["format"] == SavedRun.format, "\(moment)")
                 savedStateStep = state.metadata["step"].flatMap { Int($0) }
                 if FileIO.exists(run.modelPath), let step = savedStateStep {
                     let modelStep = try SafeTensors(contentsOf: run.modelPath).metadata["step"].flatMap { Int($0) } ?? -1

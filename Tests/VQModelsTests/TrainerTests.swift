@@ -15,7 +15,7 @@ import VQNN
         return ImageDataset(pixels: (0..<640).map { _ in UInt8(generator.nextIndex(below: 256)) }, channels: 1, height: 8, width: 8)
     }()
 
-    static func trainer(seed: UInt64, learningRate: Float = 3e-4, modify: (inout VQVAE) -> Void = { _ in }) -> Trainer {
+    static func trainer(seed: UInt64, learningRate: Float = 3e-4, modify: (inout VQVAE) -> Void = { _ in }) -> Trainer<ImageDataset> {
         var generator = RandomGenerator(seed: seed)
         var model = VQVAE(configuration, generator: &generator)
         modify(&model)

@@ -22,7 +22,7 @@ import VQNN
     static let options = TrainingOptions(steps: 8, batchSize: 4, seed: 21, learningRate: 2e-3, cosineWarmupSteps: 2,
                                          weightDecay: 0.01, gradientClipNorm: 5, commitmentWarmupSteps: 3)
 
-    static func freshTrainer(ema: Bool) -> Trainer {
+    static func freshTrainer(ema: Bool) -> Trainer<ImageDataset> {
         var generator = RandomGenerator(seed: options.seed)
         var trainer = Trainer(model: VQVAE(configuration(ema: ema), generator: &generator), dataset: dataset, options: options)
         trainer.initializeQuantizer()
@@ -78,7 +78,7 @@ import VQNN
         _ = try trainer.trainStep()
         let state = trainer.trainingState(dataset: Self.identity)
         let path = "run/training_state.safetensors"
-        func resume(dataset: ImageDataset = Self.dataset, _ state: SafeTensors = state, path: String = path) throws -> Trainer {
+        func resume(dataset: ImageDataset = Self.dataset, _ state: SafeTensors = state, path: String = path) throws -> Trainer<ImageDataset> {
             try Trainer(resuming: state, path: path, dataset: dataset, identity: DatasetIdentity(name: "other", dataset: dataset))
         }
         let resumed = try resume()  // the same images under another name resume, with the saved settings
