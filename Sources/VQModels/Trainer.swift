@@ -17,6 +17,9 @@ public struct TrainingStepReport: Codable, Equatable, Sendable {
     public var imagesPerSecond: Double
     /// Dead codes restarted in this step.
     public var restartedCodes: Int
+    /// The reconstruction loss's own parts when it has several (audio: waveform, spectral_convergence,
+    /// log_magnitude); empty for MSE.
+    public var reconstructionParts: [String: Float] = [:]
 }
 
 /// Trains a VQ-VAE on a training set (images, windows of audio clips), one step at a time,
@@ -79,6 +82,7 @@ public struct Trainer<Data: TrainingSet> {
             commitmentLoss: report.losses["commitment"]!,
             perplexity: codePerplexity(codeCounts(firstStage, numEmbeddings: model.configuration.numEmbeddings)),
             learningRate: report.learningRate, imagesPerSecond: report.itemsPerSecond,
-            restartedCodes: Int(report.figures["restarted_codes"] ?? 0))
+            restartedCodes: Int(report.figures["restarted_codes"] ?? 0),
+            reconstructionParts: report.losses.filter { !["reconstruction", "codebook", "commitment"].contains($0.key) })
     }
 }

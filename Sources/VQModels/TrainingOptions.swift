@@ -18,10 +18,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var commitmentWarmupSteps: Int
     /// Audio: samples per training window (nil for images).
     public var windowLength: Int?
+    /// Audio: the model's sample rate, every clip resampled to it (nil for images).
+    public var sampleRate: Int?
 
     public init(steps: Int = 2000, batchSize: Int = 32, seed: UInt64 = 0, learningRate: Float = 3e-4,
                 cosineWarmupSteps: Int? = nil, weightDecay: Float = 0, gradientClipNorm: Float? = nil,
-                commitmentWarmupSteps: Int = 0, windowLength: Int? = nil) {
+                commitmentWarmupSteps: Int = 0, windowLength: Int? = nil, sampleRate: Int? = nil) {
         self.steps = steps
         self.batchSize = batchSize
         self.seed = seed
@@ -31,6 +33,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.gradientClipNorm = gradientClipNorm
         self.commitmentWarmupSteps = commitmentWarmupSteps
         self.windowLength = windowLength
+        self.sampleRate = sampleRate
     }
 
     /// Adam, or AdamW when there is weight decay, at the options' learning rate.

@@ -19,19 +19,20 @@ extension VQVAE: TrainableModel {
         }
     }
 
-    /// reconstruction MSE + codebook loss + β·scale·commitment loss, with the quantizer's training
-    /// depth (quantizer dropout) drawn from `generator`. Parts: reconstruction, codebook, commitment
-    /// (before β).
+    /// reconstruction loss (MSE, or waveform + STFT for audio: `ReconstructionLoss`) + codebook loss
+    /// + β·scale·commitment loss, with the quantizer's training depth (quantizer dropout) drawn from
+    /// `generator`. Parts: reconstruction, codebook, commitment (before β), and for audio the
+    /// reconstruction's own parts (waveform, spectral_convergence, log_magnitude).
     public func trainingLoss(on batch: Batch, generator: inout RandomGenerator) -> TrainingLoss<QuantizerOutput> {
         let depth = quantizer.trainingDepth(generator: &generator)
         let output = self(batch.input, depth: depth, condition: batch.condition)
-        let reconstructionLoss = Tensor.mseLoss(output.reconstruction, batch.input)
+        let reconstruction = configuration.reconstructionLoss.terms(output.reconstruction, batch.input, spectral: spectralLoss)
         let quantization = output.quantization
         let beta = quantizer.commitmentCost * batch.commitmentScale
-        let total = reconstructionLoss + quantization.codebookLoss + beta * quantization.commitmentLoss
-        return TrainingLoss(total: total, parts: [("reconstruction", reconstructionLoss.item),
+        let total = reconstruction.total + quantization.codebookLoss + beta * quantization.commitmentLoss
+        return TrainingLoss(total: total, parts: [reconstruction.parts[0],
                                                   ("codebook", quantization.codebookLoss.item),
-                                                  ("commitment", quantization.commitmentLoss.item)],
+                                                  ("commitment", quantization.commitmentLoss.item)] + reconstruction.parts.dropFirst(),
                             output: quantization)
     }
 

@@ -104,6 +104,8 @@ public struct VQVAE: Layer {
     public var encoder: Encoder
     public var quantizer: any Quantizer
     public var decoder: Decoder
+    /// The STFT loss of an audio model's reconstruction loss, its DFT bases built once (nil for MSE).
+    let spectralLoss: MultiResolutionSTFTLoss?
 
     /// A freshly initialised model; the same seed gives the same weights on every platform.
     public init(_ configuration: VQVAEConfiguration, generator: inout RandomGenerator) {
@@ -112,6 +114,7 @@ public struct VQVAE: Layer {
         encoder = Encoder(configuration, generator: &generator)
         quantizer = configuration.quantizer.makeQuantizer(embeddingDim: configuration.latentChannels, generator: &generator)
         decoder = Decoder(configuration, generator: &generator)
+        spectralLoss = configuration.reconstructionLoss.makeSpectralLoss()
     }
 
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {

@@ -30,13 +30,16 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     public var embeddingDim: Int
     /// The quantizer between them.
     public var quantizer: QuantizerConfiguration
+    /// What training compares the output with the input by: MSE (images) or waveform + STFT (audio).
+    public var reconstructionLoss: ReconstructionLoss
 
     /// The downsampling factors the encoder can be built with.
     public static let downsamplingFactors = [2, 4, 8, 16, 32, 64, 128, 256]
 
     public init(spatialRank: Int = 2, inputChannels: Int = 1, hiddenChannels: Int = 128, residualChannels: Int = 32,
                 residualBlocks: Int = 2, dilationGrowth: Int = 1, downsampling: Int = 4, embeddingDim: Int = 64,
-                conditionClasses: Int = 0, quantizer: QuantizerConfiguration = .default) {
+                conditionClasses: Int = 0, quantizer: QuantizerConfiguration = .default,
+                reconstructionLoss: ReconstructionLoss = .meanSquaredError) {
         self.spatialRank = spatialRank
         self.inputChannels = inputChannels
         self.hiddenChannels = hiddenChannels
@@ -47,6 +50,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         self.conditionClasses = conditionClasses
         self.embeddingDim = embeddingDim
         self.quantizer = quantizer
+        self.reconstructionLoss = reconstructionLoss
     }
 
     /// An image model with one codebook of `numEmbeddings` codes learnt by loss, or by EMA with
@@ -125,7 +129,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, dilationGrowth, downsampling,
-             embeddingDim, conditionClasses, quantizer
+             embeddingDim, conditionClasses, quantizer, reconstructionLoss
         // Version 1 (before the quantizer abstraction): the codebook's settings at the top level.
         case numEmbeddings, commitmentCost, movingAverageCodebook, decay
     }
@@ -141,6 +145,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         downsampling = try container.decodeIfPresent(Int.self, forKey: .downsampling) ?? 4
         dilationGrowth = try container.decodeIfPresent(Int.self, forKey: .dilationGrowth) ?? 1
         conditionClasses = try container.decodeIfPresent(Int.self, forKey: .conditionClasses) ?? 0
+        reconstructionLoss = try container.decodeIfPresent(ReconstructionLoss.self, forKey: .reconstructionLoss) ?? .meanSquaredError
         if let quantizer = try container.decodeIfPresent(QuantizerConfiguration.self, forKey: .quantizer) {
             self.quantizer = quantizer
         } else {
@@ -164,5 +169,6 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         if conditionClasses != 0 { try container.encode(conditionClasses, forKey: .conditionClasses) }
         try container.encode(embeddingDim, forKey: .embeddingDim)
         try container.encode(quantizer, forKey: .quantizer)
+        if reconstructionLoss != .meanSquaredError { try container.encode(reconstructionLoss, forKey: .reconstructionLoss) }
     }
 }

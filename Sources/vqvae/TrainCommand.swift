@@ -94,21 +94,8 @@ struct TrainCommand: ParsableCommand {
         let modelMetadata = ["seed": "\(trainer.options.seed)", "data": source.name]
             .merging(VQVAE.imageSizeMetadata(height: trainer.dataset.height, width: trainer.dataset.width)) { $1 }
         var pictures = TrainingPictures(folder: run.path, testSet: testSet)
-        let progress = ProgressRenderer(totalSteps: steps, firstStep: trainer.step, plainEvery: logEvery)
-        let started = ContinuousClock.now
-        while trainer.step < steps {
-            let stepReport = try trainer.trainStep()
-            progress.update(stepReport)
-            pictures.record(stepReport)
-            if saveEvery > 0 && trainer.step % saveEvery == 0 && trainer.step < steps {
-                try trainer.save(to: run, identity: identity, modelMetadata: modelMetadata)
-                try pictures.write(model: trainer.model)
-                progress.saved(step: trainer.step, folder: run.path)
-            }
-        }
-        let trainSeconds = (ContinuousClock.now - started).seconds - pictures.writingSeconds
-        try trainer.save(to: run, identity: identity, modelMetadata: modelMetadata)
-        try pictures.write(model: trainer.model)
+        let trainSeconds = try runTrainingLoop(&trainer, run: run, identity: identity, modelMetadata: modelMetadata,
+                                               pictures: &pictures, saveEvery: saveEvery, logEvery: logEvery)
         let report = trainer.model.evaluate(on: testSet)
         let restarts = trainer.model.restartCount
         writeError("saved \(run.modelPath) after \(format(trainSeconds, 1)) s; \(describe(report))\(restarts > 0 ? ", \(restarts) code restarts" : "")\n")

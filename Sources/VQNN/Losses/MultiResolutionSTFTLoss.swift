@@ -14,7 +14,7 @@ import VQEngine
 /// loss and its gradient are exactly 0 (`norm` and `abs` have gradient 0 at 0, as in PyTorch).
 public struct MultiResolutionSTFTLoss {
     /// One STFT setting, in samples.
-    public struct Resolution: Hashable, Sendable, CustomStringConvertible {
+    public struct Resolution: Hashable, Codable, Sendable, CustomStringConvertible {
         public var fftSize: Int
         public var hopSize: Int
         public var windowLength: Int

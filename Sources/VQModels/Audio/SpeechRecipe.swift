@@ -1,0 +1,25 @@
+import VQNN
+
+/// The speech VQ-VAE this project ships (`vqvae audio train` without options), after the paper's
+/// section 4.3 scaled to two CPU cores: raw waveform in, 64× downsampling, K = 512 codes (at 8 kHz:
+/// 125 codes per second, 1125 bit/s), a decoder conditioned on the speaker.
+extension VQVAEConfiguration {
+    /// Mono sequences, hidden 128 (the strided layers 64), residual 32, 3 residual blocks dilated
+    /// 1, 3, 9, downsampling 64, D 64, the default quantizer (vq, K 512, dead-code restarts), decoder
+    /// conditioned on `speakers` (0: unconditional), waveform L1 + multi-resolution STFT loss at
+    /// `sampleRate`.
+    public static func speech(sampleRate: Int, speakers: Int, downsampling: Int = 64,
+                              quantizer: QuantizerConfiguration = .default) -> VQVAEConfiguration {
+        VQVAEConfiguration(spatialRank: 1, inputChannels: 1, hiddenChannels: 128, residualChannels: 32, residualBlocks: 3,
+                           dilationGrowth: 3, downsampling: downsampling, embeddingDim: 64, conditionClasses: speakers,
+                           quantizer: quantizer, reconstructionLoss: .audio(sampleRate: sampleRate))
+    }
+}
+
+extension TrainingOptions {
+    /// The speech recipe's training: Adam 3e-4, batch 32 windows of 2048 samples (256 ms at 8 kHz),
+    /// `steps` steps, clips at `sampleRate`.
+    public static func speech(sampleRate: Int, steps: Int = 8000, seed: UInt64 = 0) -> TrainingOptions {
+        TrainingOptions(steps: steps, batchSize: 32, seed: seed, learningRate: 3e-4, windowLength: 2048, sampleRate: sampleRate)
+    }
+}

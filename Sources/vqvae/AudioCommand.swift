@@ -1,0 +1,267 @@
+import ArgumentParser
+import Foundation
+import VQData
+import VQEngine
+import VQModels
+
+struct AudioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audio", abstract: "Speech: train a VQ-VAE on raw audio, reconstruct, convert voices, encode units, evaluate.",
+        subcommands: [AudioTrainCommand.self, AudioReconstructCommand.self, AudioConvertCommand.self, AudioEvalCommand.self])
+}
+
+struct AudioTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the speech VQ-VAE on a folder of WAVs and evaluate it on the test split.",
+        discussion: """
+            The default recipe (VQVAEConfiguration.speech, TrainingOptions.speech): raw waveform at the files' \
+            rate, 64x downsampling, K 512 codes with dead-code restarts, a decoder conditioned on the speaker, \
+            waveform L1 + multi-resolution STFT loss, batches of 32 windows of 2048 samples. A folder of \
+            FSDD-named files (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
+            other folders take labels from sub-folders. The run folder gets model.safetensors, \
+            training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
+            alone continues a run with its saved options.
+            """)
+
+    @Option(help: "A folder of WAV files (FSDD names, or class sub-folders, or train/ and test/); required for a new run.") var data: String?
+    @Option(help: ArgumentHelp("Run folder (default: runs/audio, or the next free runs/audio-N).", valueName: "run")) var out: String?
+    @Option(help: ArgumentHelp("Continue the run in this folder with its saved options.", valueName: "run")) var resume: String?
+    @Flag(help: "Start a new run even if --out holds one.") var overwrite = false
+    @Option(help: "Training steps in all (default: 8000).") var steps: Int?
+    @Option(help: "Windows per batch (default: 32).") var batch: Int?
+    @Option(help: "Samples per training window (default: 2048).") var window: Int?
+    @Option(help: "The model's sample rate; clips are resampled to it (default: the files' own rate, which must then be one).") var sampleRate: Int?
+    @Option(help: "Adam learning rate (default: 3e-4).") var learningRate: Float?
+    @Option(help: "Random seed (default: 0).") var seed: UInt64?
+    @Flag(help: "Do not condition the decoder on the speaker (default: conditioned when the data names speakers).") var unconditional = false
+    @OptionGroup(title: "Quantizer") var quantizerOptions: QuantizerOptions
+    @Option(help: "Save every this many steps; 0: only at the end.") var saveEvery = 1000
+    @Option(help: "Print a plain progress line every this many steps when standard error is not a terminal.") var logEvery = 100
+    @Flag(help: "End with one JSON line of test metrics on standard output.") var json = false
+
+    func validate() throws {
+        guard steps ?? 1 >= 1, batch ?? 1 >= 1, window ?? 1 >= 1 else { throw ValidationError("--steps, --batch and --window must be at least 1") }
+        if let sampleRate, sampleRate < 1000 || sampleRate > 192_000 { throw ValidationError("--sample-rate must be between 1000 and 192000") }
+        if resume != nil && (out != nil || overwrite) { throw ValidationError("--resume continues the run in its own folder; drop --out and --overwrite") }
+        if resume == nil && data == nil { throw ValidationError("--data is required for a new run") }
+    }
+
+    func run() throws { try failingWithOneLine(train) }
+
+    /// The settings the typed options give on top of `base`.
+    func settings(over base: (configuration: VQVAEConfiguration, options: TrainingOptions))
+        throws -> (configuration: VQVAEConfiguration, options: TrainingOptions) {
+        let configuration = try quantizerOptions.applied(to: base.configuration)
+        var options = base.options
+        if let steps { options.steps = steps }
+        if let batch { options.batchSize = batch }
+        if let window { options.windowLength = window }
+        if let learningRate { options.learningRate = learningRate }
+        if let seed { options.seed = seed }
+        if let sampleRate { options.sampleRate = sampleRate }
+        return (configuration, options)
+    }
+
+    private func train() throws {
+        let session = try resume != nil ? resumed() : started()
+        var trainer = session.trainer
+        let (train, test, run, info) = (session.train, session.test, session.run, session.info)
+        guard trainer.model.configuration.gridShape(forInput: [trainer.options.windowLength ?? 0]) != nil else {
+            throw CommandFailure("--window \(trainer.options.windowLength ?? 0) is not a multiple of the downsampling factor \(trainer.model.configuration.downsampling)")
+        }
+        let speakerMap = trainer.model.configuration.conditionClasses > 0 ? try info.speakerMap(for: test, source: session.name) : nil
+        var pictures = AudioTrainingPictures(folder: run.path, testSet: test, speakerMap: speakerMap, speakerNames: info.speakers)
+        let metadata = info.metadata.merging(["seed": "\(trainer.options.seed)", "data": session.name]) { $1 }
+        let seconds = try runTrainingLoop(&trainer, run: run, identity: session.identity, modelMetadata: metadata,
+                                          pictures: &pictures, saveEvery: saveEvery, logEvery: logEvery)
+        let report = trainer.model.evaluateAudio(on: test, training: train.dataset, speakerMap: speakerMap)
+        writeError("saved \(run.modelPath) after \(format(seconds, 1)) s; \(describe(report))\n")
+        writeError("pictures: \(run.path)/\(AudioTrainingPictures.spectrogramsFile), \(TrainingPictures.lossCurvesFile)\n")
+        if json { print(jsonLine(report, extra: ["steps": "\(trainer.options.steps)", "train_seconds": format(seconds, 1)])) }
+    }
+
+    typealias Session = (trainer: Trainer<AudioWindowSet>, train: AudioWindowSet, test: AudioDataset, run: RunFolder,
+                         info: AudioModelInfo, identity: DatasetIdentity, name: String)
+
+    /// runs/audio, or the first of runs/audio-2, -3, … holding no run.
+    static func firstFreeRunFolder() -> String {
+        func holdsRun(_ folder: String) -> Bool { FileIO.exists(RunFolder(folder).modelPath) || FileIO.exists(RunFolder(folder).trainingStatePath) }
+        if !holdsRun("runs/audio") { return "runs/audio" }
+        var number = 2
+        while holdsRun("runs/audio-\(number)") { number += 1 }
+        return "runs/audio-\(number)"
+    }
+
+    private func started() throws -> Session {
+        let source = try AudioSource.detect(data!)
+        let (trainSet, testSet) = try source.load(sampleRate: sampleRate)
+        let rate = trainSet.sampleRate
+        let speakers = unconditional ? [] : trainSet.speakerNames
+        let (configuration, options) = try settings(over: (.speech(sampleRate: rate, speakers: speakers.count),
+                                                           .speech(sampleRate: rate)))
+        let out = self.out ?? AudioTrainCommand.firstFreeRunFolder()
+        let run = RunFolder(out)
+        if !overwrite && (FileIO.exists(run.modelPath) || FileIO.exists(run.trainingStatePath)) {
+            throw CommandFailure("\(out) already holds a run; continue it with --resume \(out), start over with --overwrite, or choose another --out")
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var generator = RandomGenerator(seed: options.seed)
+        let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048)
+        var trainer = Trainer(model: VQVAE(configuration, generator: &generator), dataset: windows, options: options)
+        writeError("training \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name): \(trainSet.count) train, \(testSet.count) test clips at \(rate) Hz\(speakers.isEmpty ? "" : ", \(speakers.count) speakers")\n")
+        trainer.initializeQuantizer()
+        let info = AudioModelInfo(sampleRate: rate, speakers: speakers, classes: trainSet.classNames)
+        return (trainer, windows, testSet, run, info, windows.identity(name: source.name), source.name)
+    }
+
+    private func resumed() throws -> Session {
+        let run = RunFolder(resume!)
+        run.removeAbandonedTemporaryFiles()
+        let saved = try SavedRun(run: run)
+        let (configuration, options) = try settings(over: (saved.configuration, saved.options))
+        if let differences = saved.differences(configuration: configuration, options: options) {
+            throw DataError(run.trainingStatePath, "the run was started with other settings: \(differences); resume with --resume alone to use the saved ones")
+        }
+        let source = try AudioSource.detect(data ?? saved.dataset.name)
+        let (trainSet, testSet) = try source.load(sampleRate: options.sampleRate)
+        let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048)
+        let identity = windows.identity(name: source.name)
+        let trainer = try Trainer(resuming: run, dataset: windows, identity: identity)
+        let info = try AudioModelInfo(metadata: SafeTensors(contentsOf: run.modelPath).metadata, path: run.modelPath)
+        writeError("resuming \(run.path) at step \(trainer.step) of \(options.steps): \(describe(configuration)) on \(source.name)\n")
+        return (trainer, windows, testSet, run, info, identity, source.name)
+    }
+}
+
+/// The speech model at `path` and what its checkpoint records about its data.
+func loadSpeechModel(_ path: String) throws -> (model: VQVAE, info: AudioModelInfo) {
+    let file = try SafeTensors(contentsOf: path)
+    let model = try VQVAE(checkpoint: file, path: path)
+    guard model.configuration.spatialRank == 1 else { throw DataError(path, "an image model, not a speech model (use vqvae reconstruct)") }
+    return (model, try AudioModelInfo(metadata: file.metadata, path: path))
+}
+
+/// The mono samples of a WAV at the model's rate.
+func readClip(_ path: String, sampleRate: Int) throws -> [Float] {
+    let file = try WAVFile(contentsOf: path)
+    return file.sampleRate == sampleRate ? file.mono : Resampler.resample(file.mono, from: file.sampleRate, to: sampleRate)
+}
+
+/// DIR/<input name without extension><suffix>.wav
+func outputPath(folder: String, input: String, suffix: String = "") -> String {
+    let name = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+    return folder + "/" + name + suffix + ".wav"
+}
+
+struct AudioReconstructCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconstruct", abstract: "Encode and decode WAV files with a speech model: DIR/<input name>.wav each.",
+        discussion: "Inputs are mixed to mono and resampled to the model's rate; outputs are 16-bit PCM at that rate, as long as the inputs. A model conditioned on speakers needs --speaker, or FSDD names (DIGIT_SPEAKER_TAKE.wav) naming a speaker it knows.")
+
+    @Option(help: "A speech model (RUN/model.safetensors).") var model: String
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "The speaker to decode with (default: the speaker in an FSDD file name).") var speaker: String?
+    @Argument(help: "WAV files.") var inputs: [String]
+
+    func validate() throws { if inputs.isEmpty { throw ValidationError("give at least one WAV file") } }
+
+    func run() throws {
+        try failingWithOneLine {
+            let (vqvae, info) = try loadSpeechModel(model)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            for input in inputs {
+                let clip = try readClip(input, sampleRate: info.sampleRate)
+                let condition = try decoderLabel(vqvae, info: info, input: input, speaker: speaker)
+                let path = outputPath(folder: out, input: input)
+                try WAVFile(sampleRate: info.sampleRate, samples: vqvae.reconstruct(clip: clip[...], condition: condition)).write(to: path)
+                writeError("wrote \(path)\n")
+            }
+        }
+    }
+}
+
+/// The decoder label for `input`: `speaker` when given, else the speaker of an FSDD name; nil for an
+/// unconditioned model. One line naming the problem otherwise.
+func decoderLabel(_ model: VQVAE, info: AudioModelInfo, input: String, speaker: String?) throws -> Int32? {
+    guard model.configuration.conditionClasses > 0 else {
+        if let speaker { throw DataError(input, "--speaker \(speaker): the model is not conditioned on speakers") }
+        return nil
+    }
+    if let speaker { return try info.speaker(named: speaker, path: input) }
+    let parts = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent.split(separator: "_")
+    if parts.count >= 3, let index = info.speakers.firstIndex(of: String(parts[1])) { return Int32(index) }
+    throw DataError(input, "the model decodes with a speaker (\(info.speakers.joined(separator: ", "))); name one with --speaker")
+}
+
+struct AudioConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert", abstract: "Convert WAV files to another speaker's voice: DIR/<input name>.wav each.",
+        discussion: "Encodes each input to units and decodes them with the decoder conditioned on --speaker.")
+
+    @Option(help: "A speech model conditioned on speakers (RUN/model.safetensors).") var model: String
+    @Option(help: "The target speaker (one the model was trained on).") var speaker: String
+    @Option(help: "Output folder.") var out: String
+    @Argument(help: "WAV files.") var inputs: [String]
+
+    func validate() throws { if inputs.isEmpty { throw ValidationError("give at least one WAV file") } }
+
+    func run() throws {
+        try failingWithOneLine {
+            let (vqvae, info) = try loadSpeechModel(model)
+            let target = try decoderLabel(vqvae, info: info, input: model, speaker: speaker)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            for input in inputs {
+                let clip = try readClip(input, sampleRate: info.sampleRate)
+                let path = outputPath(folder: out, input: input)
+                try WAVFile(sampleRate: info.sampleRate, samples: vqvae.reconstruct(clip: clip[...], condition: target)).write(to: path)
+                writeError("wrote \(path) as \(speaker)\n")
+            }
+        }
+    }
+}
+
+struct AudioEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Evaluate a speech model on the test split of a folder of WAVs.",
+        discussion: "snr_db, log_spectral_distance_db, mel_distance, bits_per_second, perplexity, codebook_usage, dead_codes, and with labels unit_label_accuracy (a linear classifier of labels from bags of units, trained on the training split's units) and unit_label_mutual_information (bits).")
+
+    @Option(help: "A speech model (RUN/model.safetensors).") var model: String
+    @Option(help: "A folder of WAV files (the model's data, or others by the same speakers).") var data: String
+    @Flag(help: "Print one JSON line.") var json = false
+
+    func run() throws {
+        try failingWithOneLine {
+            let (vqvae, info) = try loadSpeechModel(model)
+            let source = try AudioSource.detect(data)
+            let (train, test) = try source.load(sampleRate: info.sampleRate)
+            let speakerMap = vqvae.configuration.conditionClasses > 0 ? try info.speakerMap(for: test, source: source.name) : nil
+            let report = vqvae.evaluateAudio(on: test, training: train, speakerMap: speakerMap)
+            print(json ? jsonLine(report, extra: [:]) : describe(report))
+        }
+    }
+}
+
+func describe(_ report: AudioEvaluationReport) -> String {
+    var text = "\(report.clips) clips (\(format(report.seconds, 1)) s): SNR \(format(report.snrDecibels, 2)) dB, log-spectral distance \(format(report.logSpectralDistanceDecibels, 2)) dB, mel distance \(format(report.melDistance, 3)), \(format(report.bitsPerSecond, 0)) bit/s, perplexity \(format(report.perplexity, 1)), codes used \(format(report.codebookUsage * 100, 1))%"
+    if let accuracy = report.unitLabelAccuracy { text += ", labels from units \(format(accuracy * 100, 1))%" }
+    if let information = report.unitLabelMutualInformation { text += ", I(unit; label) \(format(information, 3)) bits" }
+    return text
+}
+
+/// The audio evaluation keys of the JSON contract, plus `extra`.
+func jsonLine(_ report: AudioEvaluationReport, extra: [String: String]) -> String {
+    var fields = extra
+    fields["clips"] = "\(report.clips)"
+    fields["seconds"] = "\(report.seconds)"
+    fields["snr_db"] = "\(report.snrDecibels)"
+    fields["log_spectral_distance_db"] = "\(report.logSpectralDistanceDecibels)"
+    fields["mel_distance"] = "\(report.melDistance)"
+    fields["bits_per_second"] = "\(report.bitsPerSecond)"
+    fields["perplexity"] = "\(report.perplexity)"
+    fields["codebook_usage"] = "\(report.codebookUsage)"
+    fields["dead_codes"] = "\(report.deadCodes)"
+    if let accuracy = report.unitLabelAccuracy { fields["unit_label_accuracy"] = "\(accuracy)" }
+    if let information = report.unitLabelMutualInformation { fields["unit_label_mutual_information"] = "\(information)" }
+    return jsonObject(fields)
+}
