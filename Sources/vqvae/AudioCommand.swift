@@ -10,6 +10,12 @@ struct AudioCommand: ParsableCommand {
         subcommands: [AudioTrainCommand.self, AudioReconstructCommand.self, AudioConvertCommand.self, AudioEvalCommand.self])
 }
 
+/// Sizes of the speech model.
+enum SpeechPreset: String, ExpressibleByArgument, CaseIterable {
+    case speech
+    case tiny
+}
+
 struct AudioTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -28,6 +34,8 @@ struct AudioTrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run folder (default: runs/audio, or the next free runs/audio-N).", valueName: "run")) var out: String?
     @Option(help: ArgumentHelp("Continue the run in this folder with its saved options.", valueName: "run")) var resume: String?
     @Flag(help: "Start a new run even if --out holds one.") var overwrite = false
+    @Option(help: "Model size: speech (the recipe) or tiny (hidden 16, K 32, /16: the workflow in seconds) (default: speech).")
+    var preset: SpeechPreset?
     @Option(help: "Training steps in all (default: 8000).") var steps: Int?
     @Option(help: "Windows per batch (default: 32).") var batch: Int?
     @Option(help: "Samples per training window (default: 2048).") var window: Int?
@@ -52,7 +60,19 @@ struct AudioTrainCommand: ParsableCommand {
     /// The settings the typed options give on top of `base`.
     func settings(over base: (configuration: VQVAEConfiguration, options: TrainingOptions))
         throws -> (configuration: VQVAEConfiguration, options: TrainingOptions) {
-        let configuration = try quantizerOptions.applied(to: base.configuration)
+        var configuration = base.configuration
+        if let preset {
+            let rate = base.options.sampleRate ?? 8000, speakers = configuration.conditionClasses
+            let sized: VQVAEConfiguration = preset == .tiny ? .tinySpeech(sampleRate: rate, speakers: speakers)
+                                                            : .speech(sampleRate: rate, speakers: speakers)
+            configuration = VQVAEConfiguration(
+                spatialRank: 1, inputChannels: 1, hiddenChannels: sized.hiddenChannels, residualChannels: sized.residualChannels,
+                residualBlocks: sized.residualBlocks, dilationGrowth: sized.dilationGrowth, downsampling: sized.downsampling,
+                embeddingDim: sized.embeddingDim, conditionClasses: speakers,
+                quantizer: { var q = configuration.quantizer; if q.kind != .fsq { q.codebookSize = sized.numEmbeddings }; return q }(),
+                reconstructionLoss: configuration.reconstructionLoss)
+        }
+        configuration = try quantizerOptions.applied(to: configuration)
         var options = base.options
         if let steps { options.steps = steps }
         if let batch { options.batchSize = batch }
@@ -67,9 +87,6 @@ struct AudioTrainCommand: ParsableCommand {
         let session = try resume != nil ? resumed() : started()
         var trainer = session.trainer
         let (train, test, run, info) = (session.train, session.test, session.run, session.info)
-        guard trainer.model.configuration.gridShape(forInput: [trainer.options.windowLength ?? 0]) != nil else {
-            throw CommandFailure("--window \(trainer.options.windowLength ?? 0) is not a multiple of the downsampling factor \(trainer.model.configuration.downsampling)")
-        }
         let speakerMap = trainer.model.configuration.conditionClasses > 0 ? try info.speakerMap(for: test, source: session.name) : nil
         var pictures = AudioTrainingPictures(folder: run.path, testSet: test, speakerMap: speakerMap, speakerNames: info.speakers)
         let metadata = info.metadata.merging(["seed": "\(trainer.options.seed)", "data": session.name]) { $1 }
@@ -100,6 +117,9 @@ struct AudioTrainCommand: ParsableCommand {
         let speakers = unconditional ? [] : trainSet.speakerNames
         let (configuration, options) = try settings(over: (.speech(sampleRate: rate, speakers: speakers.count),
                                                            .speech(sampleRate: rate)))
+        guard configuration.gridShape(forInput: [options.windowLength ?? 0]) != nil else {
+            throw CommandFailure("--window \(options.windowLength ?? 0) is not a multiple of the downsampling factor \(configuration.downsampling)")
+        }
         let out = self.out ?? AudioTrainCommand.firstFreeRunFolder()
         let run = RunFolder(out)
         if !overwrite && (FileIO.exists(run.modelPath) || FileIO.exists(run.trainingStatePath)) {

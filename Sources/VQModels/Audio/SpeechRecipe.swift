@@ -14,6 +14,16 @@ extension VQVAEConfiguration {
                            dilationGrowth: 3, downsampling: downsampling, embeddingDim: 64, conditionClasses: speakers,
                            quantizer: quantizer, reconstructionLoss: .audio(sampleRate: sampleRate))
     }
+
+    /// The speech recipe shrunk for trying the workflow in seconds: hidden 16, residual 8, 2 blocks,
+    /// D 8, K 32, downsampling 16.
+    public static func tinySpeech(sampleRate: Int, speakers: Int) -> VQVAEConfiguration {
+        var configuration = speech(sampleRate: sampleRate, speakers: speakers, downsampling: 16)
+        (configuration.hiddenChannels, configuration.residualChannels, configuration.residualBlocks) = (16, 8, 2)
+        configuration.embeddingDim = 8
+        configuration.quantizer.codebookSize = 32
+        return configuration
+    }
 }
 
 extension TrainingOptions {

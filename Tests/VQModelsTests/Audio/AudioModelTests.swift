@@ -1,0 +1,63 @@
+import Testing
+import VQData
+import VQEngine
+import VQModels
+
+/// A small speech model on clips of any length, its metadata, and its evaluation.
+@Suite struct AudioModelTests {
+    static func model(speakers: Int = 2) -> VQVAE {
+        var configuration = VQVAEConfiguration.speech(sampleRate: 8000, speakers: speakers, downsampling: 8)
+        configuration.hiddenChannels = 8
+        configuration.residualChannels = 4
+        configuration.residualBlocks = 2
+        configuration.embeddingDim = 4
+        configuration.quantizer.codebookSize = 16
+        var generator = RandomGenerator(seed: 2)
+        return VQVAE(configuration, generator: &generator)
+    }
+
+    /// A clip of any length is padded to a multiple of F (8): 13 samples → 2 positions, and the output
+    /// has the clip's own length; decode(encode) is the reconstruction.
+    @Test func clipsOfAnyLengthComeBackAtTheirLength() {
+        let model = Self.model()
+        let clip: [Float] = (0..<13).map { Float($0) / 13 - 0.5 }
+        let codes = model.encode(clip: clip[...])
+        #expect(codes.count == 2)
+        let output = model.reconstruct(clip: clip[...], condition: 1)
+        #expect(output.count == 13)
+        #expect(model.decode(clipCodes: codes, length: 13, condition: 1) == output)
+    }
+
+    @Test func metadataRoundTripAndSpeakerErrors() throws {
+        let info = AudioModelInfo(sampleRate: 8000, speakers: ["ann", "bob"], classes: ["0", "1"])
+        let read = try AudioModelInfo(metadata: info.metadata.merging(["seed": "1"]) { $1 }, path: "m")
+        #expect(read == info)
+        #expect(try info.speaker(named: "bob", path: "m") == 1)
+        #expect(throws: DataError("m", "speaker 'eve' is unknown to the model (it knows ann, bob)")) { _ = try info.speaker(named: "eve", path: "m") }
+        #expect(throws: DataError("m", "not a speech model: the metadata has no sample_rate (train one with vqvae audio train)")) {
+            _ = try AudioModelInfo(metadata: [:], path: "m")
+        }
+        var dataset = AudioDataset(clips: [[0, 1]], sampleRate: 8000, speakers: [0])
+        dataset.speakerNames = ["bob"]
+        #expect(try info.speakerMap(for: dataset, source: "d") == [1])
+        dataset.speakerNames = ["carl"]
+        #expect(throws: DataError("d", "speaker 'carl' is unknown to the model (it knows ann, bob)")) { _ = try info.speakerMap(for: dataset, source: "d") }
+    }
+
+    /// The evaluation's arithmetic on a model whose output is exactly zero (all decoder weights zero):
+    /// SNR = 10·log₁₀(Σx²/Σx²) = 0 dB; bit rate = 8000/8 positions per second × ⌈log₂ 16⌉ bits = 4000.
+    @Test func evaluationFigures() throws {
+        var model = Self.model()
+        var tensors = model.namedTensors
+        for name in tensors.keys where name.hasPrefix("decoder.") { tensors[name] = Tensor(zeros: tensors[name]!.shape) }
+        try model.loadNamedTensors(tensors)
+        var generator = RandomGenerator(seed: 5)
+        let clips = (0..<4).map { _ in (0..<(40 + generator.nextIndex(below: 20))).map { _ in Float(generator.nextUniformDouble()) - 0.5 } }
+        let dataset = AudioDataset(clips: clips, sampleRate: 8000, labels: [0, 1, 0, 1], speakers: [0, 1, 1, 0])
+        let report = model.evaluateAudio(on: dataset, training: dataset)
+        #expect(abs(report.snrDecibels) < 1e-9)
+        #expect(report.bitsPerSecond == 4000)
+        #expect(report.clips == 4 && report.unitLabelAccuracy != nil && report.unitLabelMutualInformation != nil)
+        #expect(report.codebookUsage > 0 && report.codebookUsage <= 1)
+    }
+}

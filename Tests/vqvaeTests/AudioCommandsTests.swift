@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Testing
+@testable import vqvae
+import VQData
+import VQEngine
+import VQModels
+
+/// `vqvae audio` end to end on a tiny FSDD-named folder (two speakers, two digits, tones): train the
+/// tiny preset, reconstruct, convert, evaluate, resume; and the one-line errors.
+@Suite(.serialized) struct AudioCommandsTests {
+    /// speakers ann and bob, digits 0 and 1, takes 0-5 (0-4 test, 5 train): a tone per digit whose
+    /// pitch depends on the speaker, 0.1 s at 8 kHz.
+    static func folder() throws -> String {
+        let folder = NSTemporaryDirectory() + "/vqvae-audio-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder + "/data", withIntermediateDirectories: true)
+        for (s, speaker) in ["ann", "bob"].enumerated() {
+            for digit in 0..<2 {
+                for take in 0..<6 {
+                    let frequency = Float(300 + 200 * digit) * (s == 0 ? 1 : 1.5)
+                    let samples = (0..<800).map { 0.4 * sinf(2 * .pi * frequency * Float($0) / 8000 + Float(take)) }
+                    try WAVFile(sampleRate: 8000, samples: samples).write(to: folder + "/data/\(digit)_\(speaker)_\(take).wav")
+                }
+            }
+        }
+        return folder
+    }
+
+    static func run(_ arguments: [String]) throws {
+        var command = try VQVAECommand.parseAsRoot(arguments)
+        try command.run()
+    }
+
+    static func failure(_ arguments: [String]) -> String? {
+        do { try run(arguments); return nil } catch { return VQVAECommand.message(for: error) }
+    }
+
+    @Test func trainReconstructConvertEvaluateResume() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/run"
+        let common = ["audio", "train", "--data", folder + "/data", "--preset", "tiny", "--batch", "4", "--window", "256",
+                      "--save-every", "2", "--log-every", "1"]
+        try Self.run(common + ["--steps", "2", "--out", run])
+        let info = try AudioModelInfo(metadata: SafeTensors(contentsOf: run + "/model.safetensors").metadata, path: "m")
+        // FSDD names give the ten digits as classes whichever occur.
+        #expect(info == AudioModelInfo(sampleRate: 8000, speakers: ["ann", "bob"], classes: (0..<10).map { "\($0)" }))
+        #expect(FileManager.default.fileExists(atPath: run + "/spectrograms.png"))
+        let picture = try PNGDecoder.read(run + "/spectrograms.png")
+        #expect(picture.width > 360 * 3 && picture.height > 220)   // original, reconstruction, one conversion per row
+        // --resume alone continues with the saved settings; typed steps must match unless they extend nothing.
+        #expect(Self.failure(["audio", "train", "--resume", run, "--steps", "5"])?.contains("steps saved 2, now 5") == true)
+
+        let model = run + "/model.safetensors"
+        let input = folder + "/data/1_ann_0.wav"
+        try Self.run(["audio", "reconstruct", "--model", model, "--out", folder + "/rec", input])
+        let reconstruction = try WAVFile(contentsOf: folder + "/rec/1_ann_0.wav")
+        #expect(reconstruction.sampleRate == 8000 && reconstruction.frameCount == 800)
+        try Self.run(["audio", "convert", "--model", model, "--speaker", "bob", "--out", folder + "/conv", input])
+        #expect(try WAVFile(contentsOf: folder + "/conv/1_ann_0.wav").frameCount == 800)
+        #expect(Self.failure(["audio", "convert", "--model", model, "--speaker", "eve", "--out", folder + "/conv", input])?
+                    .contains("speaker 'eve' is unknown to the model (it knows ann, bob)") == true)
+        // A file without a speaker in its name needs --speaker for a conditioned model.
+        try FileManager.default.copyItem(atPath: input, toPath: folder + "/plain.wav")
+        #expect(Self.failure(["audio", "reconstruct", "--model", model, "--out", folder + "/rec", folder + "/plain.wav"])?
+                    .contains("the model decodes with a speaker (ann, bob); name one with --speaker") == true)
+        try Self.run(["audio", "reconstruct", "--model", model, "--speaker", "bob", "--out", folder + "/rec", folder + "/plain.wav"])
+        // An image model is refused by the audio commands in one line.
+        #expect(Self.failure(["audio", "eval", "--model", folder + "/nothing.safetensors", "--data", folder + "/data"])?.contains("nothing.safetensors") == true)
+        // A window the model cannot take is refused before anything is written.
+        #expect(Self.failure(common + ["--steps", "1", "--window", "100", "--out", folder + "/bad"])?.contains("not a multiple of the downsampling factor 16") == true)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/bad"))
+    }
+}
