@@ -6,11 +6,23 @@ import VQEngine
     /// A valid file of `count` random grids of `gridShape` (3×5 unless asked), `depth` indices per
     /// position, under K codes, with labels when asked.
     static func sample(count: Int = 3, gridShape: [Int] = [3, 5], depth: Int = 1, numEmbeddings: Int = 512,
-                       labels: Bool = true, seed: UInt64 = 1) -> CodesFile {
+                       labels: Bool = true, speakers: Bool = false, seed: UInt64 = 1) -> CodesFile {
         var generator = RandomGenerator(seed: seed)
         let indices = (0..<(count * gridShape.reduce(1, *) * depth)).map { _ in Int32(generator.nextIndex(below: numEmbeddings)) }
         return CodesFile(count: count, gridShape: gridShape, depth: depth, numEmbeddings: numEmbeddings, indices: indices,
-                         labels: labels ? (0..<count).map { Int32($0) - 1 } : [])
+                         labels: labels ? (0..<count).map { Int32($0) - 1 } : [],
+                         speakers: speakers ? (0..<count).map { Int32(2 * $0) - 3 } : [])
+    }
+
+    /// A valid ragged file of sequences of `lengths` positions (random indices), `depth` per position,
+    /// under K codes, with labels and speakers when asked.
+    static func raggedSample(lengths: [Int], depth: Int = 1, numEmbeddings: Int = 512, labels: Bool = true,
+                             speakers: Bool = true, seed: UInt64 = 1) -> CodesFile {
+        var generator = RandomGenerator(seed: seed)
+        let indices = (0..<(lengths.reduce(0, +) * depth)).map { _ in Int32(generator.nextIndex(below: numEmbeddings)) }
+        return CodesFile(count: lengths.count, lengths: lengths, depth: depth, numEmbeddings: numEmbeddings, indices: indices,
+                         labels: labels ? lengths.indices.map { Int32($0 % 10) } : [],
+                         speakers: speakers ? lengths.indices.map { Int32(2 * $0) - 3 } : [])
     }
 
     /// The version-1 bytes of a rank-2, depth-1 file, laid out by hand from FORMATS.md (the writer
@@ -131,6 +143,106 @@ import VQEngine
         #expect(empty.truncated(toDepth: 1) == CodesFile(count: 0, gridShape: [4], depth: 1, numEmbeddings: 3, indices: []))
     }
 
+    /// Ragged files of every combination of depth (1, 3), labels and speakers, K of 1, 512 and 65536, with an
+    /// item of length 1: the file reads back equal and as long as FORMATS.md says (28 header bytes, 4N of
+    /// lengths, ⌈S·D·b / 8⌉ of codes, 4N per table, 4), each item's grid being its own slice.
+    @Test(arguments: [1, 512, 65536])
+    func raggedRoundTrip(numEmbeddings: Int) throws {
+        let bits = [1: 1, 512: 9, 65536: 16][numEmbeddings]!
+        for lengths in [[5, 1, 9, 3], [1], [4, 4], [2, 1, 1, 300]] {
+            for depth in [1, 3] {
+                for (labels, speakers) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let file = CodesFileTests.raggedSample(lengths: lengths, depth: depth, numEmbeddings: numEmbeddings,
+                                                           labels: labels, speakers: speakers)
+                    let bytes = file.encoded()
+                    let flags = 2 + (labels ? 1 : 0) + (speakers ? 4 : 0)
+                    #expect(Array(bytes[4..<8]) == [2, 0, UInt8(flags), 0])
+                    let (n, values) = (lengths.count, lengths.reduce(0, +) * depth)
+                    #expect(bytes.count == 28 + 4 * n + (values * bits + 7) / 8 + 4 * n * ((labels ? 1 : 0) + (speakers ? 1 : 0)) + 4)
+                    let read = try CodesFile(parsing: bytes, path: "c")
+                    #expect(read == file)
+                    #expect(read.isRagged && read.lengths == lengths && read.gridShape == [lengths.max()!] && read.depth == depth)
+                    #expect(read.labels.count == (labels ? n : 0) && read.speakers.count == (speakers ? n : 0))
+                    var start = 0
+                    for item in 0..<n {
+                        #expect(read.positions(ofItem: item) == lengths[item])
+                        #expect(Array(read.grid(item)) == Array(file.indices[start..<(start + lengths[item] * depth)]))
+                        start += lengths[item] * depth
+                    }
+                    #expect(start == read.indices.count)
+                }
+            }
+        }
+    }
+
+    /// Speakers on a regular file: flag bit 2 and 4N bytes after the labels; without them the bytes are
+    /// the ones written before speakers and ragged files existed (flags 0 or 1).
+    @Test func regularFilesWithSpeakersRoundTrip() throws {
+        for gridShape in [[7], [3, 5], [2, 3, 4]] {
+            for labels in [false, true] {
+                let plain = CodesFileTests.sample(count: 3, gridShape: gridShape, depth: 2, numEmbeddings: 1000, labels: labels)
+                let file = CodesFileTests.sample(count: 3, gridShape: gridShape, depth: 2, numEmbeddings: 1000, labels: labels, speakers: true)
+                let (bytes, plainBytes) = (file.encoded(), plain.encoded())
+                #expect(Array(plainBytes[6..<8]) == [labels ? 1 : 0, 0] && Array(bytes[6..<8]) == [labels ? 5 : 4, 0])
+                #expect(bytes.count == plainBytes.count + 12)
+                #expect(Array(bytes[8..<(plainBytes.count - 4)]) == Array(plainBytes[8..<(plainBytes.count - 4)]))
+                #expect(Array(bytes[(bytes.count - 16)..<(bytes.count - 4)]) == [253, 255, 255, 255, 255, 255, 255, 255, 1, 0, 0, 0])
+                let read = try CodesFile(parsing: bytes, path: "c")
+                #expect(read == file && read.speakers == [-3, -1, 1] && !read.isRagged && read.lengths == nil)
+                #expect(read.positions(ofItem: 2) == gridShape.reduce(1, *))
+                #expect(read.truncated(toDepth: 1).speakers == [-3, -1, 1])
+            }
+        }
+    }
+
+    /// Two sequences of 2 and 1 positions, depth 2, K 8, labels 9 and 4, speakers 1 and 0: every byte as
+    /// FORMATS.md's ragged example gives it (the indices are those of `layoutMatchesTheDocumentation`,
+    /// split differently; CRC-32 from Python's `zlib.crc32`).
+    @Test func raggedLayoutMatchesTheDocumentation() throws {
+        let file = CodesFile(count: 2, lengths: [2, 1], depth: 2, numEmbeddings: 8, indices: [5, 1, 7, 0, 2, 3], labels: [9, 4], speakers: [1, 0])
+        let bytes = file.encoded()
+        #expect(Array(bytes[0..<8]) == [0x56, 0x51, 0x43, 0x31, 2, 0, 7, 0])   // "VQC1", version 2, labels + ragged + speakers
+        #expect(Array(bytes[8..<24]) == [2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 8, 0, 0, 0])   // N 2, rank 1, depth 2, K 8
+        #expect(Array(bytes[24..<28]) == [2, 0, 0, 0])   // L = 2, the longest length
+        #expect(Array(bytes[28..<36]) == [2, 0, 0, 0, 1, 0, 0, 0])   // lengths 2 and 1
+        #expect(Array(bytes[36..<39]) == [0xA7, 0x84, 0xC0])   // 101 001 111 000 | 010 011, 6 zero bits
+        #expect(Array(bytes[39..<47]) == [9, 0, 0, 0, 4, 0, 0, 0])   // labels
+        #expect(Array(bytes[47..<55]) == [1, 0, 0, 0, 0, 0, 0, 0])   // speakers
+        #expect(Array(bytes[55..<59]) == [0xBE, 0x23, 0x5A, 0x9D])
+        #expect(bytes.count == 59)
+        #expect(try CodesFile(parsing: bytes, path: "c") == file)
+        // No grids: L is 1 by convention, and nothing follows the header but the checksum.
+        let empty = CodesFile(count: 0, lengths: [], depth: 3, numEmbeddings: 2, indices: [])
+        #expect(empty.gridShape == [1] && Array(empty.encoded()[4..<8]) == [2, 0, 2, 0] && empty.encoded().count == 32)
+        #expect(Array(empty.encoded()[24..<28]) == [1, 0, 0, 0])
+        #expect(try CodesFile(parsing: empty.encoded(), path: "c") == empty)
+    }
+
+    /// Two sequences of 2 and 3 positions, 3 stages each: index 10·item + 3·position + stage.
+    @Test func raggedGridsAndTruncatedDepth() throws {
+        let file = CodesFile(count: 2, lengths: [2, 3], depth: 3, numEmbeddings: 20,
+                             indices: [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18], labels: [4, 2], speakers: [0, 5])
+        #expect(file.gridShape == [3] && file.width == 3 && file.height == 1 && file.positionsPerGrid == 3)
+        #expect(file.positions(ofItem: 0) == 2 && file.positions(ofItem: 1) == 3)
+        #expect(Array(file.grid(0)) == [0, 1, 2, 3, 4, 5] && Array(file.grid(1)) == [10, 11, 12, 13, 14, 15, 16, 17, 18])
+        let two = file.truncated(toDepth: 2)
+        #expect(two == CodesFile(count: 2, lengths: [2, 3], depth: 2, numEmbeddings: 20, indices: [0, 1, 3, 4, 10, 11, 13, 14, 16, 17],
+                                 labels: [4, 2], speakers: [0, 5]))
+        #expect(Array(two.grid(1)) == [10, 11, 13, 14, 16, 17] && two.lengths == [2, 3])
+        #expect(file.truncated(toDepth: 1).indices == [0, 3, 10, 13, 16] && file.truncated(toDepth: 1).speakers == [0, 5])
+        #expect(file.truncated(toDepth: 3) == file)
+        #expect(file.truncated(toDepth: 2).truncated(toDepth: 1) == file.truncated(toDepth: 1))
+        #expect(try CodesFile(parsing: two.encoded(), path: "c") == two)
+        // Ragged grids of equal lengths stay ragged: same indices as a regular file, other bytes, unequal.
+        let even = CodesFile(count: 2, lengths: [2, 2], numEmbeddings: 4, indices: [0, 1, 2, 3])
+        let regular = CodesFile(count: 2, gridShape: [2], numEmbeddings: 4, indices: [0, 1, 2, 3])
+        #expect(even != regular && even.gridShape == regular.gridShape && even.encoded().count == regular.encoded().count + 8)
+        #expect(Array(even.grid(1)) == Array(regular.grid(1)))
+        #expect(try CodesFile(parsing: even.encoded(), path: "c").isRagged)
+        let empty = CodesFile(count: 0, lengths: [], depth: 2, numEmbeddings: 3, indices: [])
+        #expect(empty.truncated(toDepth: 1) == CodesFile(count: 0, lengths: [], numEmbeddings: 3, indices: []))
+    }
+
     /// Sets a little-endian header field and re-stamps the checksum, so the later checks are reached.
     static func edited(_ bytes: [UInt8], at offset: Int, _ value: UInt32, byteCount: Int = 4) -> [UInt8] {
         var copy = bytes
@@ -165,7 +277,8 @@ import VQEngine
         #expect(problem([0x50] + good.dropFirst()) == "not a codes file (the first bytes are not 'VQC1')")
         #expect(problem(edited(good, at: 4, 3, byteCount: 2)) == "codes file version 3 is not supported (only 1 and 2)")
         #expect(problem(edited(good, at: 4, 0, byteCount: 2)) == "codes file version 0 is not supported (only 1 and 2)")
-        #expect(problem(edited(good, at: 6, 3, byteCount: 2)) == "unknown flags 0x3 in the header")
+        #expect(problem(edited(good, at: 6, 8, byteCount: 2)) == "unknown flags 0x8 in the header")
+        #expect(problem(edited(good, at: 6, 0xFFFF, byteCount: 2)) == "unknown flags 0xffff in the header")
         #expect(problem(edited(good, at: 12, 0)) == "the grid rank is 0; it must be 1, 2 or 3")
         #expect(problem(edited(good, at: 12, 4)) == "the grid rank is 4; it must be 1, 2 or 3")
         #expect(problem(edited(good, at: 12, 0xFFFF_FFFF)) == "the grid rank is 4294967295; it must be 1, 2 or 3")
@@ -204,6 +317,64 @@ import VQEngine
         #expect(problem(edited(single, at: 8, 1 << 20)) == "the header (1048576 grids of 1, K 1) needs 131104 bytes, the file has 33 (truncated)")
         var padded = CodesFile(count: 1, gridShape: [1], numEmbeddings: 4, indices: [1]).encoded()
         padded[28] |= 1
+        #expect(problem(CodesFileTests.restamped(padded)) == "the padding bits after the last code are not zero")
+    }
+
+    /// The ragged checks (flag bit 1), each message once: the rank, the lengths table's presence, each
+    /// length, L, the total the lengths imply, and codes located in their own item.
+    @Test func raggedValidationNamesEachProblem() {
+        func problem(_ bytes: [UInt8]) -> String? { CodesFileTests.problem(bytes) }
+        func edited(_ bytes: [UInt8], at offset: Int, _ value: UInt32, byteCount: Int = 4) -> [UInt8] {
+            CodesFileTests.edited(bytes, at: offset, value, byteCount: byteCount)
+        }
+        // 3 sequences of 4, 1 and 6 positions, depth 2, K 1000 (10 bits), labels and speakers:
+        // 28 + 12 + ⌈22·10 / 8⌉ + 12 + 12 + 4 = 96 bytes.
+        let good = CodesFileTests.raggedSample(lengths: [4, 1, 6], depth: 2, numEmbeddings: 1000).encoded()
+        #expect(good.count == 96 && problem(good) == nil)
+        // Only sequences can be ragged; version 1 knows no flag but bit 0.
+        let image = CodesFileTests.sample(count: 2, gridShape: [3, 5], depth: 2, numEmbeddings: 1000).encoded()
+        #expect(problem(edited(image, at: 6, 3, byteCount: 2)) == "the grids are ragged (flag bit 1) but of rank 2; only sequences (rank 1) can be ragged")
+        let volume = CodesFileTests.sample(count: 1, gridShape: [2, 2, 2], numEmbeddings: 4, labels: false).encoded()
+        #expect(problem(edited(volume, at: 6, 2, byteCount: 2)) == "the grids are ragged (flag bit 1) but of rank 3; only sequences (rank 1) can be ragged")
+        let versionOne = CodesFileTests.versionOne(CodesFileTests.sample(count: 1, numEmbeddings: 4))
+        #expect(problem(edited(versionOne, at: 6, 3, byteCount: 2)) == "unknown flags 0x3 in the header")
+        #expect(problem(edited(versionOne, at: 6, 4, byteCount: 2)) == "unknown flags 0x4 in the header")
+        // The lengths table must be there before a length is read.
+        #expect(problem(Array(good[0..<40])) == "is 40 bytes, too short for the lengths of 3 ragged grids and a checksum (at least 44)")
+        #expect(problem(edited(good, at: 8, 1 << 20)) == "is 96 bytes, too short for the lengths of 1048576 ragged grids and a checksum (at least 4194336)")
+        #expect(problem(edited(good, at: 8, 0xFFFF_FFFF)) == "is 96 bytes, too short for the lengths of 4294967295 ragged grids and a checksum (at least 17179869212)")
+        // Each length in 1...L, and L the longest.
+        #expect(problem(edited(good, at: 32, 0)) == "item 1 has length 0; every ragged grid has at least 1 position")
+        #expect(problem(edited(good, at: 36, 7)) == "item 2 has length 7, more than the longest length 6 in the header")
+        #expect(problem(edited(good, at: 28, 0xFFFF_FFFF)) == "item 0 has length 4294967295, more than the longest length 6 in the header")
+        #expect(problem(edited(good, at: 24, 5)) == "item 2 has length 6, more than the longest length 5 in the header")
+        #expect(problem(edited(good, at: 24, 9)) == "the header's longest length is 9, the longest grid has 6 positions")
+        #expect(problem(edited(good, at: 24, 0)) == "the grid is 0; every side must be at least 1")
+        let empty = CodesFile(count: 0, lengths: [], numEmbeddings: 4, indices: []).encoded()
+        #expect(empty.count == 32 && problem(empty) == nil)
+        #expect(problem(edited(empty, at: 24, 2)) == "the header's longest length is 2 for 0 ragged grids (it must be 1)")
+        // Lengths that do not sum to what the file holds: 4 + 2 + 6 = 12 positions need 2 more codes (20 bits more).
+        #expect(problem(edited(good, at: 32, 2)) == "the header and lengths (3 ragged grids of at most 6, 12 positions in all, depth 2, K 1000, labels, speakers) need 98 bytes, the file has 96 (truncated)")
+        #expect(problem(edited(good, at: 28, 1)) == "the header and lengths (3 ragged grids of at most 6, 8 positions in all, depth 2, K 1000, labels, speakers) need 88 bytes, the file has 96")
+        // Lengths swapped keep the total: a valid file of other grids.
+        #expect(problem(edited(edited(good, at: 28, 1), at: 32, 4)) == nil)
+        #expect(problem(Array(good.dropLast(1))) == "the header and lengths (3 ragged grids of at most 6, 11 positions in all, depth 2, K 1000, labels, speakers) need 96 bytes, the file has 95 (truncated)")
+        #expect(problem(edited(good, at: 6, 3, byteCount: 2)) == "the header and lengths (3 ragged grids of at most 6, 11 positions in all, depth 2, K 1000, labels) need 84 bytes, the file has 96")
+        #expect(problem(edited(good, at: 6, 2, byteCount: 2)) == "the header and lengths (3 ragged grids of at most 6, 11 positions in all, depth 2, K 1000) need 72 bytes, the file has 96")
+        // An absurd depth is a length the file does not have; S·D beyond Int is more bytes than can exist.
+        #expect(problem(edited(good, at: 16, 0xFFFF_FFFF)) == "the header and lengths (3 ragged grids of at most 6, 11 positions in all, depth 4294967295, K 1000, labels, speakers) need 59055800375 bytes, the file has 96 (truncated)")
+        let long = edited(edited(edited(edited(edited(good, at: 16, 1 << 31), at: 24, 1 << 31), at: 28, 1 << 31), at: 32, 1 << 31), at: 36, 1 << 31)
+        #expect(problem(long) == "the header and lengths (3 ragged grids of at most 2147483648, 6442450944 positions in all, depth 2147483648, K 1000, labels, speakers) need more bytes than can exist, the file has 96")
+        #expect(problem(edited(edited(good, at: 16, 0xFFFF_FFFF), at: 24, 0xFFFF_FFFF)) == "each grid (4294967295, depth 4294967295) holds more indices than can be counted")
+        // The checksum covers the lengths table; codes are located in their own item.
+        var swapped = good   // valid lengths, but not the ones the checksum was computed over
+        (swapped[28], swapped[32]) = (1, 4)
+        #expect(problem(swapped)?.hasPrefix("checksum mismatch") == true)
+        let lowered = CodesFile(count: 3, lengths: [1, 2, 1], depth: 2, numEmbeddings: 1000, indices: [1, 2, 3, 4, 5, 999, 7, 8]).encoded()
+        #expect(problem(edited(lowered, at: 20, 600)) == "code 999 (item 1, position 1, stage 1) is not below K = 600")
+        var padded = CodesFile(count: 2, lengths: [1, 1], numEmbeddings: 4, indices: [1, 2]).encoded()
+        #expect(padded.count == 41)
+        padded[36] |= 1
         #expect(problem(CodesFileTests.restamped(padded)) == "the padding bits after the last code are not zero")
     }
 
@@ -248,9 +419,17 @@ import VQEngine
     /// otherwise) and what callers rely on.
     static func expectValid(_ file: CodesFile) {
         #expect(CodesFile.ranks.contains(file.gridShape.count) && file.depth >= 1 && file.gridShape.allSatisfy { $0 >= 1 })
-        #expect(file.indices.count == file.count * file.positionsPerGrid * file.depth)
+        if let lengths = file.lengths {
+            #expect(file.gridShape.count == 1 && lengths.count == file.count && lengths.allSatisfy { (1...file.width).contains($0) })
+            #expect(file.width == lengths.max() ?? 1)
+            #expect(file.indices.count == lengths.reduce(0, +) * file.depth)
+        } else {
+            #expect(file.indices.count == file.count * file.positionsPerGrid * file.depth)
+        }
+        #expect((0..<file.count).map { file.grid($0).count } == (0..<file.count).map { file.positions(ofItem: $0) * file.depth })
         #expect(file.indices.allSatisfy { $0 >= 0 && Int($0) < file.numEmbeddings })
         #expect(file.labels.isEmpty || file.labels.count == file.count)
+        #expect(file.speakers.isEmpty || file.speakers.count == file.count)
     }
 
     static let fuzzOriginals: [[UInt8]] = [
@@ -260,10 +439,14 @@ import VQEngine
         sample(count: 2, gridShape: [5], numEmbeddings: 1).encoded(),
         versionOne(sample(count: 3, numEmbeddings: 1000)),
         versionOne(sample(count: 1, numEmbeddings: 3, labels: false)),
+        sample(count: 2, gridShape: [4], numEmbeddings: 3, speakers: true).encoded(),
+        raggedSample(lengths: [5, 1, 9, 3], depth: 2, numEmbeddings: 512).encoded(),
+        raggedSample(lengths: [1], numEmbeddings: 1, labels: false, speakers: false).encoded(),
+        raggedSample(lengths: [7, 7, 2], depth: 3, numEmbeddings: 65536, labels: false).encoded(),
     ]
 
-    /// Thousands of seeded random mutations of valid files of both versions: every outcome is a
-    /// `DataError` or a file that passes its own invariants.
+    /// Thousands of seeded random mutations of valid files of both versions, regular and ragged: every
+    /// outcome is a `DataError` or a file that passes its own invariants.
     @Test func fuzzedFilesThrowDataErrorOrDecodeValidly() {
         var generator = RandomGenerator(seed: 2024)
         let originals = CodesFileTests.fuzzOriginals
@@ -277,8 +460,8 @@ import VQEngine
                 bytes = Array(bytes[0..<generator.nextIndex(below: bytes.count)])
             case 2:  // append garbage
                 bytes += (0...generator.nextIndex(below: 8)).map { _ in UInt8(generator.nextIndex(below: 256)) }
-            case 3:  // random header field value (version 2: rank, depth and sides too), checksum re-stamped so deeper checks run
-                let offsets = [4, 6, 8, 12, 16, 20, 24, 28, 32].filter { $0 + 4 <= bytes.count }
+            case 3:  // random header field value (version 2: rank, depth, sides and ragged lengths too), checksum re-stamped so deeper checks run
+                let offsets = [4, 6, 8, 12, 16, 20, 24, 28, 32, 36].filter { $0 + 4 <= bytes.count }
                 let offset = offsets[generator.nextIndex(below: offsets.count)]
                 let value = [0, 1, 2, 3, 4, 0xFFFF_FFFF, 0x8000_0000, UInt32(generator.nextIndex(below: 1 << 20))][generator.nextIndex(below: 8)]
                 bytes = CodesFileTests.edited(bytes, at: offset, value, byteCount: offset < 8 ? 2 : 4)
@@ -296,13 +479,13 @@ import VQEngine
                 Issue.record("unexpected error \(error)")
             }
         }
-        #expect(errors > 7000 && valid > 500 && errors + valid == 9000)   // 7979 and 1021 when written
+        #expect(errors > 7000 && valid > 500 && errors + valid == 9000)   // 7994 and 1006 when written (ragged originals included)
     }
 
     /// The shared `Mutator` (insertions and deletions too, header fields rewritten with awkward values),
     /// half of the results with the checksum re-stamped so the checks after it run.
     @Test func mutatedFilesNeverCrash() {
-        var mutator = Mutator(seed: 7, fields: [(4, 2), (6, 2), (8, 4), (12, 4), (16, 4), (20, 4), (24, 4), (28, 4), (32, 4)])
+        var mutator = Mutator(seed: 7, fields: [(4, 2), (6, 2), (8, 4), (12, 4), (16, 4), (20, 4), (24, 4), (28, 4), (32, 4), (36, 4)])
         var (errors, valid) = (0, 0)
         for round in 0..<6000 {
             var bytes = mutator.mutate(CodesFileTests.fuzzOriginals[round % CodesFileTests.fuzzOriginals.count])
@@ -317,6 +500,6 @@ import VQEngine
                 Issue.record("unexpected error \(error)")
             }
         }
-        #expect(errors > 5000 && valid > 100 && errors + valid == 6000)   // 5834 and 166 when written
+        #expect(errors > 5000 && valid > 100 && errors + valid == 6000)   // 5779 and 221 when written (ragged originals included)
     }
 }
