@@ -4,14 +4,19 @@ dead-code restarts, optimiser and training windows, so that loss at equal steps 
 be set side by side with ours (the speech counterpart of /work/shared/bench/torch_ref.py).
 
 Two modes, each printing one JSON line on standard output (progress goes to standard error):
-  speed: training steps/s and windows/s on one fixed random batch (3 untimed warm-up steps), then
-         reconstruction of whole random clips in clips/s
+  speed: training steps/s and windows/s (whole steps: loss, backward, Adam, restarts) on one fixed
+         batch of uniform samples in [−0.5, 0.5) with random speakers (3 untimed warm-up steps), then
+         reconstruction (encode, quantize, decode, no grad) of random clips of --clip-length 8000 samples
+         one at a time (padded to 8064, cropped back), batch × steps of them after 3 warm-up, in clips/s
       python3 Scripts/bench/audio_ref.py speed --batch 32 --window 2048 --steps 20 --threads 2
   train: trains on a folder of FSDD WAVs (DIGIT_SPEAKER_TAKE.wav; a folder holding only recordings/ is
          read as recordings/, as `vqvae audio train --data` does), then evaluates on takes 0-4
       python3 Scripts/bench/audio_ref.py train --data /work/shared/data/fsdd --steps 8000 --seed 0 --threads 2 [--log-every 100]
 
 Needs torch (CPU build, 2.13.0+cpu was used) and numpy; nothing else (WAVs are read with `wave`).
+Timing: OMP_WAIT_POLICY defaults to PASSIVE here (see below the imports: with OpenMP's spinning default a
+loaded machine slows PyTorch 10-20x); the policy and the load average at start are in the JSON line.
+Training time counts drawing the windows, the step and the restarts (as ours), not loading the WAVs.
 
 The model (VQVAEConfiguration.speech(sampleRate: 8000, speakers: 6): mono, hidden 128, residual 32,
 3 residual blocks dilated 1, 3, 9, downsampling 64, D 64, quantizer `standard(.vq)`), 416193 parameters
@@ -81,8 +86,14 @@ Random streams (--rng):
     floating-point differences grow (a different argmin then changes everything after it).
   torch: PyTorch's own initialisation under torch.manual_seed(seed) and numpy's default_rng(seed) for
     windows and restarts: an independent peer of the same distribution.
+  Checked against ours (commit 14300bd, seed 0, --rng swift): the losses of steps 1 and 2 agree to every
+  printed digit and, after step 1, the codebook (511 codes restarted) and the usage averages are
+  identical, the other weights equal to rounding but for a few elements (at most 0.03% of a tensor)
+  whose near-zero gradient had the other sign (Adam's first step is ±lr). At step 2 a rounding
+  difference in the nearest-code search (a near tie) restarts 500 codes here and 501 there, which shifts the shared random stream, so from step 3 on the windows differ.
+  Over steps 101-200 the mean reconstruction loss was 2.388 here and 2.387 with ours.
 The STFT is torch.stft (an FFT) where ours convolves with a DFT basis: the same values up to rounding,
-a different cost. `speed` uses PyTorch's generator only (uniform samples in [−0.5, 0.5), random speakers).
+a different cost. `speed` draws its weights as --rng says and its data from PyTorch's generator.
 """
 import argparse
 import json
@@ -93,9 +104,15 @@ import time
 import wave
 
 import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+# OpenMP's threads spin at their barriers by default (GNU libgomp: ACTIVE). On a machine whose cores are
+# also busy with other work, a spinning thread whose partner has been descheduled turns a 0.2 s training
+# step into 3-5 s (measured here at load 6 on 2 cores); passive waiting costs nothing measurable on an
+# idle machine. Set OMP_WAIT_POLICY=ACTIVE in the environment for PyTorch's stock behaviour.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import torch  # noqa: E402  (after OMP_WAIT_POLICY, which OpenMP reads when it starts)
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 SAMPLE_RATE = 8000
 HIDDEN, RESIDUAL, BLOCKS, DILATION_GROWTH, DOWNSAMPLING = 128, 32, 3, 3, 64
@@ -580,8 +597,11 @@ def main():
         ap.error("--steps, --batch and --log-every must be at least 1")
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    load = os.getloadavg()
     out = speed(a) if a.mode == "speed" else train(a)
-    print(json.dumps({"peer": "pytorch-" + torch.__version__, "mode": a.mode, "config": vars(a), **out}))
+    print(json.dumps({"peer": "pytorch-" + torch.__version__, "mode": a.mode, "config": vars(a),
+                      "omp_wait_policy": os.environ["OMP_WAIT_POLICY"],
+                      "load_average_at_start": [round(v, 2) for v in load], **out}))
 
 
 if __name__ == "__main__":

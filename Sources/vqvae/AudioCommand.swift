@@ -7,7 +7,8 @@ import VQModels
 struct AudioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audio", abstract: "Speech: train a VQ-VAE on raw audio, reconstruct, convert voices, encode units, evaluate.",
-        subcommands: [AudioTrainCommand.self, AudioReconstructCommand.self, AudioConvertCommand.self, AudioEvalCommand.self])
+        subcommands: [AudioTrainCommand.self, AudioReconstructCommand.self, AudioConvertCommand.self, AudioEncodeCommand.self,
+                      AudioEvalCommand.self])
 }
 
 /// Sizes of the speech model.
@@ -237,6 +238,45 @@ struct AudioConvertCommand: ParsableCommand {
                 try WAVFile(sampleRate: info.sampleRate, samples: vqvae.reconstruct(clip: clip[...], condition: target)).write(to: path)
                 writeError("wrote \(path) as \(speaker)\n")
             }
+        }
+    }
+}
+
+struct AudioEncodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode", abstract: "Encode a split of a folder of WAVs to speech units in a .vqc file.",
+        discussion: "One sequence of units per clip (⌈T/F⌉ positions, F the model's downsampling), ragged: each clip keeps its own length (FORMATS.md), with the clips' labels (the digits for FSDD) and speakers (the model's speaker numbers when it is conditioned on speakers, else the folder's, in sorted name order).")
+
+    @Option(help: "A speech model (RUN/model.safetensors).") var model: String
+    @Option(help: "A folder of WAV files.") var data: String
+    @Option(help: "Which split to encode: train or test.") var split: DatasetSplit = .test
+    @Option(help: "Keep the first k stages of a residual quantizer (default: all).") var depth: Int?
+    @Option(help: "The .vqc file to write.") var out: String
+
+    func run() throws {
+        try failingWithOneLine {
+            let (vqvae, info) = try loadSpeechModel(model)
+            if let depth, !(1...vqvae.configuration.depth).contains(depth) {
+                throw DataError(model, "--depth \(depth) is not in 1...\(vqvae.configuration.depth)")
+            }
+            let source = try AudioSource.detect(data)
+            let dataset = try source.load(split, sampleRate: info.sampleRate)
+            var speakers = dataset.speakers
+            if vqvae.configuration.conditionClasses > 0 && !speakers.isEmpty {
+                let map = try info.speakerMap(for: dataset, source: source.name)
+                speakers = speakers.map { map[Int($0)] }
+            }
+            let stages = vqvae.quantizer.resolvedDepth(depth)
+            var indices: [Int32] = [], lengths: [Int] = []
+            for clip in 0..<dataset.count {
+                let units = vqvae.encode(clip: dataset.clip(clip), depth: stages)
+                indices += units
+                lengths.append(units.count / stages)
+            }
+            let file = CodesFile(count: dataset.count, lengths: lengths, depth: stages, numEmbeddings: vqvae.configuration.numEmbeddings,
+                                 indices: indices, labels: dataset.labels, speakers: speakers)
+            try file.write(to: out)
+            writeError("wrote \(out): the units of \(dataset.count) clips (\(lengths.reduce(0, +)) positions, \(stages) stage\(stages == 1 ? "" : "s"), K \(vqvae.configuration.numEmbeddings)) from \(source.name) \(split.rawValue)\(dataset.labels.isEmpty ? "" : ", with labels")\(speakers.isEmpty ? "" : " and speakers")\n")
         }
     }
 }

@@ -91,7 +91,7 @@ func describeQuantizer(_ q: QuantizerConfiguration) -> String {
     if let dead = q.deadCodes {
         var rules: [String] = []
         if let patience = dead.patience { rules.append("unused for \(patience) steps") }
-        if let minimum = dead.minimumUsage { rules.append("average use below \(minimum) of the uniform share (decay \(dead.usageDecay))") }
+        if let minimum = dead.minimumUsage { rules.append("average use below \(format(minimum, 3)) of the uniform share (decay \(dead.usageDecay))") }
         parts.append("dead codes restarted when " + rules.joined(separator: " or "))
     }
     return parts.joined(separator: ", ")

@@ -69,6 +69,12 @@ import VQModels
         #expect(Self.failure(["audio", "reconstruct", "--model", model, "--out", folder + "/rec", folder + "/plain.wav"])?
                     .contains("the model decodes with a speaker (ann, bob); name one with --speaker") == true)
         try Self.run(["audio", "reconstruct", "--model", model, "--speaker", "bob", "--out", folder + "/rec", folder + "/plain.wav"])
+        // The units of the test split: ragged (one sequence per clip, 800 samples / 16 = 50 units each),
+        // with the digits and the model's speaker numbers.
+        try Self.run(["audio", "encode", "--model", model, "--data", folder + "/data", "--out", folder + "/units.vqc"])
+        let units = try CodesFile(contentsOf: folder + "/units.vqc")
+        #expect(units.count == 20 && units.isRagged && units.lengths == [Int](repeating: 50, count: 20))
+        #expect(Set(units.labels) == [0, 1] && Set(units.speakers) == [0, 1])
         // An image model is refused by the audio commands in one line.
         #expect(Self.failure(["audio", "eval", "--model", folder + "/nothing.safetensors", "--data", folder + "/data"])?.contains("nothing.safetensors") == true)
         // A window the model cannot take is refused before anything is written.
