@@ -30,3 +30,32 @@ public enum ModelBenchmark {
         return Result(trainImagesPerSecond: imageCount / trainSeconds, reconstructImagesPerSecond: imageCount / reconstructSeconds)
     }
 }
+
+extension ModelBenchmark {
+    /// Training and reconstruction throughput of a speech model, measured as `audio_ref.py speed`:
+    /// training on one fixed batch of `batchSize` windows of `windowLength` uniform samples in
+    /// [−0.5, 0.5] with random speakers (3 untimed warm-up steps, then `steps` timed steps, windows per
+    /// second); reconstruction of whole clips of `clipLength` samples, one at a time (encode, quantize,
+    /// decode with the clip's speaker, no tape), clips per second.
+    public static func runAudio(configuration: VQVAEConfiguration, batchSize: Int, windowLength: Int, clipLength: Int,
+                                steps: Int, seed: UInt64 = 0) -> Result {
+        var generator = RandomGenerator(seed: seed)
+        let model = VQVAE(configuration, generator: &generator)
+        let windows = Tensor(uniform: [batchSize, 1, windowLength], low: -0.5, high: 0.5, generator: &generator)
+        let classes = configuration.conditionClasses
+        let speakers = classes > 0 ? (0..<batchSize).map { _ in Int32(generator.nextIndex(below: classes)) } : nil
+        var trainer = ModelTrainer(model: model, optimizer: Adam(learningRate: 3e-4), schedule: .constant(3e-4),
+                                   generator: RandomGenerator(seed: seed))
+        func trainStep() { _ = try? trainer.step(on: VQVAE.Batch(input: windows, condition: speakers)) }
+        let clock = ContinuousClock()
+        for _ in 0..<3 { trainStep() }
+        let trainSeconds = clock.measure { for _ in 0..<steps { trainStep() } }.seconds
+        let trained = trainer.model
+        let clips = (0..<steps).map { _ in (0..<clipLength).map { _ in Float(generator.nextUniformDouble()) - 0.5 } }
+        let speaker: Int32? = classes > 0 ? 0 : nil
+        for clip in clips.prefix(3) { _ = trained.reconstruct(clip: clip[...], condition: speaker) }
+        let reconstructSeconds = clock.measure { for clip in clips { _ = trained.reconstruct(clip: clip[...], condition: speaker) } }.seconds
+        return Result(trainImagesPerSecond: Double(batchSize * steps) / trainSeconds,
+                      reconstructImagesPerSecond: Double(steps) / reconstructSeconds)
+    }
+}

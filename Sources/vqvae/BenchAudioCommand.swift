@@ -1,0 +1,31 @@
+import ArgumentParser
+import VQModels
+
+struct BenchAudioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audio",
+        abstract: "Training and reconstruction throughput of the speech VQ-VAE, measured like Scripts/bench/audio_ref.py speed.")
+
+    @Option(help: "Windows per training batch.") var batch = 32
+    @Option(help: "Samples per training window.") var window = 2048
+    @Option(help: "Samples per reconstructed clip.") var clip = 8000
+    @Option(help: "Speakers the decoder is conditioned on (0: unconditional).") var speakers = 6
+    @Option(help: "Timed steps (after 3 warm-up steps), and clips reconstructed.") var steps = 20
+    @Flag(help: "Print one JSON line.") var json = false
+
+    func validate() throws {
+        guard batch >= 1, steps >= 1, speakers >= 0, window >= 64, window % 64 == 0, clip >= 1 else {
+            throw ValidationError("need batch, steps and clip ≥ 1, speakers ≥ 0, and the window a positive multiple of 64")
+        }
+    }
+
+    func run() throws {
+        let configuration = VQVAEConfiguration.speech(sampleRate: 8000, speakers: speakers)
+        let result = ModelBenchmark.runAudio(configuration: configuration, batchSize: batch, windowLength: window, clipLength: clip, steps: steps)
+        if json {
+            print(#"{"train_windows_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_clips_per_s":\#(rounded(result.reconstructImagesPerSecond)),"batch":\#(batch),"window":\#(window),"clip":\#(clip),"speakers":\#(speakers),"steps":\#(steps)}"#)
+        } else {
+            print("speech recipe, batch \(batch) x \(window) samples: train \(rounded(result.trainImagesPerSecond)) windows/s, reconstruct \(rounded(result.reconstructImagesPerSecond)) clips/s of \(clip) samples")
+        }
+    }
+}
