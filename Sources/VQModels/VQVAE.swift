@@ -11,6 +11,8 @@ import VQNN
 /// `pre_quantization`.
 public struct Encoder: Layer {
     public var downsampling: [ConvNd]
+    /// Residual stacks after each strided layer but the last (`stageResidualBlocks`); empty without.
+    public var stages: [ResidualStack]
     public var convolution: ConvNd
     public var residualStack: ResidualStack
     public var preQuantization: ConvNd
@@ -21,6 +23,10 @@ public struct Encoder: Layer {
             ConvNd(spatialRank: rank, inputChannels: index == 0 ? c.inputChannels : h / 2,
                         outputChannels: index == n - 1 ? h : h / 2, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
         }
+        stages = c.stageResidualBlocks > 0 ? (1..<max(n, 1)).map { _ in
+            ResidualStack(hiddenChannels: h / 2, residualChannels: max(h / 4, 1), count: c.stageResidualBlocks, spatialRank: rank,
+                          dilationGrowth: c.dilationGrowth, generator: &generator)
+        } : []
         convolution = ConvNd(spatialRank: rank, inputChannels: h, outputChannels: h, kernelSize: 3, padding: 1, generator: &generator)
         residualStack = ResidualStack(hiddenChannels: h, residualChannels: c.residualChannels, count: c.residualBlocks,
                                       spatialRank: rank, dilationGrowth: c.dilationGrowth, generator: &generator)
@@ -29,12 +35,17 @@ public struct Encoder: Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let reduced = downsampling.reduce(input) { $1($0).relu() }
+        var reduced = input
+        for (index, layer) in downsampling.enumerated() {
+            reduced = layer(reduced).relu()
+            if index < stages.count { reduced = stages[index](reduced) }
+        }
         return preQuantization(residualStack(convolution(reduced)))
     }
 
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {
         for index in downsampling.indices { visit(&downsampling[index], named: "conv\(index + 1)", body) }
+        for index in stages.indices { visit(&stages[index], named: "stage\(index + 1)", body) }
         visit(&convolution, named: "conv\(downsampling.count + 1)", body)
         visit(&residualStack, named: "residual", body)
         visit(&preQuantization, named: "pre_quantization", body)
@@ -55,6 +66,9 @@ public struct Decoder: Layer {
     public var convolution: ConvNd
     public var residualStack: ResidualStack
     public var upsampling: [ConvTransposeNd]
+    /// Residual stacks after each transposed layer but the last (`stageResidualBlocks`), conditioned
+    /// like the main stack; empty without.
+    public var stages: [ResidualStack]
     /// One table per transposed convolution, (classes, its input channels); empty when unconditional.
     public var upsamplingConditions: [ConditionEmbedding]
 
@@ -70,6 +84,10 @@ public struct Decoder: Layer {
                                   outputChannels: index == n - 1 ? c.inputChannels : h / 2, kernelSize: 4, stride: 2, padding: 1,
                                   generator: &generator)
         }
+        stages = c.stageResidualBlocks > 0 ? (1..<max(n, 1)).map { _ in
+            ResidualStack(hiddenChannels: h / 2, residualChannels: max(h / 4, 1), count: c.stageResidualBlocks, spatialRank: rank,
+                          dilationGrowth: c.dilationGrowth, conditionClasses: c.conditionClasses, generator: &generator)
+        } : []
         upsamplingConditions = c.conditionClasses > 0
             ? (0..<n).map { ConditionEmbedding(classes: c.conditionClasses, channels: $0 == 0 ? h : h / 2) } : []
     }
@@ -81,6 +99,7 @@ public struct Decoder: Layer {
             if !upsamplingConditions.isEmpty { hidden = upsamplingConditions[index](hidden, labels: labels) }
             hidden = layer(hidden)
             if index < upsampling.count - 1 { hidden = hidden.relu() }
+            if index < stages.count { hidden = stages[index](hidden, condition: labels) }
         }
         return hidden
     }
@@ -90,6 +109,7 @@ public struct Decoder: Layer {
         visit(&residualStack, named: "residual", body)
         for index in upsampling.indices { visit(&upsampling[index], named: "conv_transpose\(index + 1)", body) }
         for index in upsamplingConditions.indices { visit(&upsamplingConditions[index], named: "condition\(index + 1)", body) }
+        for index in stages.indices { visit(&stages[index], named: "stage\(index + 1)", body) }
     }
 }
 

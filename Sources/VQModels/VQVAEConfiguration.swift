@@ -16,6 +16,11 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     public var residualChannels: Int
     /// Residual blocks in each stack.
     public var residualBlocks: Int
+    /// Residual blocks after each strided layer of the encoder but the last, and after each transposed
+    /// layer of the decoder but the last (at the intermediate resolutions, half the hidden channels,
+    /// residual channels a quarter): 0 for the paper's image model; audio decoders need them to shape
+    /// the waveform between the codes' rate and the sample rate (SoundStream, EnCodec).
+    public var stageResidualBlocks: Int
     /// Block i of each residual stack is dilated by dilationGrowth^i: 1 (the paper's image model) or
     /// 3 (1, 3, 9, …: the dilated stacks of audio models).
     public var dilationGrowth: Int
@@ -37,7 +42,8 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     public static let downsamplingFactors = [2, 4, 8, 16, 32, 64, 128, 256]
 
     public init(spatialRank: Int = 2, inputChannels: Int = 1, hiddenChannels: Int = 128, residualChannels: Int = 32,
-                residualBlocks: Int = 2, dilationGrowth: Int = 1, downsampling: Int = 4, embeddingDim: Int = 64,
+                residualBlocks: Int = 2, stageResidualBlocks: Int = 0, dilationGrowth: Int = 1, downsampling: Int = 4,
+                embeddingDim: Int = 64,
                 conditionClasses: Int = 0, quantizer: QuantizerConfiguration = .default,
                 reconstructionLoss: ReconstructionLoss = .meanSquaredError) {
         self.spatialRank = spatialRank
@@ -45,6 +51,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         self.hiddenChannels = hiddenChannels
         self.residualChannels = residualChannels
         self.residualBlocks = residualBlocks
+        self.stageResidualBlocks = stageResidualBlocks
         self.dilationGrowth = dilationGrowth
         self.downsampling = downsampling
         self.conditionClasses = conditionClasses
@@ -84,6 +91,8 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
             found.append("the downsampling factor must be a power of two from 2 to 256, not \(downsampling)")
         }
         if dilationGrowth < 1 { found.append("the dilation growth must be at least 1") }
+        if stageResidualBlocks < 0 { found.append("the stage residual blocks must be 0 or more") }
+        if stageResidualBlocks > 0 && hiddenChannels < 4 { found.append("stage residual blocks need at least 4 hidden channels") }
         if conditionClasses < 0 { found.append("the condition classes must be 0 or more") }
         if inputChannels < 1 || hiddenChannels < 2 || residualChannels < 1 || residualBlocks < 0 || embeddingDim < 1 {
             found.append("channel counts must be positive (hidden at least 2)")
@@ -128,7 +137,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     // MARK: Codable, reading the configurations of `vqvae-model/1` checkpoints too
 
     private enum CodingKeys: String, CodingKey {
-        case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, dilationGrowth, downsampling,
+        case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, stageResidualBlocks, dilationGrowth, downsampling,
              embeddingDim, conditionClasses, quantizer, reconstructionLoss
         // Version 1 (before the quantizer abstraction): the codebook's settings at the top level.
         case numEmbeddings, commitmentCost, movingAverageCodebook, decay
@@ -144,6 +153,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         spatialRank = try container.decodeIfPresent(Int.self, forKey: .spatialRank) ?? 2
         downsampling = try container.decodeIfPresent(Int.self, forKey: .downsampling) ?? 4
         dilationGrowth = try container.decodeIfPresent(Int.self, forKey: .dilationGrowth) ?? 1
+        stageResidualBlocks = try container.decodeIfPresent(Int.self, forKey: .stageResidualBlocks) ?? 0
         conditionClasses = try container.decodeIfPresent(Int.self, forKey: .conditionClasses) ?? 0
         reconstructionLoss = try container.decodeIfPresent(ReconstructionLoss.self, forKey: .reconstructionLoss) ?? .meanSquaredError
         if let quantizer = try container.decodeIfPresent(QuantizerConfiguration.self, forKey: .quantizer) {
@@ -166,6 +176,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         try container.encode(residualBlocks, forKey: .residualBlocks)
         try container.encode(downsampling, forKey: .downsampling)
         if dilationGrowth != 1 { try container.encode(dilationGrowth, forKey: .dilationGrowth) }
+        if stageResidualBlocks != 0 { try container.encode(stageResidualBlocks, forKey: .stageResidualBlocks) }
         if conditionClasses != 0 { try container.encode(conditionClasses, forKey: .conditionClasses) }
         try container.encode(embeddingDim, forKey: .embeddingDim)
         try container.encode(quantizer, forKey: .quantizer)

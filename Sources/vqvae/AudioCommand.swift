@@ -37,6 +37,9 @@ struct AudioTrainCommand: ParsableCommand {
     @Flag(help: "Start a new run even if --out holds one.") var overwrite = false
     @Option(help: "Model size: speech (the recipe) or tiny (hidden 16, K 32, /16: the workflow in seconds) (default: speech).")
     var preset: SpeechPreset?
+    @Option(help: "Channels of the main path (default: the preset's, 128).") var hidden: Int?
+    @Option(help: "Residual blocks after each up- and downsampling layer (default: the preset's).") var stageBlocks: Int?
+    @Option(help: "Weight of the waveform L1 term beside the STFT loss; 0: spectral loss only (default: the preset's).") var waveformWeight: Float?
     @Option(help: "Training steps in all (default: 8000).") var steps: Int?
     @Option(help: "Windows per batch (default: 32).") var batch: Int?
     @Option(help: "Samples per training window (default: 2048).") var window: Int?
@@ -68,11 +71,18 @@ struct AudioTrainCommand: ParsableCommand {
                                                             : .speech(sampleRate: rate, speakers: speakers)
             configuration = VQVAEConfiguration(
                 spatialRank: 1, inputChannels: 1, hiddenChannels: sized.hiddenChannels, residualChannels: sized.residualChannels,
-                residualBlocks: sized.residualBlocks, dilationGrowth: sized.dilationGrowth, downsampling: sized.downsampling,
+                residualBlocks: sized.residualBlocks, stageResidualBlocks: sized.stageResidualBlocks,
+                dilationGrowth: sized.dilationGrowth, downsampling: sized.downsampling,
                 embeddingDim: sized.embeddingDim, conditionClasses: speakers,
                 quantizer: { var q = configuration.quantizer; if q.kind != .fsq { q.codebookSize = sized.numEmbeddings }; return q }(),
                 reconstructionLoss: configuration.reconstructionLoss)
         }
+        if let hidden { configuration.hiddenChannels = hidden }
+        if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }
+        if let waveformWeight, case .waveform(_, let resolutions) = configuration.reconstructionLoss {
+            configuration.reconstructionLoss = .waveform(waveformWeight: waveformWeight, resolutions: resolutions)
+        }
+        if let problems = configuration.problems { throw ValidationError(problems) }
         configuration = try quantizerOptions.applied(to: configuration)
         var options = base.options
         if let steps { options.steps = steps }

@@ -98,12 +98,12 @@ public struct ChartFrame: Equatable, Sendable {
         return (first...last).map { pow(10, Double($0)) }
     }
 
-    /// A short label for a tick value: integers as digits, powers of ten below 1 or above 10⁴ as
-    /// `1E-3`, other values with up to three decimals.
+    /// A short label for a tick value: integers as digits, powers of ten below 0.01 or above 10⁴ as
+    /// `1E-3`, other values with up to three decimals (0.1 s on a time axis reads `0.1`).
     public static func label(_ value: Double) -> String {
         if value == 0 { return "0" }
         let exponent = log10(abs(value))
-        if exponent == exponent.rounded() && (exponent < 0 || exponent > 4) {
+        if exponent == exponent.rounded() && (exponent < -2 || exponent > 4) {
             return (value < 0 ? "-" : "") + "1E\(Int(exponent))"
         }
         if value == value.rounded() && abs(value) < 1e9 { return "\(Int(value))" }

@@ -16,6 +16,7 @@ import VQData
         #expect(ChartFrame.linearTicks(low: 0, high: 1) == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1])
         #expect(ChartFrame.logarithmicTicks(low: 0.002, high: 0.5) == [0.001, 0.01, 0.1, 1])
         #expect(ChartFrame.label(0.001) == "1E-3" && ChartFrame.label(250) == "250" && ChartFrame.label(0.25) == "0.25")
+        #expect(ChartFrame.label(0.1) == "0.1" && ChartFrame.label(0.01) == "0.01" && ChartFrame.label(1e5) == "1E5")
         #expect(ChartFrame.label(1e6) == "1E6" && ChartFrame.label(0) == "0" && ChartFrame.label(-2.5) == "-2.5")
     }
 
