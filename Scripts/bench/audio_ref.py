@@ -59,8 +59,12 @@ Loss (VQVAE+Training.swift, ReconstructionLoss.swift .audio(sampleRate: 8000)), 
                   window, one-sided, unnormalised), frames ⌊T/hop⌋ + 1; target detached;
                   spectral convergence ‖|S| − |Ŝ|‖_F / ‖|S|‖_F over the whole batch,
                   log magnitude mean |log(|S| + 1e-5) − log(|Ŝ| + 1e-5)|; each averaged over the three
-                  resolutions; STFT loss = their sum
-    reconstruction = waveform + spectral convergence + log magnitude
+                  resolutions; log mel (MelFilterbank.swift) mean |log(M + 1e-5) − log(M̂ + 1e-5)|, M the
+                  magnitudes summed by max(8, min(80, fft/8)) triangular HTK-mel filters (edges evenly
+                  spaced in mel from 0 to 4000 Hz, peak 1), averaged over the resolutions, weight
+                  --mel-weight (1, the recipe's; 0 for models of commit 9df96ae and before); STFT loss =
+                  convergence + log magnitude + weight · log mel
+    reconstruction = waveform + STFT loss
     total = reconstruction + codebook + 0.25 · commitment
   Adam lr 3e-4, β (0.9, 0.999), ε 1e-8, constant rate, no clipping, no weight decay (TrainingOptions.speech).
 Training data (AudioFolder.swift, AudioDataset+Batches.swift, TrainingSet.swift): the FSDD WAVs
@@ -119,6 +123,7 @@ HIDDEN, RESIDUAL, BLOCKS, DILATION_GROWTH, DOWNSAMPLING = 128, 32, 3, 3, 64
 K, D, BETA = 512, 64, 0.25
 RESOLUTIONS = [(256, 64, 256), (512, 128, 512), (128, 32, 128)]  # (fft, hop, window) at 8 kHz
 MAGNITUDE_EPSILON, LOG_OFFSET = 1e-7, 1e-5
+MEL_WEIGHT = 1.0  # set from --mel-weight
 DEAD_CODE_USAGE, USAGE_DECAY = np.float32(1.0) / np.float32(3.0), np.float32(0.99)
 LEARNING_RATE = 3e-4
 SMOOTHING = 100  # steps in the reported means of the training loss
@@ -365,38 +370,63 @@ def stft_magnitude(x, fft, hop, window):
     return (spectrum.pow(2).sum(-1) + MAGNITUDE_EPSILON).sqrt()
 
 
+_MEL_FILTERS = {}
+
+
+def mel_filters(fft):
+    """(bands, fft/2 + 1) triangular HTK-mel filters from 0 Hz to Nyquist, peak 1 (MelFilterbank.swift)."""
+    if fft not in _MEL_FILTERS:
+        bands = max(8, min(80, fft // 8))
+        mel = lambda f: 2595 * np.log10(1 + f / 700)
+        hertz = lambda m: 700 * (10 ** (m / 2595) - 1)
+        edges = hertz(np.linspace(0, mel(SAMPLE_RATE / 2), bands + 2))
+        frequencies = np.arange(fft // 2 + 1) * SAMPLE_RATE / fft
+        low, centre, high = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+        rising, falling = (frequencies - low) / (centre - low), (high - frequencies) / (high - centre)
+        _MEL_FILTERS[fft] = torch.from_numpy(np.clip(np.minimum(rising, falling), 0, None).astype(np.float32))
+    return _MEL_FILTERS[fft]
+
+
 def reconstruction_loss(prediction, target):
-    """waveform L1 + multi-resolution STFT loss; returns (total, waveform, spectral convergence, log magnitude)."""
+    """waveform L1 + multi-resolution STFT loss (with its log-mel term when MEL_WEIGHT > 0); returns
+    (total, waveform, spectral convergence, log magnitude, log mel)."""
     target = target.detach()
     waveform = (prediction - target).abs().mean()
     p, t = prediction.reshape(prediction.shape[0], -1), target.reshape(target.shape[0], -1)
-    convergences, log_distances = [], []
+    convergences, log_distances, mel_distances = [], [], []
     for fft, hop, window in RESOLUTIONS:
         predicted = stft_magnitude(p, fft, hop, window)
         with torch.no_grad():
             reference = stft_magnitude(t, fft, hop, window)
         convergences.append(torch.linalg.vector_norm(reference - predicted) / torch.linalg.vector_norm(reference).item())
         log_distances.append(((reference + LOG_OFFSET).log() - (predicted + LOG_OFFSET).log()).abs().mean())
+        if MEL_WEIGHT > 0:
+            filters = mel_filters(fft)
+            predicted_mel = torch.einsum("bf,nft->nbt", filters, predicted)
+            reference_mel = torch.einsum("bf,nft->nbt", filters, reference)
+            mel_distances.append(((reference_mel + LOG_OFFSET).log() - (predicted_mel + LOG_OFFSET).log()).abs().mean())
     convergence = sum(convergences) / len(RESOLUTIONS)
     log_magnitude = sum(log_distances) / len(RESOLUTIONS)
-    return waveform + convergence + log_magnitude, waveform, convergence, log_magnitude
+    log_mel = sum(mel_distances) / len(RESOLUTIONS) if mel_distances else torch.zeros(())
+    total = waveform + convergence + log_magnitude + MEL_WEIGHT * log_mel
+    return total, waveform, convergence, log_magnitude, log_mel
 
 
-PARTS = ["waveform", "spectral_convergence", "log_magnitude", "reconstruction", "codebook", "commitment", "total"]
+PARTS = ["waveform", "spectral_convergence", "log_magnitude", "log_mel", "reconstruction", "codebook", "commitment", "total"]
 
 
 def train_step(model, optimizer, x, labels, rng):
     """Loss, backward, Adam, then the dead-code restarts: one step of our ModelTrainer.step."""
     optimizer.zero_grad(set_to_none=True)
     reconstruction, codebook_loss, commitment_loss, rows, codes = model(x, labels)
-    recon, waveform, convergence, log_magnitude = reconstruction_loss(reconstruction, x)
+    recon, waveform, convergence, log_magnitude, log_mel = reconstruction_loss(reconstruction, x)
     total = recon + codebook_loss + BETA * commitment_loss
     if not math.isfinite(total.item()):
         raise FloatingPointError("the loss is not finite")
     total.backward()
     optimizer.step()
     restarted = model.quantizer.restart_dead_codes(rows, codes, rng)
-    values = [waveform, convergence, log_magnitude, recon, codebook_loss, commitment_loss, total]
+    values = [waveform, convergence, log_magnitude, log_mel, recon, codebook_loss, commitment_loss, total]
     return dict(zip(PARTS, (v.item() for v in values))), codes, restarted
 
 
@@ -539,7 +569,7 @@ def train(a):
             elapsed = time.perf_counter() - started
             p = perplexity(np.bincount(codes.numpy(), minlength=K))
             print(f"step {step}/{a.steps} recon {parts['reconstruction']:.4f} (wave {parts['waveform']:.4f}, "
-                  f"conv {parts['spectral_convergence']:.3f}, logmag {parts['log_magnitude']:.3f}) codebook "
+                  f"conv {parts['spectral_convergence']:.3f}, logmag {parts['log_magnitude']:.3f}, logmel {parts['log_mel']:.3f}) codebook "
                   f"{parts['codebook']:.4f} commit {parts['commitment']:.4f} perplexity {p:.1f} restarted {restarted}; "
                   f"mean of the last {min(step, SMOOTHING)}: recon {np.mean([h['reconstruction'] for h in history[-SMOOTHING:]]):.4f}; "
                   f"{step * a.batch / elapsed:.1f} windows/s", file=sys.stderr, flush=True)
@@ -583,6 +613,8 @@ def main():
     ap.add_argument("--rng", choices=["swift", "torch"], default="swift",
                     help="swift: our generator's streams (same initial weights, windows and restart rows as ours for "
                          "the same seed); torch: PyTorch's init and numpy draws")
+    ap.add_argument("--mel-weight", type=float, default=1.0,
+                    help="weight of the STFT loss's log-mel term (1, the recipe's; 0: the loss of commit 9df96ae)")
     ap.add_argument("--data", help="train: a folder of FSDD WAVs (or holding recordings/)")
     ap.add_argument("--log-every", type=int, default=100, help="train: progress and a loss-log entry every this many steps")
     ap.add_argument("--speakers", type=int, default=6, help="speed: speaker classes of the decoder (6, as FSDD)")
@@ -595,6 +627,8 @@ def main():
         ap.error("train needs --data")
     if a.log_every < 1 or a.steps < 1 or a.batch < 1:
         ap.error("--steps, --batch and --log-every must be at least 1")
+    global MEL_WEIGHT
+    MEL_WEIGHT = a.mel_weight
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     load = os.getloadavg()

@@ -16,9 +16,12 @@ public struct Encoder: Layer {
     public var convolution: ConvNd
     public var residualStack: ResidualStack
     public var preQuantization: ConvNd
+    /// `VQVAEConfiguration.centersLatents`: subtract each item's per-channel mean over the grid.
+    public let centersLatents: Bool
 
     public init(_ c: VQVAEConfiguration, generator: inout RandomGenerator) {
         let (h, rank, n) = (c.hiddenChannels, c.spatialRank, c.downsamplingLayers)
+        centersLatents = c.centersLatents
         downsampling = (0..<n).map { index in
             ConvNd(spatialRank: rank, inputChannels: index == 0 ? c.inputChannels : h / 2,
                         outputChannels: index == n - 1 ? h : h / 2, kernelSize: 4, stride: 2, padding: 1, generator: &generator)
@@ -40,7 +43,9 @@ public struct Encoder: Layer {
             reduced = layer(reduced).relu()
             if index < stages.count { reduced = stages[index](reduced) }
         }
-        return preQuantization(residualStack(convolution(reduced)))
+        let latents = preQuantization(residualStack(convolution(reduced)))
+        guard centersLatents else { return latents }
+        return latents - latents.mean(alongAxes: Array(2..<latents.shape.count), keepingDimensions: true)
     }
 
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {

@@ -33,6 +33,11 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     /// D, the length of a code vector: the channels of the encoder's output and the decoder's input
     /// (except for FSQ, whose codes have one value per level count: see `latentChannels`).
     public var embeddingDim: Int
+    /// Whether the encoder's output has each item's mean over the grid removed, channel by channel, before
+    /// it is quantized (an instance normalisation without scaling, as the voice-conversion VQ-VAEs use):
+    /// what is constant over an utterance, the speaker's timbre above all, then cannot reach the codes
+    /// and must come from the decoder's condition. Off for images.
+    public var centersLatents: Bool = false
     /// The quantizer between them.
     public var quantizer: QuantizerConfiguration
     /// What training compares the output with the input by: MSE (images) or waveform + STFT (audio).
@@ -138,7 +143,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, stageResidualBlocks, dilationGrowth, downsampling,
-             embeddingDim, conditionClasses, quantizer, reconstructionLoss
+             embeddingDim, conditionClasses, centersLatents, quantizer, reconstructionLoss
         // Version 1 (before the quantizer abstraction): the codebook's settings at the top level.
         case numEmbeddings, commitmentCost, movingAverageCodebook, decay
     }
@@ -155,6 +160,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         dilationGrowth = try container.decodeIfPresent(Int.self, forKey: .dilationGrowth) ?? 1
         stageResidualBlocks = try container.decodeIfPresent(Int.self, forKey: .stageResidualBlocks) ?? 0
         conditionClasses = try container.decodeIfPresent(Int.self, forKey: .conditionClasses) ?? 0
+        centersLatents = try container.decodeIfPresent(Bool.self, forKey: .centersLatents) ?? false
         reconstructionLoss = try container.decodeIfPresent(ReconstructionLoss.self, forKey: .reconstructionLoss) ?? .meanSquaredError
         if let quantizer = try container.decodeIfPresent(QuantizerConfiguration.self, forKey: .quantizer) {
             self.quantizer = quantizer
@@ -178,6 +184,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         if dilationGrowth != 1 { try container.encode(dilationGrowth, forKey: .dilationGrowth) }
         if stageResidualBlocks != 0 { try container.encode(stageResidualBlocks, forKey: .stageResidualBlocks) }
         if conditionClasses != 0 { try container.encode(conditionClasses, forKey: .conditionClasses) }
+        if centersLatents { try container.encode(centersLatents, forKey: .centersLatents) }
         try container.encode(embeddingDim, forKey: .embeddingDim)
         try container.encode(quantizer, forKey: .quantizer)
         if reconstructionLoss != .meanSquaredError { try container.encode(reconstructionLoss, forKey: .reconstructionLoss) }

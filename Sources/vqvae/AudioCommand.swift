@@ -40,6 +40,8 @@ struct AudioTrainCommand: ParsableCommand {
     @Option(help: "Channels of the main path (default: the preset's, 128).") var hidden: Int?
     @Option(help: "Residual blocks after each up- and downsampling layer (default: the preset's).") var stageBlocks: Int?
     @Option(help: "Weight of the waveform L1 term beside the STFT loss; 0: spectral loss only (default: the preset's).") var waveformWeight: Float?
+    @Flag(help: "Remove each clip's mean from the encoder's output before quantizing (speaker-independent codes).") var centerLatents = false
+    @Option(help: "Weight of the STFT loss's log-mel term; 0: none (default: the preset's, 1).") var melWeight: Float?
     @Option(help: "Training steps in all (default: 8000).") var steps: Int?
     @Option(help: "Windows per batch (default: 32).") var batch: Int?
     @Option(help: "Samples per training window (default: 2048).") var window: Int?
@@ -79,9 +81,16 @@ struct AudioTrainCommand: ParsableCommand {
         }
         if let hidden { configuration.hiddenChannels = hidden }
         if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }
-        if let waveformWeight, case .waveform(_, let resolutions) = configuration.reconstructionLoss {
-            configuration.reconstructionLoss = .waveform(waveformWeight: waveformWeight, resolutions: resolutions)
+        if let waveformWeight, case .waveform(_, let resolutions, let mel) = configuration.reconstructionLoss {
+            configuration.reconstructionLoss = .waveform(waveformWeight: waveformWeight, resolutions: resolutions, mel: mel)
         }
+        if let melWeight, case .waveform(let waveformWeight, let resolutions, _) = configuration.reconstructionLoss {
+            guard melWeight >= 0 else { throw ValidationError("--mel-weight \(melWeight) must not be negative") }
+            let rate = sampleRate ?? base.options.sampleRate ?? 8000
+            configuration.reconstructionLoss = .waveform(waveformWeight: waveformWeight, resolutions: resolutions,
+                                                         mel: melWeight > 0 ? .init(sampleRate: rate, weight: melWeight) : nil)
+        }
+        if centerLatents { configuration.centersLatents = true }
         if let problems = configuration.problems { throw ValidationError(problems) }
         configuration = try quantizerOptions.applied(to: configuration)
         var options = base.options

@@ -58,6 +58,12 @@ struct InfoCommand: ParsableCommand {
             "  configuration: \(c.spatialRank == 2 ? "images" : "sequences"), \(c.inputChannels) input channels, hidden \(c.hiddenChannels), residual \(c.residualChannels) x \(c.residualBlocks) blocks, downsampling \(c.downsampling), D \(c.latentChannels)",
             "  quantizer: \(describeQuantizer(c.quantizer))",
         ]
+        if c.stageResidualBlocks > 0 || c.dilationGrowth > 1 || c.conditionClasses > 0 || c.centersLatents {
+            lines.append("  also: \(c.stageResidualBlocks) residual blocks per stage, dilation growth \(c.dilationGrowth), \(c.conditionClasses) condition classes\(c.centersLatents ? ", latents centred over time" : "")")
+        }
+        if case .waveform(let weight, let resolutions, let mel) = c.reconstructionLoss {
+            lines.append("  loss: waveform L1 x \(format(weight, 2)) + STFT at \(resolutions.map { "\($0.fftSize)/\($0.hopSize)/\($0.windowLength)" }.joined(separator: ", ")) (fft/hop/window)\(mel.map { " + log mel x \(format($0.weight, 2)) at \($0.sampleRate) Hz" } ?? "")")
+        }
         if !report.metadata.isEmpty {
             lines.append("  metadata: " + report.metadata.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }

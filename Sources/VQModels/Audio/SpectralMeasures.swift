@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import VQEngine
+import VQNN
 
 /// Distances between a clip and its reconstruction in the spectral domain, for `vqvae audio eval`.
 ///
@@ -26,7 +27,7 @@ public struct SpectralMeasures {
         fftSize = max(16, sampleRate * 32 / 1000)
         hopSize = max(1, sampleRate * 8 / 1000)
         self.melBands = melBands
-        filterbank = SpectralMeasures.melFilterbank(bands: melBands, fftSize: fftSize, sampleRate: sampleRate)
+        filterbank = MelFilterbank.weights(bands: melBands, fftSize: fftSize, sampleRate: sampleRate)
     }
 
     /// The power spectrum of `samples`, frames × bins, row-major.
@@ -65,23 +66,5 @@ public struct SpectralMeasures {
             }
         }
         return (logSpectral, mel, frames)
-    }
-
-    /// Triangular filters on the HTK mel scale (2595·log₁₀(1 + f/700)), `bands` of them spaced evenly
-    /// in mel from 0 Hz to Nyquist, each peaking at 1 over the FFT bins.
-    static func melFilterbank(bands: Int, fftSize: Int, sampleRate: Int) -> [[Float]] {
-        let bins = fftSize / 2 + 1
-        func mel(_ hertz: Double) -> Double { 2595 * log10(1 + hertz / 700) }
-        func hertz(_ mel: Double) -> Double { 700 * (pow(10, mel / 2595) - 1) }
-        let top = mel(Double(sampleRate) / 2)
-        let edges = (0...(bands + 1)).map { hertz(top * Double($0) / Double(bands + 1)) }
-        let binHertz = (0..<bins).map { Double($0) * Double(sampleRate) / Double(fftSize) }
-        return (0..<bands).map { band in
-            let (low, centre, high) = (edges[band], edges[band + 1], edges[band + 2])
-            return binHertz.map { f in
-                if f <= low || f >= high { return 0 }
-                return Float(f <= centre ? (f - low) / (centre - low) : (high - f) / (high - centre))
-            }
-        }
     }
 }

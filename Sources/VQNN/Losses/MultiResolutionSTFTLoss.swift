@@ -7,7 +7,12 @@ import VQEngine
 /// For each resolution, with |S| the target's and |Ŝ| the prediction's `stftMagnitude` (N, bins, frames):
 ///   spectral convergence  ‖|S| − |Ŝ|‖_F / ‖|S|‖_F                     (one ratio over the whole batch)
 ///   log magnitude         mean |log(|S| + δ) − log(|Ŝ| + δ)|          (over the batch, bins and frames)
-/// each part is the mean over the resolutions, and the total is their sum. The magnitude is
+/// each part is the mean over the resolutions, and the total is their sum. With a `MelTerm`, a third part:
+///   log mel               mean |log(M + δ) − log(M̂ + δ)|,  M = |S| summed by `MelFilterbank` bands
+/// (`MelFilterbank.lossBands` bands per resolution), also averaged over the resolutions and added with
+/// the term's weight: the log-mel loss of HiFi-GAN and the multi-scale mel loss of DAC. Linear bins and
+/// spectral convergence weigh the strongest harmonics and the many quiet bins; mel bands weigh the
+/// envelope (formants) as hearing and speech features do. The magnitude is
 /// √(re² + im² + ε) (ε = `magnitudeEpsilon`, 1e-7: a finite gradient at silence, and ‖|S|‖_F > 0 even
 /// for a silent target); δ = `logOffset` (1e-5) keeps the logarithm's slope 1/(|Ŝ| + δ) bounded should ε
 /// be set to 0. The target is detached: gradients reach the prediction only. At identical signals the
@@ -57,14 +62,27 @@ public struct MultiResolutionSTFTLoss {
         return defaultResolutions.map { $0.scaled(by: Double(sampleRate) / Double(defaultSampleRate)) }
     }
 
-    /// The loss and its two parts, each rank 0 and recorded on the prediction's tape.
+    /// The optional log-mel part: the sample rate the mel bands are placed at, and its weight in the total.
+    public struct MelTerm: Hashable, Codable, Sendable {
+        public var sampleRate: Int
+        public var weight: Float
+
+        public init(sampleRate: Int, weight: Float = 1) {
+            self.sampleRate = sampleRate
+            self.weight = weight
+        }
+    }
+
+    /// The loss and its parts, each rank 0 and recorded on the prediction's tape.
     public struct Terms {
-        /// spectralConvergence + logMagnitude: the number minimised.
+        /// spectralConvergence + logMagnitude (+ weight · logMel): the number minimised.
         public var total: Tensor
         /// The mean over resolutions of the spectral convergence.
         public var spectralConvergence: Tensor
         /// The mean over resolutions of the log-magnitude distance.
         public var logMagnitude: Tensor
+        /// The mean over resolutions of the log-mel distance (nil without a `MelTerm`), before its weight.
+        public var logMel: Tensor?
     }
 
     public let resolutions: [Resolution]
@@ -72,12 +90,17 @@ public struct MultiResolutionSTFTLoss {
     public let magnitudeEpsilon: Float
     /// δ added to the magnitudes before the logarithm.
     public let logOffset: Float
+    /// The log-mel part, or nil.
+    public let mel: MelTerm?
     /// One DFT basis per resolution, built once.
     private let bases: [STFTBasis]
+    /// With `mel`: per resolution the filters as a kernel-1 convolution weight (bands, bins, 1).
+    private let melFilters: [Tensor]
 
     /// Stops if there is no resolution, a size is not positive, a window is longer than its FFT, or ε or δ
-    /// is negative.
-    public init(resolutions: [Resolution] = defaultResolutions, magnitudeEpsilon: Float = 1e-7, logOffset: Float = 1e-5) {
+    /// is negative, or the mel term's sample rate is not positive or its weight negative.
+    public init(resolutions: [Resolution] = defaultResolutions, magnitudeEpsilon: Float = 1e-7, logOffset: Float = 1e-5,
+                mel: MelTerm? = nil) {
         precondition(!resolutions.isEmpty, "MultiResolutionSTFTLoss: no resolutions")
         for resolution in resolutions {
             precondition(resolution.fftSize >= 1 && resolution.hopSize >= 1 && resolution.windowLength >= 1
@@ -89,24 +112,51 @@ public struct MultiResolutionSTFTLoss {
         self.resolutions = resolutions
         self.magnitudeEpsilon = magnitudeEpsilon
         self.logOffset = logOffset
+        self.mel = mel
         bases = resolutions.map { STFTBasis(fftSize: $0.fftSize, windowLength: $0.windowLength) }
+        if let mel {
+            precondition(mel.sampleRate > 0 && mel.weight >= 0,
+                         "MultiResolutionSTFTLoss: mel sample rate \(mel.sampleRate) must be positive and weight \(mel.weight) not negative")
+        }
+        melFilters = mel.map { mel in
+            resolutions.map { MelFilterbank.convolutionWeight(bands: MelFilterbank.lossBands(fftSize: $0.fftSize),
+                                                              fftSize: $0.fftSize, sampleRate: mel.sampleRate) }
+        } ?? []
     }
 
     /// The loss of `predicted` against `target`, both (N, T) or (N, 1, T) of the same shape.
     public func callAsFunction(predicted: Tensor, target: Tensor) -> Terms {
         do { try validateShapes(predicted: predicted.shape, target: target.shape) } catch { preconditionFailure("\(error)") }
         let target = target.detached()
-        var convergences: [Tensor] = [], logDistances: [Tensor] = []
-        for (resolution, basis) in zip(resolutions, bases) {
+        var convergences: [Tensor] = [], logDistances: [Tensor] = [], melDistances: [Tensor] = []
+        for (index, (resolution, basis)) in zip(resolutions, bases).enumerated() {
             let predictedMagnitude = predicted.stftMagnitude(basis: basis, hopSize: resolution.hopSize, epsilon: magnitudeEpsilon)
             let targetMagnitude = target.stftMagnitude(basis: basis, hopSize: resolution.hopSize, epsilon: magnitudeEpsilon)
             convergences.append((targetMagnitude - predictedMagnitude).norm() / targetMagnitude.norm().item)
-            logDistances.append(((targetMagnitude + logOffset).log() - (predictedMagnitude + logOffset).log()).abs().mean())
+            logDistances.append(logDistance(targetMagnitude, predictedMagnitude))
+            if !melFilters.isEmpty {
+                let filters = melFilters[index]
+                melDistances.append(logDistance(targetMagnitude.conv1d(weight: filters), predictedMagnitude.conv1d(weight: filters)))
+            }
         }
-        let count = Float(resolutions.count)
-        let convergence = convergences.dropFirst().reduce(convergences[0]) { $0 + $1 } / count
-        let logMagnitude = logDistances.dropFirst().reduce(logDistances[0]) { $0 + $1 } / count
-        return Terms(total: convergence + logMagnitude, spectralConvergence: convergence, logMagnitude: logMagnitude)
+        let convergence = Self.mean(convergences), logMagnitude = Self.mean(logDistances)
+        var terms = Terms(total: convergence + logMagnitude, spectralConvergence: convergence, logMagnitude: logMagnitude)
+        if let mel, !melDistances.isEmpty {
+            let logMel = Self.mean(melDistances)
+            terms.logMel = logMel
+            terms.total = terms.total + mel.weight * logMel
+        }
+        return terms
+    }
+
+    /// mean |log(target + δ) − log(predicted + δ)|, a rank-0 tensor.
+    private func logDistance(_ target: Tensor, _ predicted: Tensor) -> Tensor {
+        ((target + logOffset).log() - (predicted + logOffset).log()).abs().mean()
+    }
+
+    /// The mean of rank-0 tensors (at least one), on their tape.
+    private static func mean(_ values: [Tensor]) -> Tensor {
+        values.dropFirst().reduce(values[0]) { $0 + $1 } / Float(values.count)
     }
 
     /// Validates the signals: equal shapes, (N, T) or (N, 1, T), long enough for every resolution. Throws

@@ -21,6 +21,13 @@ The loss, as MultiResolutionSTFTLoss defines it: per resolution, |S| = sqrt(re^2
     convergence   = ||S_target| - |S_predicted||_F / ||S_target||_F     (over the whole batch)
     log_magnitude = mean |log(|S_target| + 1e-5) - log(|S_predicted| + 1e-5)|
 and each part is the mean over the three resolutions; total = convergence + log_magnitude.
+With the log-mel term (MultiResolutionSTFTLoss.MelTerm(sampleRate: 8000, weight: 0.5)), also stored:
+    <case>.mel_loss.total, .log_mel              total = convergence + log_magnitude + 0.5 * log_mel
+    <case>.mel_gradient                          d(mel_loss.total) / d(predicted)
+    mel.<fft>                                    the filters (bands, fft // 2 + 1)
+  log_mel = mean |log(M_target + 1e-5) - log(M_predicted + 1e-5)|, M = filters @ |S|, per resolution
+  max(8, min(80, fft // 8)) triangular HTK-mel bands (m = 2595 log10(1 + f / 700)) with edges evenly spaced
+  in mel from 0 Hz to 4000 Hz, each peaking at 1 at its centre; averaged over the resolutions.
 
     python3 Tests/VQEngineTests/Fixtures/make_stft_fixture.py   # from the package root; torch 2.x, numpy, safetensors
 """
@@ -35,6 +42,7 @@ RESOLUTIONS = [(64, 16, 64), (128, 32, 96), (75, 20, 50)]
 EPSILON = 1e-7  # inside the magnitude's square root
 OFFSET = 1e-5   # added before the logarithm
 CASES = [("a", [2, 1001]), ("b", [3, 1, 517])]
+MEL_RATE, MEL_WEIGHT = 8000, 0.5
 SILENT = ("b", 1, 200, 330)  # case, item, first and last-plus-one silent sample of the predicted signal
 
 
@@ -68,6 +76,31 @@ def magnitude(x, fft, hop, window):
     return torch.sqrt(s.real ** 2 + s.imag ** 2 + EPSILON)
 
 
+def mel_filters(fft):
+    """(bands, fft // 2 + 1) float64 triangular filters on the HTK mel scale, 0 Hz to MEL_RATE / 2."""
+    bands = max(8, min(80, fft // 8))
+    mel = lambda f: 2595 * np.log10(1 + f / 700)
+    hertz = lambda m: 700 * (10 ** (m / 2595) - 1)
+    edges = hertz(np.linspace(0, mel(MEL_RATE / 2), bands + 2))
+    frequencies = np.arange(fft // 2 + 1) * MEL_RATE / fft
+    low, centre, high = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    rising, falling = (frequencies - low) / (centre - low), (high - frequencies) / (high - centre)
+    return torch.from_numpy(np.clip(np.minimum(rising, falling), 0, None))
+
+
+def mel_loss(predicted, target):
+    """The loss with the log-mel term: (total, log_mel)."""
+    total, _, _ = loss(predicted, target)
+    log_mel = 0
+    for fft, hop, window in RESOLUTIONS:
+        filters = mel_filters(fft)
+        p, t = magnitude(predicted, fft, hop, window), magnitude(target, fft, hop, window).detach()
+        mp, mt = torch.einsum("bf,nft->nbt", filters, p), torch.einsum("bf,nft->nbt", filters, t)
+        log_mel = log_mel + (torch.log(mt + OFFSET) - torch.log(mp + OFFSET)).abs().mean()
+    log_mel = log_mel / len(RESOLUTIONS)
+    return total + MEL_WEIGHT * log_mel, log_mel
+
+
 def loss(predicted, target):
     convergence, log_magnitude = 0, 0
     for fft, hop, window in RESOLUTIONS:
@@ -97,14 +130,23 @@ def main():
         store(f"{name}.loss.convergence", convergence)
         store(f"{name}.loss.log_magnitude", log_magnitude)
         store(f"{name}.gradient", predicted.grad)
+        predicted.grad = None
+        total, log_mel = mel_loss(predicted, target)
+        total.backward()
+        store(f"{name}.mel_loss.total", total)
+        store(f"{name}.mel_loss.log_mel", log_mel)
+        store(f"{name}.mel_gradient", predicted.grad)
+    for fft, _, _ in RESOLUTIONS:
+        store(f"mel.{fft}", mel_filters(fft))
     metadata = {"generator": "Tests/VQEngineTests/Fixtures/make_stft_fixture.py", "torch_version": torch.__version__,
                 "dtype": "float64, stored as float32", "seed": str(SEED), "resolutions": json.dumps(RESOLUTIONS),
-                "epsilon": repr(EPSILON), "log_offset": repr(OFFSET), "silent": json.dumps(SILENT)}
+                "epsilon": repr(EPSILON), "log_offset": repr(OFFSET), "silent": json.dumps(SILENT),
+                "mel_rate": str(MEL_RATE), "mel_weight": repr(MEL_WEIGHT)}
     path = os.path.join(HERE, "stft.safetensors")
     save_file(tensors, path, metadata=metadata)
     print(f"wrote {len(tensors)} tensors to {path} ({os.path.getsize(path)} bytes)")
     for name, _ in CASES:
-        print(name, {k.split('.')[-1]: float(tensors[k]) for k in tensors if k.startswith(name + ".loss.")})
+        print(name, {k.split('.', 1)[-1]: float(tensors[k]) for k in tensors if k.startswith((name + ".loss.", name + ".mel_loss."))})
 
 
 if __name__ == "__main__":

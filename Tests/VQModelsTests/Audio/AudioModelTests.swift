@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VQData
 import VQEngine
@@ -26,6 +27,28 @@ import VQModels
         let output = model.reconstruct(clip: clip[...], condition: 1)
         #expect(output.count == 13)
         #expect(model.decode(clipCodes: codes, length: 13, condition: 1) == output)
+    }
+
+    /// `centersLatents`: the encoder's output has mean 0 over time for every item and channel (to float
+    /// rounding), and differs from the uncentred encoder's by exactly that mean; the setting survives the
+    /// configuration's JSON, and configurations without the key read as uncentred.
+    @Test func centredLatentsHaveZeroMeanOverTime() throws {
+        var centred = Self.model()
+        var configuration = centred.configuration
+        configuration.centersLatents = true
+        var generator = RandomGenerator(seed: 2)
+        centred = VQVAE(configuration, generator: &generator)
+        let plain = Self.model()
+        var input = RandomGenerator(seed: 3)
+        let x = Tensor(uniform: [3, 1, 64], low: -0.5, high: 0.5, generator: &input)
+        let (a, b) = (centred.encoder(x), plain.encoder(x))   // (3, 4, 8) each
+        let means = a.mean(alongAxes: [2]).scalars
+        #expect(means.allSatisfy { abs($0) < 1e-6 }, "\(means)")
+        let expected = b - b.mean(alongAxes: [2], keepingDimensions: true)
+        #expect(zip(a.scalars, expected.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
+        let json = try JSONEncoder().encode(configuration)
+        #expect(try JSONDecoder().decode(VQVAEConfiguration.self, from: json).centersLatents)
+        #expect(try !JSONDecoder().decode(VQVAEConfiguration.self, from: JSONEncoder().encode(plain.configuration)).centersLatents)
     }
 
     @Test func metadataRoundTripAndSpeakerErrors() throws {

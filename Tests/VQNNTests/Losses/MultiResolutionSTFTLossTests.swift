@@ -61,6 +61,30 @@ import _VQTestSupport
         }
     }
 
+    /// The log-mel term against the same fixture: `<case>.mel_loss.total` and `.log_mel` with
+    /// `MelTerm(sampleRate: 8000, weight: 0.5)`, `<case>.mel_gradient` by torch autograd, and the
+    /// filters `mel.<fft>` built independently in numpy. Same tolerances as `matchesPyTorch`.
+    @Test func melTermMatchesPyTorch() {
+        let fixture = Self.fixture
+        for fft in [64, 128, 75] {
+            let filters = MelFilterbank.weights(bands: MelFilterbank.lossBands(fftSize: fft), fftSize: fft, sampleRate: 8000)
+            expectClose(filters.flatMap { $0 }, fixture.tensors["mel.\(fft)"]!.scalars, absolute: 1e-6, relative: 0, "mel.\(fft)")
+        }
+        let base = Self.fixtureLoss
+        let loss = MultiResolutionSTFTLoss(resolutions: base.resolutions, mel: .init(sampleRate: 8000, weight: 0.5))
+        for name in ["a", "b"] {
+            let (terms, gradient, _) = Self.lossAndGradient(
+                loss, predicted: fixture.tensors["\(name).predicted"]!, target: fixture.tensors["\(name).target"]!)
+            expectClose([terms.total.item], [fixture.tensors["\(name).mel_loss.total"]!.item], absolute: 0, relative: 1e-5,
+                        "\(name).mel_loss.total")
+            expectClose([terms.logMel!.item], [fixture.tensors["\(name).mel_loss.log_mel"]!.item], absolute: 0, relative: 1e-5,
+                        "\(name).mel_loss.log_mel")
+            let expected = fixture.tensors["\(name).mel_gradient"]!
+            let largest = expected.scalars.reduce(0) { max($0, abs($1)) }
+            expectClose(gradient, expected, absolute: 1e-4 * largest, relative: 1e-3, "\(name).mel_gradient")
+        }
+    }
+
     @Test func isZeroForIdenticalSignalsAndPositiveOtherwise() {
         var generator = RandomGenerator(seed: 81)
         let signal = Tensor(uniform: [2, 1, 3000], low: -1, high: 1, generator: &generator)
@@ -77,6 +101,14 @@ import _VQTestSupport
         let silence = Tensor(zeros: [2, 1, 3000])
         #expect(loss(predicted: silence, target: signal).total.item.isFinite)
         #expect(loss(predicted: signal, target: silence).total.item.isFinite)
+        let withMel = MultiResolutionSTFTLoss(mel: .init(sampleRate: 16_000))
+        let melSame = Self.lossAndGradient(withMel, predicted: signal, target: signal)
+        #expect(melSame.terms.total.item == 0 && melSame.terms.logMel!.item == 0)
+        #expect(melSame.predicted.scalars.allSatisfy { $0 == 0 })
+        let melDifferent = withMel(predicted: other, target: signal)
+        #expect(melDifferent.logMel!.item > 0)
+        #expect(abs(melDifferent.total.item - (different.terms.total.item + melDifferent.logMel!.item)) <= 1e-6 * melDifferent.total.item)
+        #expect(loss(predicted: other, target: signal).logMel == nil, "no mel term unless asked for")
     }
 
     @Test func gradientMatchesFiniteDifferences() {
@@ -87,6 +119,10 @@ import _VQTestSupport
                                                          .init(fftSize: 8, hopSize: 3, windowLength: 6)])
         expectGradientsMatchFiniteDifferences([predicted], epsilon: 1e-3, "multi-resolution STFT loss") {
             loss(predicted: $0[0], target: target).total
+        }
+        let withMel = MultiResolutionSTFTLoss(resolutions: loss.resolutions, mel: .init(sampleRate: 8000, weight: 2))
+        expectGradientsMatchFiniteDifferences([predicted], epsilon: 1e-3, "multi-resolution STFT loss with its log-mel term") {
+            withMel(predicted: $0[0], target: target).total
         }
     }
 
