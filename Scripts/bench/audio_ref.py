@@ -228,28 +228,43 @@ class ResidualStack(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(s, h=HIDDEN, rh=RESIDUAL, n=BLOCKS, layers=6):
+    """With stage_blocks > 0 a ResidualStack(h/2, h/4, stage_blocks) after every strided layer but the
+    last (stageResidualBlocks); with center, each item's mean over time removed from the output, channel
+    by channel (centersLatents)."""
+
+    def __init__(s, h=HIDDEN, rh=RESIDUAL, n=BLOCKS, layers=6, stage_blocks=0, center=False):
         super().__init__()
         s.down = nn.ModuleList([nn.Conv1d(1 if i == 0 else h // 2, h if i == layers - 1 else h // 2, 4, 2, 1)
                                 for i in range(layers)])
+        s.stages = nn.ModuleList([ResidualStack(h // 2, max(h // 4, 1), stage_blocks) for _ in range(layers - 1)]
+                                 if stage_blocks else [])
         s.conv = nn.Conv1d(h, h, 3, padding=1)
         s.res = ResidualStack(h, rh, n)
         s.pre = nn.Conv1d(h, D, 1)
+        s.center = center
 
     def forward(s, x):
-        for layer in s.down:
+        for i, layer in enumerate(s.down):
             x = F.relu(layer(x))
-        return s.pre(s.res(s.conv(x)))
+            if i < len(s.stages):
+                x = s.stages[i](x)
+        z = s.pre(s.res(s.conv(x)))
+        return z - z.mean(dim=2, keepdim=True) if s.center else z
 
 
 class Decoder(nn.Module):
-    def __init__(s, classes, h=HIDDEN, rh=RESIDUAL, n=BLOCKS, layers=6):
+    """With stage_blocks > 0 a conditioned ResidualStack(h/2, h/4, stage_blocks) after every transposed
+    layer but the last (after its ReLU)."""
+
+    def __init__(s, classes, h=HIDDEN, rh=RESIDUAL, n=BLOCKS, layers=6, stage_blocks=0):
         super().__init__()
         s.conv = nn.Conv1d(D, h, 3, padding=1)
         s.res = ResidualStack(h, rh, n, classes)
         ins = [h if i == 0 else h // 2 for i in range(layers)]
         s.up = nn.ModuleList([nn.ConvTranspose1d(ins[i], 1 if i == layers - 1 else h // 2, 4, 2, 1) for i in range(layers)])
         s.tables = nn.ParameterList([nn.Parameter(torch.zeros(classes, c)) for c in ins])
+        s.stages = nn.ModuleList([ResidualStack(h // 2, max(h // 4, 1), stage_blocks, classes) for _ in range(layers - 1)]
+                                 if stage_blocks else [])
 
     def forward(s, q, labels):
         x = s.res(s.conv(q), labels)
@@ -257,6 +272,8 @@ class Decoder(nn.Module):
             x = layer(x + table[labels].unsqueeze(-1))
             if i < len(s.up) - 1:
                 x = F.relu(x)
+            if i < len(s.stages):
+                x = s.stages[i](x, labels)
         return x
 
 
@@ -302,9 +319,11 @@ class VQ(nn.Module):
 
 
 class SpeechVQVAE(nn.Module):
-    def __init__(s, speakers):
+    def __init__(s, speakers, stage_blocks=0, center=False):
         super().__init__()
-        s.encoder, s.quantizer, s.decoder = Encoder(), VQ(), Decoder(speakers)
+        s.encoder = Encoder(stage_blocks=stage_blocks, center=center)
+        s.quantizer = VQ()
+        s.decoder = Decoder(speakers, stage_blocks=stage_blocks)
 
     def forward(s, x, labels):
         q, codebook_loss, commitment_loss, rows, codes = s.quantizer(s.encoder(x))
@@ -335,6 +354,8 @@ class SpeechVQVAE(nn.Module):
         e, d = s.encoder, s.decoder
         for i, layer in enumerate(e.down):
             conv(f"encoder.conv{i + 1}", layer)
+        for i, res in enumerate(e.stages):
+            stack(f"encoder.stage{i + 1}", res)
         conv(f"encoder.conv{len(e.down) + 1}", e.conv)
         stack("encoder.residual", e.res)
         conv("encoder.pre_quantization", e.pre)
@@ -345,6 +366,8 @@ class SpeechVQVAE(nn.Module):
             conv(f"decoder.conv_transpose{i + 1}", layer)
         for i, table in enumerate(d.tables):
             out.append((f"decoder.condition{i + 1}.table", table, None))
+        for i, res in enumerate(d.stages):
+            stack(f"decoder.stage{i + 1}", res)
         return out
 
     @torch.no_grad()
@@ -510,7 +533,7 @@ def reconstruct_clip(model, samples, speaker):
 
 
 def new_model(speakers, a):
-    model = SpeechVQVAE(speakers)
+    model = SpeechVQVAE(speakers, stage_blocks=a.stage_blocks, center=a.center_latents)
     if a.rng == "swift":
         model.initialise_as_swift(a.seed)
     return model
@@ -615,6 +638,8 @@ def main():
                          "the same seed); torch: PyTorch's init and numpy draws")
     ap.add_argument("--mel-weight", type=float, default=1.0,
                     help="weight of the STFT loss's log-mel term (1, the recipe's; 0: the loss of commit 9df96ae)")
+    ap.add_argument("--stage-blocks", type=int, default=0, help="residual blocks per intermediate stage (0, as `--stage-blocks`)")
+    ap.add_argument("--center-latents", action="store_true", help="centre the encoder's output over time (as `--center-latents`)")
     ap.add_argument("--data", help="train: a folder of FSDD WAVs (or holding recordings/)")
     ap.add_argument("--log-every", type=int, default=100, help="train: progress and a loss-log entry every this many steps")
     ap.add_argument("--speakers", type=int, default=6, help="speed: speaker classes of the decoder (6, as FSDD)")
