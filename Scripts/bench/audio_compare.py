@@ -24,12 +24,20 @@ def main():
     parser.add_argument("--speakers", type=int, default=6)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--stage-blocks", type=int, default=None, help="passed to both (default: each one's recipe)")
+    parser.add_argument("--center-latents", choices=["true", "false"], default=None, help="passed to both")
     parser.add_argument("--ours", default=os.path.join(ROOT, ".build/release/vqvae"))
     args = parser.parse_args()
     common = ["--batch", str(args.batch), "--window", str(args.window), "--speakers", str(args.speakers), "--steps", str(args.steps)]
     peer = [sys.executable, os.path.join(ROOT, "Scripts/bench/audio_ref.py"), "speed", "--threads", "2",
             "--clip-length", str(args.clip), "--clips", str(args.steps)] + common
     ours = [args.ours, "bench", "audio", "--json", "--clip", str(args.clip)] + common
+    if args.stage_blocks is not None:
+        ours += ["--stage-blocks", str(args.stage_blocks)]
+        peer += ["--stage-blocks", str(args.stage_blocks)]
+    if args.center_latents is not None:
+        ours += ["--center-latents", args.center_latents]
+        peer += ["--center-latents"] if args.center_latents == "true" else []
     print("| round | ours train windows/s | torch train windows/s | ratio | ours reconstruct clips/s | torch reconstruct clips/s | ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     train, reconstruct = [], []

@@ -11,19 +11,24 @@ struct BenchAudioCommand: ParsableCommand {
     @Option(help: "Samples per reconstructed clip.") var clip = 8000
     @Option(help: "Speakers the decoder is conditioned on (0: unconditional).") var speakers = 6
     @Option(help: "Timed steps (after 3 warm-up steps), and clips reconstructed.") var steps = 20
+    @Option(help: "Residual blocks per intermediate stage (default: the recipe's).") var stageBlocks: Int?
+    @Option(help: "Centre the encoder's output over time: true or false (default: the recipe's).") var centerLatents: Bool?
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
         guard batch >= 1, steps >= 1, speakers >= 0, window >= 64, window % 64 == 0, clip >= 1 else {
             throw ValidationError("need batch, steps and clip ≥ 1, speakers ≥ 0, and the window a positive multiple of 64")
         }
+        if let stageBlocks, stageBlocks < 0 { throw ValidationError("--stage-blocks must be 0 or more") }
     }
 
     func run() throws {
-        let configuration = VQVAEConfiguration.speech(sampleRate: 8000, speakers: speakers)
+        var configuration = VQVAEConfiguration.speech(sampleRate: 8000, speakers: speakers)
+        if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }
+        if let centerLatents { configuration.centersLatents = centerLatents }
         let result = ModelBenchmark.runAudio(configuration: configuration, batchSize: batch, windowLength: window, clipLength: clip, steps: steps)
         if json {
-            print(#"{"train_windows_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_clips_per_s":\#(rounded(result.reconstructImagesPerSecond)),"batch":\#(batch),"window":\#(window),"clip":\#(clip),"speakers":\#(speakers),"steps":\#(steps)}"#)
+            print(#"{"train_windows_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_clips_per_s":\#(rounded(result.reconstructImagesPerSecond)),"batch":\#(batch),"window":\#(window),"clip":\#(clip),"speakers":\#(speakers),"steps":\#(steps),"stage_blocks":\#(configuration.stageResidualBlocks),"center_latents":\#(configuration.centersLatents)}"#)
         } else {
             print("speech recipe, batch \(batch) x \(window) samples: train \(rounded(result.trainImagesPerSecond)) windows/s, reconstruct \(rounded(result.reconstructImagesPerSecond)) clips/s of \(clip) samples")
         }
