@@ -115,7 +115,14 @@ struct AudioTrainCommand: ParsableCommand {
         let report = trainer.model.evaluateAudio(on: test, training: train.dataset, speakerMap: speakerMap)
         writeError("saved \(run.modelPath) after \(format(seconds, 1)) s; \(describe(report))\n")
         writeError("pictures: \(run.path)/\(AudioTrainingPictures.spectrogramsFile), \(TrainingPictures.lossCurvesFile)\n")
-        if json { print(jsonLine(report, extra: ["steps": "\(trainer.options.steps)", "train_seconds": format(seconds, 1)])) }
+        if json {
+            // The mean reconstruction loss of the last 100 steps run here: the figure set beside audio_ref.py
+            // train's `train_loss.reconstruction` (loss at equal steps).
+            let last = pictures.history.reconstruction.suffix(100)
+            let meanLoss = last.isEmpty ? 0 : last.reduce(0, +) / Float(last.count)
+            print(jsonLine(report, extra: ["steps": "\(trainer.options.steps)", "train_seconds": format(seconds, 1),
+                                           "train_reconstruction_loss_last_100": "\(meanLoss)"]))
+        }
     }
 
     typealias Session = (trainer: Trainer<AudioWindowSet>, train: AudioWindowSet, test: AudioDataset, run: RunFolder,
