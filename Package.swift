@@ -39,7 +39,7 @@ let package = Package(
                 "VQDownload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
+        .target(name: "_VQTestSupport", dependencies: ["VQEngine", "VQNN"], path: "Tests/_VQTestSupport"),
         .testTarget(
             name: "VQEngineTests", dependencies: ["VQEngine", "VQData", "_VQTestSupport"],
             resources: [.copy("Fixtures")]),
