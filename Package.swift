@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "VQData", targets: ["VQData"]),
         .library(name: "VQModels", targets: ["VQModels"]),
         .library(name: "VQDownload", targets: ["VQDownload"]),
+        .library(name: "VQMPI", targets: ["VQMPI"]),
         .executable(name: "vqvae", targets: ["vqvae"]),
     ],
     dependencies: [
@@ -25,6 +26,8 @@ let package = Package(
         .target(name: "CVQKernels"),
         .target(name: "VQEngine", dependencies: ["CVQKernels"]),
         .target(name: "VQNN", dependencies: ["VQEngine"]),
+        // MPI is opened at run time (dlopen), not linked: the package builds and runs without it.
+        .target(name: "VQMPI", dependencies: ["VQNN"]),
         .systemLibrary(name: "CZlib"),
         .target(name: "VQData", dependencies: ["VQEngine", "CZlib"]),
         .target(name: "VQModels", dependencies: ["VQEngine", "VQNN", "VQData"]),
@@ -50,5 +53,6 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "vqvaeTests", dependencies: ["vqvae", "VQData", "VQEngine", "VQModels", "_VQTestSupport"]),
         .testTarget(name: "VQModelsTests", dependencies: ["VQModels", "_VQTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VQMPITests", dependencies: ["VQMPI", "_VQTestSupport"]),
     ]
 )
