@@ -40,6 +40,7 @@ let package = Package(
                 "VQData",
                 "VQModels",
                 "VQDownload",
+                "VQMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "_VQTestSupport", dependencies: ["VQEngine", "VQNN"], path: "Tests/_VQTestSupport"),

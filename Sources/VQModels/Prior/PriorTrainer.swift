@@ -61,6 +61,9 @@ public struct PriorTrainer<Prior: CodePrior & TrainableModel> where Prior.Batch 
     /// Makes every process's trainer equal to process 0's before the first step (`ModelTrainer.synchronize`).
     public mutating func synchronize() throws { try core.synchronize() }
 
+    /// Whether every process holds the same prior, optimizer state and generator (`ModelTrainer.processesAgree`).
+    public func processesAgree() throws -> Bool { try core.processesAgree() }
+
     /// One training step on a drawn batch; throws `NonFiniteLossError` (leaving the prior untouched)
     /// if the loss is not finite.
     public mutating func trainStep() throws -> PriorTrainingStepReport {
