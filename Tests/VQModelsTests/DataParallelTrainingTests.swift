@@ -114,6 +114,25 @@ import _VQTestSupport
         }
     }
 
+    /// `prior train`'s encoding shared by 3 ranks: 24 images in chunks of 5 (ranks take chunks 0 and
+    /// 3, 1 and 4, 2), the same codes and labels, bit for bit, as one process encoding every chunk.
+    @Test func codeGridsSharedByChunks() throws {
+        var generator = RandomGenerator(seed: 4)
+        let configuration = VQVAEConfiguration(inputChannels: 1, hiddenChannels: 8, residualChannels: 4, residualBlocks: 1,
+                                               embeddingDim: 4, quantizer: QuantizerConfiguration(kind: .vq, codebookSize: 16, kMeansBatches: 1))
+        var model = VQVAE(configuration, generator: &generator)
+        // k-means on the images' encodings, so that the grids hold varied codes.
+        model.initializeQuantizer(from: [Self.images.batch(Array(0..<24))], generator: &generator)
+        let expected = model.codeGrids(of: Self.images, batchSize: 5)
+        let results = InProcessGroup(size: 3).run { member in try model.codeGrids(of: Self.images, communicator: member, batchSize: 5) }
+        for result in results {
+            let grids = try result.get()
+            #expect(grids.codes == expected.codes && grids.labels == expected.labels)
+            #expect((grids.count, grids.height, grids.width) == (24, 4, 4))
+        }
+        #expect(Set(expected.codes).count > 1, "the check is not on a constant grid")
+    }
+
     /// The prior's step on 2 ranks: grids of 4×4 codes, 8 per batch, four steps against one process.
     @Test func priorTrainsOnTwoRanks() throws {
         var codes: [Int32] = []
