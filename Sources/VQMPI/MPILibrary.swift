@@ -139,8 +139,8 @@ public final class MPILibrary: @unchecked Sendable {
             if unsafeBitCast(query, to: LibraryVersion.self)(&text, &length) == 0 {
                 let firstLine = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     .split(separator: "\n").first ?? ""
-                // "Open MPI v4.1.4, package: …, ident: …": the name and version, before the first comma.
-                version = String(firstLine.prefix { $0 != "," }.reversed().drop { $0 == " " }.reversed())
+                // "Open MPI v4.1.4, package: …" or "MPICH Version:<tab>4.0.2": the name and version, before the first comma.
+                version = firstLine.prefix { $0 != "," }.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
             }
         }
     }
@@ -162,7 +162,15 @@ public final class MPILibrary: @unchecked Sendable {
     /// MPI_Init_thread with MPI_THREAD_FUNNELED (1: only the thread that initialised calls MPI; the
     /// engine's worker threads never do), then MPI_ERRORS_RETURN on MPI_COMM_WORLD, so that a failed
     /// call returns an error to report rather than ending the process inside the library.
+    ///
+    /// Open MPI's shared-memory transport copies large messages straight from the other process's
+    /// memory (CMA); when that process has just died, it prints a line of its own ("Read -1,
+    /// expected …") before the job is stopped. Unless the user chose a mechanism
+    /// (`OMPI_MCA_btl_vader_single_copy_mechanism`), it is set to `none` (copies through the shared
+    /// segment), which measured no slower for a step's gradients (BENCHMARKS.md) and keeps the stop
+    /// of a job to vqvae's one line.
     func initialize() throws {
+        if family == .openMPI { setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0) }
         var provided: Int32 = 0
         try check(initThread(nil, nil, 1, &provided), "MPI_Init_thread")
         switch calls {
