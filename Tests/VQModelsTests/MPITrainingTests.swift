@@ -5,7 +5,8 @@ import VQEngine
 import VQModels
 
 /// The acceptance on the built `vqvae` under a real MPI launcher, on loopback: `mpirun -np 2
-/// vqvae train` ends with the weights of one process (relative difference below 1e-5), a rank killed
+/// vqvae train` (and `prior train`) ends with the weights of one process (relative difference below
+/// 1e-5; a short run, before training amplifies the last bits, BENCHMARKS.md), a rank killed
 /// mid-run stops the job with one line and leaves the last save intact, and `--resume` continues it
 /// with 2 processes (to the uninterrupted run's bytes) or with one. Skipped, with a message, when
 /// `mpirun` is not on PATH (CI installs Open MPI: .ci/run).
@@ -53,6 +54,19 @@ struct MPITrainingTests {
         let difference = Self.relativeDifference(try Self.weights(folder + "/two/model.safetensors"), try Self.weights(folder + "/single/model.safetensors"))
         print("MPITrainingTests: 2 processes against 1 after \(Self.steps) steps: relative weight difference \(difference)")
         #expect(difference < 1e-5)
+
+        // The prior on the VQ-VAE's codes, the same way: 2 processes against 1 (grids encoded by shares).
+        let prior = ["prior", "train", "--model", folder + "/single/model.safetensors", "--data", folder + "/data", "--steps", "6",
+                     "--batch", "4", "--channels", "8", "--layers", "2", "--output-channels", "8", "--json"]
+        let priorSingle = try MPIJob.run(executable, prior + ["--out", folder + "/prior-single"], processes: 1)
+        try #require(priorSingle.status == 0, "\(priorSingle.errors)")
+        let priorJob = try MPIJob.run(executable, prior + ["--out", folder + "/prior-two"], processes: 2)
+        try #require(priorJob.status == 0, "\(priorJob.errors)")
+        #expect(priorJob.output.contains("\"processes\":2"), "\(priorJob.output)")
+        let priorDifference = Self.relativeDifference(try Self.weights(folder + "/prior-two/prior.safetensors"),
+                                                      try Self.weights(folder + "/prior-single/prior.safetensors"))
+        print("MPITrainingTests: prior, 2 processes against 1 after 6 steps: relative weight difference \(priorDifference)")
+        #expect(priorDifference < 1e-5)
     }
 
     @Test func killedRankStopsTheJobWithOneLineAndTheRunResumes() throws {
