@@ -35,9 +35,11 @@ public struct GradientBuckets {
                              communicator: any Communicator) throws -> Int {
         let total = scalars.count + tensors.reduce(0) { $0 + $1.count }
         if buffer.count != total { buffer = [Float](repeating: 0, count: total) }
-        var offset = 0
+        var offset = scalars.count
         buffer.withUnsafeMutableBufferPointer { destination in
-            for value in scalars { destination[offset] = weight * value; offset += 1 }
+            scalars.withUnsafeBufferPointer { values in
+                for index in values.indices { destination[index] = weight * values[index] }
+            }
             for tensor in tensors {
                 tensor.withUnsafeBufferPointer { source in
                     for i in 0..<source.count { destination[offset + i] = weight * source[i] }
@@ -51,12 +53,14 @@ public struct GradientBuckets {
                 try communicator.allReduce(UnsafeMutableBufferPointer(rebasing: values[bucket]), .sum)
             }
         }
-        offset = 0
+        offset = scalars.count
         buffer.withUnsafeBufferPointer { source in
-            for index in scalars.indices { scalars[index] = source[offset]; offset += 1 }
+            scalars.withUnsafeMutableBufferPointer { values in
+                for index in values.indices { values[index] = source[index] }
+            }
             for index in tensors.indices {
                 let count = tensors[index].count
-                var summed = tensors[index].detached()
+                var summed = Tensor(zeros: tensors[index].shape)
                 summed.withUnsafeMutableBufferPointer { destination in
                     for i in 0..<count { destination[i] = source[offset + i] }
                 }
