@@ -28,7 +28,8 @@ struct AudioTrainCommand: ParsableCommand {
             FSDD-named files (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
             other folders take labels from sub-folders. The run folder gets model.safetensors, \
             training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
-            alone continues a run with its saved options.
+            alone continues a run with its saved options. Under mpirun -np N the N processes train one \
+            model, each on its share of every batch; rank 0 prints and writes.
             """)
 
     @Option(help: "A folder of WAV files (FSDD names, or class sub-folders, or train/ and test/); required for a new run.") var data: String?

@@ -20,7 +20,8 @@ struct PriorTrainCommand: ParsableCommand {
             residual quantizer, which is what the prior models), trains the prior with
             Adam, writes RUN/prior.safetensors (atomically), then scores the test split like
             `vqvae eval --prior`. Progress goes to standard error; with --json, standard output gets one
-            JSON line at the end.
+            JSON line at the end. Under mpirun -np N the N processes share the encoding and every batch;
+            rank 0 prints and writes.
             """)
 
     @Option(help: "The VQ-VAE checkpoint (RUN/model.safetensors).") var model: String

@@ -21,6 +21,11 @@ struct TrainCommand: ParsableCommand {
             equal the saved ones. A run that fails never overwrites the last good save. At the same points \
             it writes reconstructions.png, codebook_usage.png and loss_curves.png (FORMATS.md; after a \
             resume the loss curves start there).
+
+            Under an MPI launcher (mpirun -np N vqvae train ...) the N processes train one model: each \
+            trains on its share of every --batch (the global batch, at least N), gradients and codebook \
+            statistics are summed across them, and rank 0 alone prints and writes the run folder. Set \
+            VQVAE_THREADS to each process's share of the cores.
             """)
 
     @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes; with --resume, the run's).") var data: String?
