@@ -1,8 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
 
 /// The one line the leader of an MPI job writes when the launcher stops it.
@@ -36,3 +33,10 @@ enum StopNotice {
         }
     }
 }
+#else
+/// On Apple platforms `Atomic` needs macOS 15 (the package supports 13): no line of vqvae's own
+/// there, the launcher's message stands.
+enum StopNotice {
+    static func update(folder: String, savedStep: Int?, processes: Int, command: String) {}
+}
+#endif
