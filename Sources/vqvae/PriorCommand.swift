@@ -77,6 +77,7 @@ struct PriorTrainCommand: ParsableCommand {
                                    schedule: .constant(learningRate), seed: seed, communicator: group.communicator)
         try trainer.synchronize()
         group.note("encoded \(grids.count) training images to \(grids.height)x\(grids.width) codes in \(format((ContinuousClock.now - encodingStarted).seconds, 1)) s; training a PixelCNN prior (\(trainer.prior.parameterCount) parameters\(classConditional ? ", \(numClasses) classes" : ""))\(group.summary.map { "; \($0)" } ?? "")\n")
+        group.noteSave(folder: out, savedStep: nil)   // the prior is written at the end only
         let progress = ProgressRenderer(totalSteps: steps, plainEvery: logEvery)
         let started = ContinuousClock.now
         var lastLoss: Float = .nan
