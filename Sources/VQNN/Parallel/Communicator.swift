@@ -5,7 +5,8 @@ public enum ReductionOperation: String, Sendable {
     case sum, minimum, maximum
 }
 
-/// A collective operation failed (what `Communicator` methods throw) (a process of the group stopped, the network broke, …).
+/// A collective operation failed (a process of the group stopped, the network broke, …): what
+/// `Communicator` methods throw.
 public struct CommunicationError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
@@ -24,7 +25,9 @@ public protocol Communicator: AnyObject, Sendable {
     /// The processes in the group.
     var size: Int { get }
 
-    /// Replaces `values` by their element-wise combination over every process (MPI_Allreduce).
+    /// Replaces `values` by their element-wise combination over every process (MPI_Allreduce). Every
+    /// process is expected to get the same bits (the MPI standard advises it and Open MPI and MPICH
+    /// do; `ModelTrainer.processesAgree` checks what training depends on).
     func allReduce(_ values: UnsafeMutableBufferPointer<Float>, _ operation: ReductionOperation) throws
 
     /// Replaces `values` by their element-wise combination over every process (MPI_Allreduce).
