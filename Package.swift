@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "VQData", targets: ["VQData"]),
         .library(name: "VQModels", targets: ["VQModels"]),
         .library(name: "VQDownload", targets: ["VQDownload"]),
+        .library(name: "VQMPI", targets: ["VQMPI"]),
         .executable(name: "vqvae", targets: ["vqvae"]),
     ],
     dependencies: [
@@ -25,6 +26,8 @@ let package = Package(
         .target(name: "CVQKernels"),
         .target(name: "VQEngine", dependencies: ["CVQKernels"]),
         .target(name: "VQNN", dependencies: ["VQEngine"]),
+        // MPI is opened at run time (dlopen), not linked: the package builds and runs without it.
+        .target(name: "VQMPI", dependencies: ["VQNN"]),
         .systemLibrary(name: "CZlib"),
         .target(name: "VQData", dependencies: ["VQEngine", "CZlib"]),
         .target(name: "VQModels", dependencies: ["VQEngine", "VQNN", "VQData"]),
@@ -37,9 +40,10 @@ let package = Package(
                 "VQData",
                 "VQModels",
                 "VQDownload",
+                "VQMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .target(name: "_VQTestSupport", dependencies: ["VQEngine"], path: "Tests/_VQTestSupport"),
+        .target(name: "_VQTestSupport", dependencies: ["VQEngine", "VQNN"], path: "Tests/_VQTestSupport"),
         .testTarget(
             name: "VQEngineTests", dependencies: ["VQEngine", "VQData", "_VQTestSupport"],
             resources: [.copy("Fixtures")]),
@@ -50,5 +54,6 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "vqvaeTests", dependencies: ["vqvae", "VQData", "VQEngine", "VQModels", "_VQTestSupport"]),
         .testTarget(name: "VQModelsTests", dependencies: ["VQModels", "_VQTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VQMPITests", dependencies: ["VQMPI", "_VQTestSupport"]),
     ]
 )

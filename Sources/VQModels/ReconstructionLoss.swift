@@ -29,15 +29,17 @@ struct ReconstructionTerms {
 
 extension ReconstructionLoss {
     /// The loss of `prediction` against `target` (same shape); `spectral` is the STFT loss built for
-    /// `.waveform` (nil otherwise).
-    func terms(_ prediction: Tensor, _ target: Tensor, spectral: MultiResolutionSTFTLoss?) -> ReconstructionTerms {
+    /// `.waveform` (nil otherwise). With processes sharing the batch (`share`), each part is such that
+    /// its weighted sum over processes is the whole batch's (`MultiResolutionSTFTLoss`'s shared form).
+    func terms(_ prediction: Tensor, _ target: Tensor, spectral: MultiResolutionSTFTLoss?, share: BatchShare? = nil) throws -> ReconstructionTerms {
         switch self {
         case .meanSquaredError:
             let mse = Tensor.mseLoss(prediction, target)
             return ReconstructionTerms(total: mse, parts: [("reconstruction", mse.item)])
         case .waveform(let weight, _, _):
             let waveform = (prediction - target.detached()).abs().mean()
-            let spectrum = spectral!(predicted: prediction, target: target)
+            let spectrum = try share.map { try spectral!(predicted: prediction, target: target, share: $0) }
+                ?? spectral!(predicted: prediction, target: target)
             let total = weight * waveform + spectrum.total
             return ReconstructionTerms(total: total, parts: [
                 ("reconstruction", total.item), ("waveform", waveform.item),

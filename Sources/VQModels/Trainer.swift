@@ -23,7 +23,7 @@ public struct TrainingStepReport: Codable, Equatable, Sendable {
 }
 
 /// Trains a VQ-VAE on a training set (images, windows of audio clips), one step at a time,
-/// deterministically for a given seed.
+/// deterministically for a given seed, in one process or shared by several (data parallelism).
 ///
 /// Each step draws `batchSize` inputs (`TrainingSet.trainingBatch`: images uniformly with replacement,
 /// random windows of random clips) and hands them, with their labels when the decoder is
@@ -41,14 +41,26 @@ public struct Trainer<Data: TrainingSet> {
     /// Steps completed so far.
     public var step: Int { core.step }
 
-    public init(model: VQVAE, dataset: Data, options: TrainingOptions) {
+    /// `communicator`: the processes training this model together (data parallelism). Each draws the
+    /// same global batches of `options.batchSize` and trains on its share of each (`ModelTrainer`).
+    public init(model: VQVAE, dataset: Data, options: TrainingOptions, communicator: any Communicator = SingleProcessCommunicator.shared) {
         precondition(dataset.channels == model.configuration.inputChannels,
                      "Trainer: the dataset has \(dataset.channels) channels, the model expects \(model.configuration.inputChannels)")
         self.dataset = dataset
         self.options = options
         core = ModelTrainer(model: model, optimizer: options.makeOptimizer(), schedule: options.schedule,
-                            gradientClipNorm: options.gradientClipNorm, generator: RandomGenerator(seed: options.seed &+ 0x5EED))
+                            gradientClipNorm: options.gradientClipNorm, generator: RandomGenerator(seed: options.seed &+ 0x5EED),
+                            communicator: communicator)
     }
+
+    public var communicator: any Communicator { core.communicator }
+
+    /// Makes every process's trainer equal to process 0's (`ModelTrainer.synchronize`): call once after
+    /// `initializeQuantizer()` or a resume, before the first step.
+    public mutating func synchronize() throws { try core.synchronize() }
+
+    /// Whether every process holds the same weights, buffers, optimizer state and generator (`ModelTrainer.processesAgree`).
+    public func processesAgree() throws -> Bool { try core.processesAgree() }
 
     /// Draws a batch of inputs and their labels.
     mutating func nextBatch() -> (input: Tensor, labels: [Int32]) {
@@ -56,6 +68,7 @@ public struct Trainer<Data: TrainingSet> {
     }
 
     /// Initialises the quantizer from the first batches when it asks for that (call before step 1).
+    /// Every process draws the same batches and computes the same initialisation.
     public mutating func initializeQuantizer() {
         let wanted = core.model.quantizer.initializationBatches
         guard step == 0, wanted > 0 else { return }
@@ -76,11 +89,17 @@ public struct Trainer<Data: TrainingSet> {
         precondition(!conditioned || labels.count == input.shape[0], "Trainer: a conditioned decoder needs a label per input")
         let batch = VQVAE.Batch(input: input, condition: conditioned ? labels : nil, commitmentScale: options.commitmentScale(at: step))
         let (report, output) = try core.step(on: batch)
-        let firstStage = output.stages[0].indices
+        var counts = codeCounts(output.stages[0].indices, numEmbeddings: model.configuration.numEmbeddings)
+        if communicator.size > 1 {
+            // The global batch's first-stage codes, for a perplexity that does not depend on the processes.
+            var shared = counts.map { Double($0) }
+            try communicator.allReduce(&shared, .sum)
+            counts = shared.map { Int($0) }
+        }
         return TrainingStepReport(
             step: report.step, reconstructionLoss: report.losses["reconstruction"]!, codebookLoss: report.losses["codebook"]!,
             commitmentLoss: report.losses["commitment"]!,
-            perplexity: codePerplexity(codeCounts(firstStage, numEmbeddings: model.configuration.numEmbeddings)),
+            perplexity: codePerplexity(counts),
             learningRate: report.learningRate, imagesPerSecond: report.itemsPerSecond,
             restartedCodes: Int(report.figures["restarted_codes"] ?? 0),
             reconstructionParts: report.losses.filter { !["reconstruction", "codebook", "commitment"].contains($0.key) })

@@ -111,7 +111,8 @@ extension Trainer {
 
     /// Continues a run from its saved state, with the configuration and options it saved. The images
     /// must be the ones it trained on; otherwise this throws a `DataError` naming `path` and the difference.
-    public init(resuming state: SafeTensors, path: String, dataset: Data, identity: DatasetIdentity) throws {
+    public init(resuming state: SafeTensors, path: String, dataset: Data, identity: DatasetIdentity,
+                communicator: any Communicator = SingleProcessCommunicator.shared) throws {
         let saved = try SavedRun(state: state, path: path)
         guard saved.dataset.sameData(as: identity) else {
             throw DataError(path, "the run trained on \(saved.dataset.summary), not on \(identity.summary); resume with the same --data")
@@ -120,17 +121,19 @@ extension Trainer {
             throw DataError(path, "the saved model expects \(saved.configuration.inputChannels) channels, the data have \(dataset.channels)")
         }
         var generator = RandomGenerator(seed: 0)
-        self.init(model: VQVAE(saved.configuration, generator: &generator), dataset: dataset, options: saved.options)
+        self.init(model: VQVAE(saved.configuration, generator: &generator), dataset: dataset, options: saved.options,
+                  communicator: communicator)
         try core.restoreState(from: state, path: path)
     }
 
     /// Reads `RUN/training_state.safetensors` and continues the run (see `init(resuming:path:…)`).
-    public init(resuming run: RunFolder, dataset: Data, identity: DatasetIdentity) throws {
+    public init(resuming run: RunFolder, dataset: Data, identity: DatasetIdentity,
+                communicator: any Communicator = SingleProcessCommunicator.shared) throws {
         let path = run.trainingStatePath
         guard FileIO.exists(path) else {
             throw DataError(path, "no training state to resume from (the run saved none yet, or this is not a run folder)")
         }
-        try self.init(resuming: SafeTensors(contentsOf: path), path: path, dataset: dataset, identity: identity)
+        try self.init(resuming: SafeTensors(contentsOf: path), path: path, dataset: dataset, identity: identity, communicator: communicator)
     }
 
     /// Saves the run: first the training state, then the model, each atomically (temporary file,

@@ -22,11 +22,14 @@ extension VQVAE: TrainableModel {
     /// reconstruction loss (MSE, or waveform + STFT for audio: `ReconstructionLoss`) + codebook loss
     /// + β·scale·commitment loss, with the quantizer's training depth (quantizer dropout) drawn from
     /// `generator`. Parts: reconstruction, codebook, commitment (before β), and for audio the
-    /// reconstruction's own parts (waveform, spectral_convergence, log_magnitude).
-    public func trainingLoss(on batch: Batch, generator: inout RandomGenerator) -> TrainingLoss<QuantizerOutput> {
+    /// reconstruction's own parts (waveform, spectral_convergence, log_magnitude). Every term is a
+    /// mean over the share's items except the spectral convergence, which `share` makes the global
+    /// batch's.
+    public func trainingLoss(on batch: Batch, share: BatchShare, generator: inout RandomGenerator) throws -> TrainingLoss<QuantizerOutput> {
         let depth = quantizer.trainingDepth(generator: &generator)
         let output = self(batch.input, depth: depth, condition: batch.condition)
-        let reconstruction = configuration.reconstructionLoss.terms(output.reconstruction, batch.input, spectral: spectralLoss)
+        let reconstruction = try configuration.reconstructionLoss.terms(output.reconstruction, batch.input, spectral: spectralLoss,
+                                                                        share: share.isWhole ? nil : share)
         let quantization = output.quantization
         let beta = quantizer.commitmentCost * batch.commitmentScale
         let total = reconstruction.total + quantization.codebookLoss + beta * quantization.commitmentLoss
@@ -36,12 +39,20 @@ extension VQVAE: TrainableModel {
                             output: quantization)
     }
 
-    /// The quantizer's update (EMA codebooks, restarts); reports `restarted_codes`.
-    public mutating func update(after output: QuantizerOutput, generator: inout RandomGenerator) -> [String: Double] {
-        ["restarted_codes": Double(quantizer.update(after: output, generator: &generator))]
+    /// The quantizer's update (EMA codebooks, restarts) from the global batch's figures (`share`
+    /// counted in latent rows); reports `restarted_codes`.
+    public mutating func update(after output: QuantizerOutput, share: BatchShare, generator: inout RandomGenerator) throws -> [String: Double] {
+        let rowsPerItem = share.items.isEmpty ? 0 : (output.stages.first?.inputs.shape[0] ?? 0) / share.items.count
+        return ["restarted_codes": Double(try quantizer.update(after: output, share: share.rows(perItem: rowsPerItem), generator: &generator))]
     }
 
     public static func itemCount(of batch: Batch) -> Int { batch.input.shape[0] }
+
+    /// Items `items` of the inputs and of their labels, with the same commitment scale.
+    public static func items(_ items: Range<Int>, of batch: Batch) -> Batch {
+        Batch(input: batch.input.sliced(alongAxis: 0, items), condition: batch.condition.map { Array($0[items]) },
+              commitmentScale: batch.commitmentScale)
+    }
 
     /// Initialises the quantizer from the encoder outputs of `batches` (what its
     /// `initializationBatches` asked for), before the first step.

@@ -28,7 +28,8 @@ struct AudioTrainCommand: ParsableCommand {
             FSDD-named files (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
             other folders take labels from sub-folders. The run folder gets model.safetensors, \
             training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
-            alone continues a run with its saved options.
+            alone continues a run with its saved options. Under mpirun -np N the N processes train one \
+            model, each on its share of every batch; rank 0 prints and writes.
             """)
 
     @Option(help: "A folder of WAV files (FSDD names, or class sub-folders, or train/ and test/); required for a new run.") var data: String?
@@ -104,14 +105,21 @@ struct AudioTrainCommand: ParsableCommand {
     }
 
     private func train() throws {
-        let session = try resume != nil ? resumed() : started()
+        let group = try ProcessGroup.join(command: "audio train")
+        try group.labellingErrors { try train(group) }
+    }
+
+    private func train(_ group: ProcessGroup) throws {
+        let session = try resume != nil ? resumed(group) : started(group)
         var trainer = session.trainer
         let (train, test, run, info) = (session.train, session.test, session.run, session.info)
         let speakerMap = trainer.model.configuration.conditionClasses > 0 ? try info.speakerMap(for: test, source: session.name) : nil
         var pictures = AudioTrainingPictures(folder: run.path, testSet: test, speakerMap: speakerMap, speakerNames: info.speakers)
         let metadata = info.metadata.merging(["seed": "\(trainer.options.seed)", "data": session.name]) { $1 }
         let seconds = try runTrainingLoop(&trainer, run: run, identity: session.identity, modelMetadata: metadata,
-                                          pictures: &pictures, saveEvery: saveEvery, logEvery: logEvery)
+                                          pictures: &pictures, saveEvery: saveEvery, logEvery: logEvery, group: group)
+        guard group.isLeader else { return group.finish() }
+        defer { group.finish() }
         let report = trainer.model.evaluateAudio(on: test, training: train.dataset, speakerMap: speakerMap)
         writeError("saved \(run.modelPath) after \(format(seconds, 1)) s; \(describe(report))\n")
         writeError("pictures: \(run.path)/\(AudioTrainingPictures.spectrogramsFile), \(TrainingPictures.lossCurvesFile)\n")
@@ -121,7 +129,7 @@ struct AudioTrainCommand: ParsableCommand {
             let last = pictures.history.reconstruction.suffix(100)
             let meanLoss = last.isEmpty ? 0 : last.reduce(0, +) / Float(last.count)
             print(jsonLine(report, extra: ["steps": "\(trainer.options.steps)", "train_seconds": format(seconds, 1),
-                                           "train_reconstruction_loss_last_100": "\(meanLoss)"]))
+                                           "train_reconstruction_loss_last_100": "\(meanLoss)", "processes": "\(group.size)"]))
         }
     }
 
@@ -137,7 +145,7 @@ struct AudioTrainCommand: ParsableCommand {
         return "runs/audio-\(number)"
     }
 
-    private func started() throws -> Session {
+    private func started(_ group: ProcessGroup) throws -> Session {
         let source = try AudioSource.detect(data!)
         let (trainSet, testSet) = try source.load(sampleRate: sampleRate)
         let rate = trainSet.sampleRate
@@ -152,19 +160,21 @@ struct AudioTrainCommand: ParsableCommand {
         if !overwrite && (FileIO.exists(run.modelPath) || FileIO.exists(run.trainingStatePath)) {
             throw CommandFailure("\(out) already holds a run; continue it with --resume \(out), start over with --overwrite, or choose another --out")
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try group.checkShares(batch: options.batchSize)
+        if group.isLeader { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var generator = RandomGenerator(seed: options.seed)
         let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048)
-        var trainer = Trainer(model: VQVAE(configuration, generator: &generator), dataset: windows, options: options)
-        writeError("training \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name): \(trainSet.count) train, \(testSet.count) test clips at \(rate) Hz\(speakers.isEmpty ? "" : ", \(speakers.count) speakers")\n")
+        var trainer = Trainer(model: VQVAE(configuration, generator: &generator), dataset: windows, options: options,
+                              communicator: group.communicator)
+        group.note("training \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name): \(trainSet.count) train, \(testSet.count) test clips at \(rate) Hz\(speakers.isEmpty ? "" : ", \(speakers.count) speakers")\(group.summary.map { "; \($0)" } ?? "")\n")
         trainer.initializeQuantizer()
         let info = AudioModelInfo(sampleRate: rate, speakers: speakers, classes: trainSet.classNames)
         return (trainer, windows, testSet, run, info, windows.identity(name: source.name), source.name)
     }
 
-    private func resumed() throws -> Session {
+    private func resumed(_ group: ProcessGroup) throws -> Session {
         let run = RunFolder(resume!)
-        run.removeAbandonedTemporaryFiles()
+        if group.isLeader { run.removeAbandonedTemporaryFiles() }
         let saved = try SavedRun(run: run)
         let (configuration, options) = try settings(over: (saved.configuration, saved.options))
         if let differences = saved.differences(configuration: configuration, options: options) {
@@ -174,9 +184,10 @@ struct AudioTrainCommand: ParsableCommand {
         let (trainSet, testSet) = try source.load(sampleRate: options.sampleRate)
         let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048)
         let identity = windows.identity(name: source.name)
-        let trainer = try Trainer(resuming: run, dataset: windows, identity: identity)
+        try group.checkShares(batch: options.batchSize)
+        let trainer = try Trainer(resuming: run, dataset: windows, identity: identity, communicator: group.communicator)
         let info = try AudioModelInfo(metadata: SafeTensors(contentsOf: run.modelPath).metadata, path: run.modelPath)
-        writeError("resuming \(run.path) at step \(trainer.step) of \(options.steps): \(describe(configuration)) on \(source.name)\n")
+        group.note("resuming \(run.path) at step \(trainer.step) of \(options.steps): \(describe(configuration)) on \(source.name)\(group.summary.map { "; \($0)" } ?? "")\n")
         return (trainer, windows, testSet, run, info, identity, source.name)
     }
 }

@@ -9,12 +9,14 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Runs `body`, turning the errors a command expects (bad files, failed writes, a loss that is no
-/// longer finite) into a `CommandFailure`: one line on standard error naming the file or the step
+/// longer finite, a collective call of an MPI job that failed) into a `CommandFailure`: one line on standard error naming the file or the step
 /// and the problem, exit status 1.
 func failingWithOneLine(_ body: () throws -> Void) throws {
     do { try body() } catch let error as DataError {
         throw CommandFailure(error.description)
     } catch let error as NonFiniteLossError {
         throw CommandFailure(error.description)
+    } catch let error as CommunicationError {
+        throw CommandFailure("the MPI job failed: \(error.description)")
     }
 }

@@ -20,7 +20,8 @@ struct PriorTrainCommand: ParsableCommand {
             residual quantizer, which is what the prior models), trains the prior with
             Adam, writes RUN/prior.safetensors (atomically), then scores the test split like
             `vqvae eval --prior`. Progress goes to standard error; with --json, standard output gets one
-            JSON line at the end.
+            JSON line at the end. Under mpirun -np N the N processes share the encoding and every batch;
+            rank 0 prints and writes.
             """)
 
     @Option(help: "The VQ-VAE checkpoint (RUN/model.safetensors).") var model: String
@@ -49,6 +50,13 @@ struct PriorTrainCommand: ParsableCommand {
     func run() throws { try failingWithOneLine(train) }
 
     private func train() throws {
+        let group = try ProcessGroup.join(command: "prior train")
+        try group.labellingErrors { try train(group) }
+    }
+
+    /// In an MPI job every process loads the model and the data, encodes its share of the images,
+    /// and trains on its share of every batch; the leader prints and writes the prior.
+    private func train(_ group: ProcessGroup) throws {
         let vqvae = try VQVAE(contentsOf: model)
         let source = try DatasetSource.detect(data, seed: seed)
         let trainSet = try source.load(.train), testSet = try source.load(.test)
@@ -56,31 +64,46 @@ struct PriorTrainCommand: ParsableCommand {
         if classConditional && (trainSet.labels.isEmpty || testSet.labels.isEmpty) {
             throw DataError(source.name, "--class-conditional needs labels for the training and test images")
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try group.checkShares(batch: batch)
+        if group.isLeader { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         let encodingStarted = ContinuousClock.now
-        let grids = vqvae.codeGrids(of: trainSet)
+        let grids = try vqvae.codeGrids(of: trainSet, communicator: group.communicator)
         let numClasses = classConditional ? Int(trainSet.labels.max()! + 1) : 0
         let configuration = PixelCNNConfiguration(
             numEmbeddings: vqvae.configuration.numEmbeddings, channels: channels, layers: layers, kernelSize: kernelSize,
             outputChannels: outputChannels, numClasses: numClasses)
         var generator = RandomGenerator(seed: seed)
         var trainer = PriorTrainer(prior: PixelCNN(configuration, generator: &generator), grids: grids, batchSize: batch,
-                                   schedule: .constant(learningRate), seed: seed)
-        writeError("encoded \(grids.count) training images to \(grids.height)x\(grids.width) codes in \(format((ContinuousClock.now - encodingStarted).seconds, 1)) s; training a PixelCNN prior (\(trainer.prior.parameterCount) parameters\(classConditional ? ", \(numClasses) classes" : ""))\n")
+                                   schedule: .constant(learningRate), seed: seed, communicator: group.communicator)
+        try trainer.synchronize()
+        group.note("encoded \(grids.count) training images to \(grids.height)x\(grids.width) codes in \(format((ContinuousClock.now - encodingStarted).seconds, 1)) s; training a PixelCNN prior (\(trainer.prior.parameterCount) parameters\(classConditional ? ", \(numClasses) classes" : ""))\(group.summary.map { "; \($0)" } ?? "")\n")
+        group.noteSave(folder: out, savedStep: nil)   // the prior is written at the end only
         let progress = ProgressRenderer(totalSteps: steps, plainEvery: logEvery)
         let started = ContinuousClock.now
         var lastLoss: Float = .nan
         while trainer.step < steps {
             let report = try trainer.trainStep()
             lastLoss = report.loss
-            progress.update(step: report.step, summary: "loss \(format(report.loss, 4)) (\(format(report.bitsPerCode, 3)) bits/code)",
-                            rate: "\(Int(report.gridsPerSecond)) grids/s")
-            if let maxMinutes, (ContinuousClock.now - started).seconds > maxMinutes * 60 {
-                writeError("\nstopping after \(report.step) steps: --max-minutes \(maxMinutes) reached\n")
-                break
+            if group.isLeader {
+                progress.update(step: report.step, summary: "loss \(format(report.loss, 4)) (\(format(report.bitsPerCode, 3)) bits/code)",
+                                rate: "\(Int(report.gridsPerSecond)) grids/s")
+            }
+            if let maxMinutes {
+                // Every process stops at the same step: the longest time any of them has run decides.
+                var elapsed = [(ContinuousClock.now - started).seconds]
+                try group.communicator.allReduce(&elapsed, .maximum)
+                if elapsed[0] > maxMinutes * 60 {
+                    group.note("\nstopping after \(report.step) steps: --max-minutes \(maxMinutes) reached\n")
+                    break
+                }
             }
         }
         let trainSeconds = (ContinuousClock.now - started).seconds
+        guard try trainer.processesAgree() else {
+            throw CommandFailure("the \(group.size) processes ended with different weights; nothing was saved (a bug: please report it)")
+        }
+        guard group.isLeader else { return group.finish() }
+        defer { group.finish() }
         let priorPath = out + "/prior.safetensors"
         try trainer.prior.checkpoint(metadata: ["steps": "\(trainer.step)", "seed": "\(seed)", "data": source.name, "model": model])
             .write(to: priorPath)
@@ -91,6 +114,7 @@ struct PriorTrainCommand: ParsableCommand {
             fields["steps"] = "\(trainer.step)"
             fields["train_seconds"] = format(trainSeconds, 1)
             fields["final_train_loss"] = "\(lastLoss)"
+            fields["processes"] = "\(group.size)"
             print(jsonObject(fields))
         }
     }

@@ -21,6 +21,11 @@ struct TrainCommand: ParsableCommand {
             equal the saved ones. A run that fails never overwrites the last good save. At the same points \
             it writes reconstructions.png, codebook_usage.png and loss_curves.png (FORMATS.md; after a \
             resume the loss curves start there).
+
+            Under an MPI launcher (mpirun -np N vqvae train ...) the N processes train one model: each \
+            trains on its share of every --batch (the global batch, at least N), gradients and codebook \
+            statistics are summed across them, and rank 0 alone prints and writes the run folder. Set \
+            VQVAE_THREADS to each process's share of the cores.
             """)
 
     @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes; with --resume, the run's).") var data: String?
@@ -89,26 +94,35 @@ struct TrainCommand: ParsableCommand {
     func run() throws { try failingWithOneLine(train) }
 
     private func train() throws {
-        var (trainer, run, source, testSet, identity) = try resume != nil ? resumed() : started()
+        let group = try ProcessGroup.join(command: "train")
+        try group.labellingErrors { try train(group) }
+    }
+
+    private func train(_ group: ProcessGroup) throws {
+        var (trainer, run, source, testSet, identity) = try resume != nil ? resumed(group) : started(group)
         let steps = trainer.options.steps
         let modelMetadata = ["seed": "\(trainer.options.seed)", "data": source.name]
             .merging(VQVAE.imageSizeMetadata(height: trainer.dataset.height, width: trainer.dataset.width)) { $1 }
         var pictures = TrainingPictures(folder: run.path, testSet: testSet)
         let trainSeconds = try runTrainingLoop(&trainer, run: run, identity: identity, modelMetadata: modelMetadata,
-                                               pictures: &pictures, saveEvery: saveEvery, logEvery: logEvery)
+                                               pictures: &pictures, saveEvery: saveEvery, logEvery: logEvery, group: group)
+        guard group.isLeader else { return group.finish() }
+        defer { group.finish() }
         let report = trainer.model.evaluate(on: testSet)
         let restarts = trainer.model.restartCount
         writeError("saved \(run.modelPath) after \(format(trainSeconds, 1)) s; \(describe(report))\(restarts > 0 ? ", \(restarts) code restarts" : "")\n")
         writeError("pictures: \(run.path)/reconstructions.png, codebook_usage.png, loss_curves.png\n")
         if json {
-            print(jsonLine(report, extra: ["steps": "\(steps)", "train_seconds": format(trainSeconds, 1), "code_restarts": "\(restarts)"]))
+            print(jsonLine(report, extra: ["steps": "\(steps)", "train_seconds": format(trainSeconds, 1), "code_restarts": "\(restarts)",
+                                           "processes": "\(group.size)"]))
         }
     }
 
     typealias Session = (trainer: Trainer<ImageDataset>, run: RunFolder, source: DatasetSource, testSet: ImageDataset, identity: DatasetIdentity)
 
     /// A new run in --out (or the first free runs/vqvae folder), with the quantizer initialised.
-    private func started() throws -> Session {
+    /// In an MPI job every process loads the data and builds the same trainer; only the leader makes the folder.
+    private func started(_ group: ProcessGroup) throws -> Session {
         let seed = self.seed ?? 0
         let source = try DatasetSource.detect(data, seed: seed)
         let trainSet = try source.load(.train), testSet = try source.load(.test)
@@ -123,18 +137,22 @@ struct TrainCommand: ParsableCommand {
             throw CommandFailure("\(out) already holds a run (model.safetensors); continue it with --resume \(out), "
                                  + "start over with --overwrite, or choose another --out")
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try group.checkShares(batch: options.batchSize)
+        if group.isLeader { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var generator = RandomGenerator(seed: options.seed)
-        var trainer = Trainer(model: VQVAE(configuration, generator: &generator), dataset: trainSet, options: options)
-        writeError("training \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name): \(trainSet.count) train, \(testSet.count) test images\n")
+        var trainer = Trainer(model: VQVAE(configuration, generator: &generator), dataset: trainSet, options: options,
+                              communicator: group.communicator)
+        group.note("training \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name): \(trainSet.count) train, \(testSet.count) test images\(group.summary.map { "; \($0)" } ?? "")\n")
         trainer.initializeQuantizer()
         return (trainer, run, source, testSet, DatasetIdentity(name: source.name, dataset: trainSet))
     }
 
-    /// The run in --resume, with its saved settings; typed options must agree with them.
-    private func resumed() throws -> Session {
+    /// The run in --resume, with its saved settings; typed options must agree with them. In an MPI job
+    /// every process reads the run folder (the same path on every machine), and the leader's state is
+    /// then every process's (`Trainer.synchronize`).
+    private func resumed(_ group: ProcessGroup) throws -> Session {
         let run = RunFolder(resume!)
-        run.removeAbandonedTemporaryFiles()
+        if group.isLeader { run.removeAbandonedTemporaryFiles() }
         let saved = try SavedRun(run: run)
         let (configuration, options) = try settings(over: (saved.configuration, saved.options))
         if let differences = saved.differences(configuration: configuration, options: options) {
@@ -144,8 +162,9 @@ struct TrainCommand: ParsableCommand {
         let source = try DatasetSource.detect(data ?? (builtIn ? nil : saved.dataset.name), seed: saved.options.seed)
         let trainSet = try source.load(.train), testSet = try source.load(.test)
         let identity = DatasetIdentity(name: source.name, dataset: trainSet)
-        let trainer = try Trainer(resuming: run, dataset: trainSet, identity: identity)
-        writeError("resuming \(run.path) at step \(trainer.step) of \(options.steps): \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name)\n")
+        try group.checkShares(batch: options.batchSize)
+        let trainer = try Trainer(resuming: run, dataset: trainSet, identity: identity, communicator: group.communicator)
+        group.note("resuming \(run.path) at step \(trainer.step) of \(options.steps): \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name)\(group.summary.map { "; \($0)" } ?? "")\n")
         return (trainer, run, source, testSet, identity)
     }
 }

@@ -1,5 +1,6 @@
 import VQData
 import VQEngine
+import VQNN
 
 /// The code grids of a set of images under a VQ-VAE: what its prior is trained and evaluated on.
 public struct CodeGrids: Sendable {
@@ -39,5 +40,25 @@ extension VQVAE {
             codes += encode(dataset.batch(Array(start..<min(start + batchSize, dataset.count))), depth: 1)
         }
         return CodeGrids(codes: codes, labels: dataset.labels, count: dataset.count, height: grid[0], width: grid[1])
+    }
+
+    /// `codeGrids(of:batchSize:)` with the work shared by the processes of `communicator`: process r
+    /// of N encodes chunks r, r + N, r + 2N, … of `batchSize` images (the chunks one process encodes,
+    /// so the same codes), and one sum over the processes, each writing only its chunks' codes into
+    /// zeros, gives every process every grid (codes below 2²⁴ are exact as Float).
+    public func codeGrids(of dataset: ImageDataset, communicator: any Communicator, batchSize: Int = 500) throws -> CodeGrids {
+        guard communicator.size > 1 else { return codeGrids(of: dataset, batchSize: batchSize) }
+        let grid = configuration.gridShape(forInput: [dataset.height, dataset.width])!
+        let positions = grid[0] * grid[1]
+        precondition(configuration.numEmbeddings <= 1 << 24, "codeGrids: \(configuration.numEmbeddings) codes are not exact as Float")
+        var values = [Float](repeating: 0, count: dataset.count * positions)
+        let starts = Array(stride(from: 0, to: dataset.count, by: batchSize))
+        for chunk in stride(from: communicator.rank, to: starts.count, by: communicator.size) {
+            let start = starts[chunk]
+            let codes = encode(dataset.batch(Array(start..<min(start + batchSize, dataset.count))), depth: 1)
+            for (offset, code) in codes.enumerated() { values[start * positions + offset] = Float(code) }
+        }
+        try communicator.allReduce(&values, .sum)
+        return CodeGrids(codes: values.map { Int32($0) }, labels: dataset.labels, count: dataset.count, height: grid[0], width: grid[1])
     }
 }

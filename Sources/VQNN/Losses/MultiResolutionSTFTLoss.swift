@@ -139,14 +139,7 @@ public struct MultiResolutionSTFTLoss {
                 melDistances.append(logDistance(targetMagnitude.conv1d(weight: filters), predictedMagnitude.conv1d(weight: filters)))
             }
         }
-        let convergence = Self.mean(convergences), logMagnitude = Self.mean(logDistances)
-        var terms = Terms(total: convergence + logMagnitude, spectralConvergence: convergence, logMagnitude: logMagnitude)
-        if let mel, !melDistances.isEmpty {
-            let logMel = Self.mean(melDistances)
-            terms.logMel = logMel
-            terms.total = terms.total + mel.weight * logMel
-        }
-        return terms
+        return terms(convergences: convergences, logDistances: logDistances, melDistances: melDistances)
     }
 
     /// mean |log(target + δ) − log(predicted + δ)|, a rank-0 tensor.
@@ -157,6 +150,58 @@ public struct MultiResolutionSTFTLoss {
     /// The mean of rank-0 tensors (at least one), on their tape.
     private static func mean(_ values: [Tensor]) -> Tensor {
         values.dropFirst().reduce(values[0]) { $0 + $1 } / Float(values.count)
+    }
+
+    /// The loss of this process's share of a batch that processes share (`share`; the whole batch
+    /// alone: `callAsFunction(predicted:target:)`), such that the w-weighted sum over processes of
+    /// each part, and of its gradient, is the whole batch's.
+    ///
+    /// The log magnitude and the log mel are means over the batch, so the share's own means are right. The spectral
+    /// convergence √A/√B (A = ‖|S| − |Ŝ|‖²_F, B = ‖|S|‖²_F over the whole batch, A = Σ_r a_r) is not:
+    /// the processes sum their a_r and b_r (one call for every resolution), and each takes as its term
+    ///   c·a_r − sg[c·a_r] + √A/√B,   c = 1/(2·w_r·√(A·B))
+    /// whose value is the global ratio and whose w_r-weighted gradient is ∂a_r/(2√(A·B)), the global
+    /// ratio's gradient through this share's prediction (0 where A = 0, as `norm` at 0).
+    public func callAsFunction(predicted: Tensor, target: Tensor, share: BatchShare) throws -> Terms {
+        if share.isWhole { return self(predicted: predicted, target: target) }
+        do { try validateShapes(predicted: predicted.shape, target: target.shape) } catch { preconditionFailure("\(error)") }
+        let target = target.detached()
+        var squaredDistances: [Tensor] = [], logDistances: [Tensor] = [], melDistances: [Tensor] = []
+        var sums: [Double] = []
+        for (index, (resolution, basis)) in zip(resolutions, bases).enumerated() {
+            let predictedMagnitude = predicted.stftMagnitude(basis: basis, hopSize: resolution.hopSize, epsilon: magnitudeEpsilon)
+            let targetMagnitude = target.stftMagnitude(basis: basis, hopSize: resolution.hopSize, epsilon: magnitudeEpsilon)
+            let squaredDistance = (targetMagnitude - predictedMagnitude).squared().sum()
+            squaredDistances.append(squaredDistance)
+            sums += [Double(squaredDistance.item),
+                     targetMagnitude.withUnsafeBufferPointer { Reduction.sumOfSquares($0.baseAddress!, count: $0.count) }]
+            logDistances.append(logDistance(targetMagnitude, predictedMagnitude))
+            if !melFilters.isEmpty {
+                let filters = melFilters[index]
+                melDistances.append(logDistance(targetMagnitude.conv1d(weight: filters), predictedMagnitude.conv1d(weight: filters)))
+            }
+        }
+        try share.sum(&sums)
+        let convergences = squaredDistances.enumerated().map { index, squaredDistance in
+            let (distance, reference) = (sums[2 * index], sums[2 * index + 1])
+            let ratio = Float(distance.squareRoot() / reference.squareRoot())
+            let slope = distance > 0 ? Float(1 / (2 * Double(share.weight) * (distance * reference).squareRoot())) : 0
+            let scaled = slope * squaredDistance
+            return scaled - scaled.detached() + Tensor(ratio)
+        }
+        return terms(convergences: convergences, logDistances: logDistances, melDistances: melDistances)
+    }
+
+    /// The parts' means over the resolutions and their total (with the mel term's weight when there is one).
+    private func terms(convergences: [Tensor], logDistances: [Tensor], melDistances: [Tensor]) -> Terms {
+        let convergence = Self.mean(convergences), logMagnitude = Self.mean(logDistances)
+        var terms = Terms(total: convergence + logMagnitude, spectralConvergence: convergence, logMagnitude: logMagnitude)
+        if let mel, !melDistances.isEmpty {
+            let logMel = Self.mean(melDistances)
+            terms.logMel = logMel
+            terms.total = terms.total + mel.weight * logMel
+        }
+        return terms
     }
 
     /// Validates the signals: equal shapes, (N, T) or (N, 1, T), long enough for every resolution. Throws

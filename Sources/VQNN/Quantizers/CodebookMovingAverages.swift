@@ -35,22 +35,42 @@ public struct CodebookMovingAverages {
     /// Folds in one batch, `inputs` (M, D) assigned to codes `indices` (M), and moves `codebook`
     /// (K, D) to m / Ñ, leaving codes below `minimumClusterSize` where they are.
     public mutating func update(with inputs: Tensor, indices: [Int32], codebook: inout Tensor) {
-        let (k, d) = (clusterSizes.count, embeddingSums.shape[1])
-        var counts = [Float](repeating: 0, count: k)
-        var sums = [Float](repeating: 0, count: k * d)
-        inputs.withUnsafeBufferPointer { z in
-            for (row, code) in indices.enumerated() {
-                let c = Int(code)
-                counts[c] += 1
-                for j in 0..<d { sums[c * d + j] += z[row * d + j] }
+        let statistics = CodebookMovingAverages.batchStatistics(of: inputs, indices: indices, codes: clusterSizes.count)
+        update(statistics: statistics, codebook: &codebook)
+    }
+
+    /// One batch's per-code figures laid end to end: the counts n_i (K), then the sums Σ_j z_{i,j}
+    /// (K·D, code-major) of `inputs` (M, D) assigned to codes `indices` (M), summed in row order.
+    /// Figures of several processes' shares of a batch add up to the whole batch's.
+    public static func batchStatistics(of inputs: Tensor, indices: [Int32], codes k: Int) -> [Float] {
+        let d = inputs.shape[1]
+        var statistics = [Float](repeating: 0, count: k + k * d)
+        statistics.withUnsafeMutableBufferPointer { figures in
+            inputs.withUnsafeBufferPointer { z in
+                for (row, code) in indices.enumerated() {
+                    let c = Int(code)
+                    figures[c] += 1
+                    for j in 0..<d { figures[k + c * d + j] += z[row * d + j] }
+                }
             }
         }
+        return statistics
+    }
+
+    /// Folds in one batch given by its `batchStatistics` (counts, then sums: the global batch's when
+    /// several processes share it) and moves `codebook` (K, D) to m / Ñ, leaving codes below
+    /// `minimumClusterSize` where they are.
+    public mutating func update(statistics: [Float], codebook: inout Tensor) {
+        let (k, d) = (clusterSizes.count, embeddingSums.shape[1])
+        precondition(statistics.count == k + k * d, "CodebookMovingAverages.update: \(statistics.count) figures, not K + K·D = \(k + k * d)")
         let (keep, take) = (decay, 1 - decay)
-        clusterSizes.withUnsafeMutableBufferPointer { sizes in
-            for i in 0..<k { sizes[i] = keep * sizes[i] + take * counts[i] }
-        }
-        embeddingSums.withUnsafeMutableBufferPointer { m in
-            for i in 0..<(k * d) { m[i] = keep * m[i] + take * sums[i] }
+        statistics.withUnsafeBufferPointer { figures in
+            clusterSizes.withUnsafeMutableBufferPointer { sizes in
+                for i in 0..<k { sizes[i] = keep * sizes[i] + take * figures[i] }
+            }
+            embeddingSums.withUnsafeMutableBufferPointer { m in
+                for i in 0..<(k * d) { m[i] = keep * m[i] + take * figures[k + i] }
+            }
         }
         codebook = self.codebook(keeping: codebook)
     }

@@ -57,19 +57,38 @@ public struct DeadCodeRestarter: Layer {
     /// `quantizer` from random rows of `inputs`. Returns how many were restarted.
     public mutating func step(_ quantizer: inout VectorQuantizer, inputs: Tensor, indices: [Int32],
                               generator: inout RandomGenerator) -> Int {
-        let rowCount = inputs.shape[0]
-        let dead = deadCodes(afterCounting: indices, rows: rowCount)
+        let counts = DeadCodeRestarter.counts(of: indices, codes: stepsUnused.count)
+        // A share of the whole batch in one process never communicates, so it cannot throw.
+        return try! step(&quantizer, counts: counts, inputs: inputs, share: .whole(inputs.shape[0]), generator: &generator)
+    }
+
+    /// One step of a batch shared by processes: `counts` are the rows choosing each code in the global
+    /// batch (summed over processes), `inputs` this process's rows (`share`, in rows). Every process
+    /// declares the same codes dead, draws the same global row numbers from `generator` (in the same
+    /// state everywhere) and gets those rows from the processes holding them (`BatchShare.gatherRows`),
+    /// so all restart alike. Returns how many codes were restarted.
+    public mutating func step(_ quantizer: inout VectorQuantizer, counts: [Float], inputs: Tensor, share: BatchShare,
+                              generator: inout RandomGenerator) throws -> Int {
+        let rowCount = share.globalCount
+        let dead = deadCodes(counts: counts, rows: rowCount)
         guard !dead.isEmpty, rowCount > 0 else { return 0 }
         let rows = DeadCodeRestarter.draw(dead.count, from: rowCount, generator: &generator)
         let reset = policy.minimumUsage ?? 0
         // An EMA codebook's restarted codes start with the cluster size the reset usage stands for
         // (at least 1e-3 rows), so their vectors hold until rows choose them.
         let clusterSize = max(reset * Float(rowCount) / Float(stepsUnused.count), 1e-3)
-        quantizer.reseed(codes: dead, from: inputs.gathered(rows: rows), clusterSize: policy.minimumUsage == nil ? nil : clusterSize)
+        quantizer.reseed(codes: dead, from: try share.gatherRows(rows, of: inputs), clusterSize: policy.minimumUsage == nil ? nil : clusterSize)
         stepsUnused.withUnsafeMutableBufferPointer { steps in for code in dead { steps[code] = 0 } }
         averageUsage.withUnsafeMutableBufferPointer { usage in for code in dead { usage[code] = reset } }
         restartCount = Tensor(shape: [1], scalars: [restartCount.scalars[0] + Float(dead.count)])
         return dead.count
+    }
+
+    /// How many of `indices` chose each of `k` codes.
+    static func counts(of indices: [Int32], codes k: Int) -> [Float] {
+        var counts = [Float](repeating: 0, count: k)
+        for index in indices { counts[Int(index)] += 1 }
+        return counts
     }
 
     /// `count` distinct row numbers below `rows` (all distinct while count ≤ rows; beyond that every
@@ -88,12 +107,11 @@ public struct DeadCodeRestarter: Layer {
         return drawn
     }
 
-    /// Updates the counters with one step's codes, chosen by `rows` rows, and lists the codes the
-    /// policy declares dead.
-    mutating func deadCodes(afterCounting indices: [Int32], rows: Int) -> [Int] {
+    /// Updates the counters with one step's codes, `counts` of each code chosen by `rows` rows, and
+    /// lists the codes the policy declares dead.
+    mutating func deadCodes(counts: [Float], rows: Int) -> [Int] {
         let k = stepsUnused.count
-        var counts = [Float](repeating: 0, count: k)
-        for index in indices { counts[Int(index)] += 1 }
+        precondition(counts.count == k, "DeadCodeRestarter: \(counts.count) counts for \(k) codes")
         let share = Float(k) / Float(max(rows, 1))  // rows per batch in units of the uniform share M/K
         var dead: [Int] = []
         let (decay, patience, threshold) = (policy.usageDecay, policy.patience, policy.minimumUsage)

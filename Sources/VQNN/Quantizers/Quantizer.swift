@@ -10,8 +10,8 @@ import VQEngine
 /// Training a quantizer has three parts besides the gradient of its losses, all owned by the quantizer:
 /// a data-dependent initialisation before the first step (`initialize(from:batches:generator:)`, for
 /// example k-means), a per-step choice of how many stages to use (`trainingDepth`, quantizer
-/// dropout), and an update after the optimizer's (`update(after:generator:)`: moving averages, usage
-/// statistics, dead-code restarts). What it keeps between steps lives in named buffers
+/// dropout), and an update after the optimizer's (`update(after:share:generator:)`: moving averages,
+/// usage statistics, dead-code restarts, from the global batch's figures when processes share it). What it keeps between steps lives in named buffers
 /// (`Layer.forEachBuffer`), so checkpoints and resumes need no knowledge of the quantizer's kind.
 public protocol Quantizer: Layer {
     /// D, the length of the rows.
@@ -47,9 +47,11 @@ public protocol Quantizer: Layer {
     mutating func initialize(from rows: Tensor, batches: Int, generator: inout RandomGenerator)
 
     /// The non-gradient part of a training step, after the optimizer has updated the parameters:
-    /// moving averages, usage statistics and dead-code restarts. Returns the codes restarted now.
-    /// The default does nothing.
-    mutating func update(after output: QuantizerOutput, generator: inout RandomGenerator) -> Int
+    /// moving averages, usage statistics and dead-code restarts. `output` is this process's share of
+    /// the batch and `share` says which rows of the global batch it holds; figures are summed over
+    /// the processes and random choices drawn alike on each, so that every process makes the same
+    /// update. Returns the codes restarted now. The default does nothing.
+    mutating func update(after output: QuantizerOutput, share: BatchShare, generator: inout RandomGenerator) throws -> Int
 
     /// The codebook of each stage, (K, D) each: what `vqvae info` describes.
     var codebooks: [Tensor] { get }
@@ -61,7 +63,13 @@ extension Quantizer {
     public func trainingDepth(generator: inout RandomGenerator) -> Int? { nil }
     public var initializationBatches: Int { 0 }
     public mutating func initialize(from rows: Tensor, batches: Int, generator: inout RandomGenerator) {}
-    public mutating func update(after output: QuantizerOutput, generator: inout RandomGenerator) -> Int { 0 }
+    public mutating func update(after output: QuantizerOutput, share: BatchShare, generator: inout RandomGenerator) throws -> Int { 0 }
+
+    /// `update(after:share:generator:)` in a single process, on the whole batch.
+    public mutating func update(after output: QuantizerOutput, generator: inout RandomGenerator) -> Int {
+        // A single process's share never communicates, so it cannot throw.
+        try! update(after: output, share: .whole(output.stages.first?.inputs.shape[0] ?? 0), generator: &generator)
+    }
 
     /// The stages `depth` asks for: all when nil, else `depth`, which must be in 1...self.depth.
     public func resolvedDepth(_ depth: Int?) -> Int {

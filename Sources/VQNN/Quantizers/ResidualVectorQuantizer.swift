@@ -106,12 +106,13 @@ public struct ResidualVectorQuantizer: Quantizer {
         }
     }
 
-    /// Each stage that ran: its EMA update and dead-code restarts, on the residuals it saw.
-    public mutating func update(after output: QuantizerOutput, generator: inout RandomGenerator) -> Int {
+    /// Each stage that ran: its EMA update and dead-code restarts, on the residuals it saw (global
+    /// figures when processes share the batch: one sum per stage).
+    public mutating func update(after output: QuantizerOutput, share: BatchShare, generator: inout RandomGenerator) throws -> Int {
         var restarted = 0
         for (index, stage) in output.stages.enumerated() {
             let single = QuantizerOutput(quantized: output.quantized, stages: [stage], codebookLoss: Tensor(0), commitmentLoss: Tensor(0))
-            restarted += stages[index].update(after: single, generator: &generator)
+            restarted += try stages[index].update(after: single, share: share, generator: &generator)
         }
         return restarted
     }

@@ -102,12 +102,24 @@ public struct VectorQuantizer: Quantizer {
         initializeByKMeans(rows, batchesSeen: batches, generator: &generator)
     }
 
-    /// Moves an EMA codebook towards the mean of its assigned rows, then restarts dead codes.
-    public mutating func update(after output: QuantizerOutput, generator: inout RandomGenerator) -> Int {
+    /// Moves an EMA codebook towards the mean of its assigned rows, then restarts dead codes, from
+    /// the global batch's figures: this process's per-code counts (and sums, for EMA) are summed over
+    /// the processes sharing the batch (`share`, in rows) in one call, so every process makes the same
+    /// update and the same restarts.
+    public mutating func update(after output: QuantizerOutput, share: BatchShare, generator: inout RandomGenerator) throws -> Int {
+        guard movingAverages != nil || restarter != nil else { return 0 }
         let stage = output.stages[0]
-        updateMovingAverages(stage)
+        let k = numEmbeddings
+        var statistics = movingAverages != nil
+            ? CodebookMovingAverages.batchStatistics(of: stage.inputs, indices: stage.indices, codes: k)
+            : DeadCodeRestarter.counts(of: stage.indices, codes: k)
+        try share.sum(&statistics)
+        if var averages = movingAverages {
+            averages.update(statistics: statistics, codebook: &codebook)
+            movingAverages = averages
+        }
         guard var restarter else { return 0 }
-        let restarted = restarter.step(&self, inputs: stage.inputs, indices: stage.indices, generator: &generator)
+        let restarted = try restarter.step(&self, counts: Array(statistics[0..<k]), inputs: stage.inputs, share: share, generator: &generator)
         self.restarter = restarter
         return restarted
     }

@@ -33,17 +33,21 @@ import _VQTestSupport
 
         mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) { body("w", &w) }
 
-        func trainingLoss(on batch: Batch, generator: inout RandomGenerator) -> TrainingLoss<Float> {
+        func trainingLoss(on batch: Batch, share: BatchShare, generator: inout RandomGenerator) -> TrainingLoss<Float> {
             let loss = Tensor.mseLoss(batch.x.matmul(w), batch.y)
             return TrainingLoss(total: loss, parts: [("mse", loss.item), ("monitor", batch.monitor)], output: loss.item)
         }
 
-        mutating func update(after output: Float, generator: inout RandomGenerator) -> [String: Double] {
+        mutating func update(after output: Float, share: BatchShare, generator: inout RandomGenerator) -> [String: Double] {
             updates.append(w.scalars)
             return ["loss_seen": Double(output)]
         }
 
         static func itemCount(of batch: Batch) -> Int { batch.x.shape[0] }
+
+        static func items(_ items: Range<Int>, of batch: Batch) -> Batch {
+            Batch(x: batch.x.sliced(alongAxis: 0, items), y: batch.y.sliced(alongAxis: 0, items), monitor: batch.monitor)
+        }
     }
 
     static var batch: Linear.Batch { Linear.Batch(x: Tensor(shape: [3, 2], scalars: [1, 2, 0, 1, 2, 0]), y: Tensor(shape: [3, 1], scalars: [1, 2, 3])) }
