@@ -29,6 +29,8 @@ struct PriorTrainCommand: ParsableCommand {
     @Option(help: "Code grids per batch.") var batch = 32
     @Option(help: "Run folder for prior.safetensors.") var out = "runs/prior"
     @Flag(help: "Condition the prior on the class labels of the dataset.") var classConditional = false
+    @Option(help: ArgumentHelp("Train (and evaluate) on the images of these classes only, e.g. 0,3 (default: the classes the VQ-VAE was trained on with `vqvae train --classes`, else all).", valueName: "list"))
+    var classes: String?
     @Option(help: "Random seed (same seed, same numbers).") var seed: UInt64 = 0
     @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Channels of both stacks.") var channels = 64
@@ -44,14 +46,19 @@ struct PriorTrainCommand: ParsableCommand {
         guard channels >= 1, layers >= 1, outputChannels >= 1 else { throw ValidationError("sizes must be positive") }
         guard kernelSize >= 1, kernelSize % 2 == 1 else { throw ValidationError("--kernel-size must be odd") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        if let classes, ImageDataset.parseClasses(classes) == nil {
+            throw ValidationError("--classes takes class labels separated by commas, each once, e.g. 0,3")
+        }
     }
 
     func run() throws { try failingWithOneLine(train) }
 
     private func train() throws {
-        let vqvae = try VQVAE(contentsOf: model)
+        let file = try SafeTensors(contentsOf: model)
+        let vqvae = try VQVAE(checkpoint: file, path: model)
         let source = try DatasetSource.detect(data, seed: seed)
-        let trainSet = try source.load(.train), testSet = try source.load(.test)
+        let classes = self.classes.flatMap(ImageDataset.parseClasses) ?? TrainingOptions.recorded(in: file.metadata)?.classes
+        let (trainSet, testSet) = try TrainCommand.loadSplits(source, classes: classes)
         try vqvae.checkCompatible(trainSet, source: source.name)
         if classConditional && (trainSet.labels.isEmpty || testSet.labels.isEmpty) {
             throw DataError(source.name, "--class-conditional needs labels for the training and test images")
@@ -66,6 +73,7 @@ struct PriorTrainCommand: ParsableCommand {
         var generator = RandomGenerator(seed: seed)
         var trainer = PriorTrainer(prior: PixelCNN(configuration, generator: &generator), grids: grids, batchSize: batch,
                                    schedule: .constant(learningRate), seed: seed)
+        if let classes { writeError("training on classes \(ImageDataset.describe(classes)) only\n") }
         writeError("encoded \(grids.count) training images to \(grids.height)x\(grids.width) codes in \(format((ContinuousClock.now - encodingStarted).seconds, 1)) s; training a PixelCNN prior (\(trainer.prior.parameterCount) parameters\(classConditional ? ", \(numClasses) classes" : ""))\n")
         let progress = ProgressRenderer(totalSteps: steps, plainEvery: logEvery)
         let started = ContinuousClock.now
@@ -82,8 +90,9 @@ struct PriorTrainCommand: ParsableCommand {
         }
         let trainSeconds = (ContinuousClock.now - started).seconds
         let priorPath = out + "/prior.safetensors"
-        try trainer.prior.checkpoint(metadata: ["steps": "\(trainer.step)", "seed": "\(seed)", "data": source.name, "model": model])
-            .write(to: priorPath)
+        var metadata = ["steps": "\(trainer.step)", "seed": "\(seed)", "data": source.name, "model": model]
+        if let classes { metadata["classes"] = ImageDataset.describe(classes) }
+        try trainer.prior.checkpoint(metadata: metadata).write(to: priorPath)
         let report = vqvae.evaluatePrior(trainer.prior, on: testSet)
         writeError("saved \(priorPath) after \(trainer.step) steps in \(format(trainSeconds, 1)) s; \(describe(report))\n")
         if json {
