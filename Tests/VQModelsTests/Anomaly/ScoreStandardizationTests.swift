@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+import VQModels
+
+@Suite struct ScoreStandardizationTests {
+    /// Two scores: log values of the reference are {0, 2} and {ln 1, ln 4} → means 1 and ln 2,
+    /// deviations 1 and ln 2 (population). An input with values e² and 8 gets (2 − 1)/1 + (ln 8 − ln 2)/ln 2 = 1 + 2 = 3.
+    @Test func sumsZScoresOfLogarithms() {
+        let e = M_E
+        let reference = AnomalyScores([.reconstructionError: [1, e * e], .quantizationDistance: [1, 4]])
+        let rule = ScoreStandardization(reference: reference)
+        #expect(rule.components == [.reconstructionError, .quantizationDistance])
+        #expect(abs(rule.means[0] - 1) < 1e-12 && abs(rule.means[1] - log(2)) < 1e-12)
+        #expect(abs(rule.deviations[0] - 1) < 1e-12 && abs(rule.deviations[1] - log(2)) < 1e-12)
+        let combined = rule.combined(AnomalyScores([.reconstructionError: [e * e], .quantizationDistance: [8]]))
+        #expect(abs(combined[0] - 3) < 1e-12)
+        // The reference itself sums to zero on average.
+        #expect(abs(rule.combined(reference).reduce(0, +)) < 1e-12)
+    }
+
+    @Test func constantReferenceCountsDeviationOne() {
+        let rule = ScoreStandardization(reference: AnomalyScores([.priorSurprise: [2, 2, 2]]))
+        #expect(rule.deviations == [1])
+        #expect(abs(rule.combined(AnomalyScores([.priorSurprise: [2 * M_E]]))[0] - 1) < 1e-12)
+    }
+
+    @Test func addsTheCombinedColumn() {
+        let scores = AnomalyScores([.reconstructionError: [1, 2], .quantizationDistance: [3, 4]])
+        let rule = ScoreStandardization(reference: scores)
+        let withCombined = rule.addingCombined(to: scores)
+        #expect(withCombined.scores == [.reconstructionError, .quantizationDistance, .combined])
+        #expect(withCombined[.combined]! == rule.combined(scores))
+    }
+}
