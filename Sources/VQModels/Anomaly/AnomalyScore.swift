@@ -7,8 +7,8 @@
 ///   (`Quantizer.quantizationDistances`): how badly the input maps onto the codebook.
 /// - `priorSurprise`: −log₂ p(z) of the code grid under the prior, divided by the grid's positions
 ///   (bits per code; first quantizer stage, the one the prior models): how surprising the codes are.
-/// - `combined`: the sum of the other scores' z-scores, each standardised with the mean and standard
-///   deviation of its logarithm over normal training inputs (`ScoreStandardization`).
+/// - `combined`: the largest of the other scores' z-scores, each standardised with the mean and
+///   standard deviation of its logarithm over normal training inputs (`ScoreStandardization`).
 public enum AnomalyScore: String, CaseIterable, Codable, Sendable, Comparable {
     case reconstructionError = "reconstruction_error"
     case quantizationDistance = "quantization_distance"
@@ -24,7 +24,7 @@ public enum AnomalyScore: String, CaseIterable, Codable, Sendable, Comparable {
         case .reconstructionError: return "reconstruction error (MSE per value)"
         case .quantizationDistance: return "quantisation distance (mean ||z_e - e||^2)"
         case .priorSurprise: return "prior surprise (-log2 p(z), bits per code)"
-        case .combined: return "combined (sum of z-scores of the logarithms)"
+        case .combined: return "combined (largest z-score of the logarithms)"
         }
     }
 

@@ -43,6 +43,8 @@ public struct OneClassExperiment: Sendable {
         public var prior: PixelCNN?
         /// The test split's scores, with the combined score.
         public var scores: AnomalyScores
+        /// The normal training images' scores (the reference of the combined score), with it.
+        public var reference: AnomalyScores
         public var rule: ScoreStandardization
         public var report: AnomalyDetectionReport
         public var trainSeconds: Double
@@ -91,7 +93,8 @@ public struct OneClassExperiment: Sendable {
         guard let report = AnomalyDetectionReport(scores: scores, labels: testSet.labels, normalClasses: [normalClass]) else {
             throw DataError(source, "the test split needs images of class \(normalClass) and of other classes")
         }
-        return Result(normalClass: normalClass, model: model, prior: prior, scores: scores, rule: rule, report: report,
+        return Result(normalClass: normalClass, model: model, prior: prior, scores: scores,
+                      reference: rule.addingCombined(to: reference), rule: rule, report: report,
                       trainSeconds: trainSeconds, priorSeconds: priorSeconds,
                       scoreSeconds: (ContinuousClock.now - scoreStarted).seconds, trainingImages: normalImages.count)
     }
