@@ -18,8 +18,8 @@ struct AnomalyScoreCommand: ParsableCommand {
             Per image: reconstruction_error (MSE per pixel value between the image and the decoding of its \
             codes, pixels in [-0.5, 0.5]), quantization_distance (mean over the code grid of ||z_e - e||^2, \
             encoder vector to its code), prior_surprise (with --prior: -log2 p(codes) per code, in bits) and \
-            combined: the sum of each score's z-score after a logarithm, standardised with the mean and \
-            standard deviation of log(score) over normal training images (the first --reference-count \
+            combined: the largest of the scores' z-scores after a logarithm, each standardised with the mean \
+            and standard deviation of log(score) over normal training images (the first --reference-count \
             training images of the classes the model was trained on, `vqvae train --classes`, else of all \
             classes). Larger is more anomalous for every score. No test label is used to score.
 
@@ -31,7 +31,7 @@ struct AnomalyScoreCommand: ParsableCommand {
             """)
 
     @Option(help: "A model checkpoint written by `vqvae train` (RUN/model.safetensors). Required.") var model: String
-    @Option(help: "An unconditional prior (RUN/prior.safetensors) for the prior surprise (default: none; the combined score then sums two scores).") var prior: String?
+    @Option(help: "An unconditional prior (RUN/prior.safetensors) for the prior surprise (default: none; the combined score then takes the larger of two z-scores).") var prior: String?
     @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes).") var data: String?
     @Option(help: "Seed of the built-in shapes, used only without --data.") var seed: UInt64 = 0
     @Option(help: "Which split to score: train or test.") var split: DatasetSplit = .test

@@ -180,7 +180,8 @@ import VQModels
     }
 
     /// `bench anomaly` on a small IDX folder: a JSON line with mean_auroc and auroc per class, each the
-    /// AUROC of the combined column of that class's CSV.
+    /// AUROC of the headline score's column (prior_surprise, with a prior) of that class's CSV, and the
+    /// combined column equal to the rule applied with reference.csv.
     @Test func benchRunsTheOneClassProtocol() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -199,12 +200,19 @@ import VQModels
         #expect(abs((json["mean_auroc"] as? Double ?? -1) - (auroc["0", default: 0] + auroc["2", default: 0]) / 2) < 1e-12)
         let byScore = json["auroc_by_score"] as? [String: [String: Double]] ?? [:]
         #expect(Set(byScore.keys) == ["reconstruction_error", "quantization_distance", "prior_surprise", "combined"])
+        #expect(json["best_score"] as? String == "prior_surprise")
         for normalClass in ["0", "2"] {
             let (columns, anomalous) = try Self.readCSV(folder + "/bench/class-\(normalClass)/scores.csv")
             for (name, values) in columns {
                 #expect(abs(Self.pairwiseAUROC(values, anomalous) - (byScore[name]?[normalClass] ?? -1)) < 1e-9, "\(normalClass) \(name)")
             }
-            #expect(abs(Self.pairwiseAUROC(columns["combined"]!, anomalous) - auroc[normalClass, default: -1]) < 1e-9)
+            #expect(abs(Self.pairwiseAUROC(columns["prior_surprise"]!, anomalous) - auroc[normalClass, default: -1]) < 1e-9)
+            // The combined column is the rule fitted on reference.csv (the class's training images).
+            let reference = try Self.readCSV(folder + "/bench/class-\(normalClass)/reference.csv").columns
+            let measured = AnomalyScore.measured.map { ($0, reference[$0.rawValue]!) }
+            let rule = ScoreStandardization(reference: AnomalyScores(Dictionary(uniqueKeysWithValues: measured)))
+            let recomputed = rule.combined(AnomalyScores(Dictionary(uniqueKeysWithValues: AnomalyScore.measured.map { ($0, columns[$0.rawValue]!) })))
+            #expect(zip(recomputed, columns["combined"]!).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) })
             #expect(FileIO.exists(folder + "/bench/class-\(normalClass)/model.safetensors"))
             #expect(FileIO.exists(folder + "/bench/class-\(normalClass)/prior.safetensors"))
         }
