@@ -32,7 +32,7 @@ def read_scores(path):
     if not rows:
         sys.exit(f"{path}: no rows")
     names = [name for name in rows[0].keys() if name not in ("index", "label", "anomalous")]
-    anomalous = np.array([int(row["anomalous"]) for row in rows])
+    anomalous = np.array([int(row["anomalous"]) if row["anomalous"] else -1 for row in rows])  # -1: not given
     scores = {name: np.array([float(row[name]) for row in rows]) for name in names}
     return anomalous, scores
 
