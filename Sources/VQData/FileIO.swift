@@ -63,6 +63,18 @@ public enum FileIO {
         }
     }
 
+    /// Checks, before long work, that `writeAtomically(_:to:)` will be able to write `path`: the
+    /// temporary file beside it can be created (then it is removed) and `path` is not a folder.
+    /// Throws the `DataError` the write would throw; leaves nothing behind.
+    public static func checkWritable(_ path: String) throws {
+        guard !isDirectory(path) else { throw DataError(path, "is a folder, expected a file name") }
+        let temporary = path + ".partial-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw DataError(path, "cannot create \(temporary) (\(systemError()))") }
+        close(descriptor)
+        unlink(temporary)
+    }
+
     /// Whether `path` exists and is a folder.
     public static func isDirectory(_ path: String) -> Bool {
         var status = stat()

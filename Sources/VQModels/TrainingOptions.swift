@@ -1,3 +1,4 @@
+import Foundation
 import VQNN
 
 /// How to train a VQ-VAE. The defaults are the PyTorch reference's (`torch_ref.py`): Adam with a
@@ -20,10 +21,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var windowLength: Int?
     /// Audio: the model's sample rate, every clip resampled to it (nil for images).
     public var sampleRate: Int?
+    /// The classes the training images were restricted to (`--classes`, one-class training for anomaly
+    /// detection), in the order typed; nil for all images. Absent from the JSON when nil, so runs saved
+    /// before it keep their settings.
+    public var classes: [Int]?
 
     public init(steps: Int = 2000, batchSize: Int = 32, seed: UInt64 = 0, learningRate: Float = 3e-4,
                 cosineWarmupSteps: Int? = nil, weightDecay: Float = 0, gradientClipNorm: Float? = nil,
-                commitmentWarmupSteps: Int = 0, windowLength: Int? = nil, sampleRate: Int? = nil) {
+                commitmentWarmupSteps: Int = 0, windowLength: Int? = nil, sampleRate: Int? = nil, classes: [Int]? = nil) {
         self.steps = steps
         self.batchSize = batchSize
         self.seed = seed
@@ -34,6 +39,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.commitmentWarmupSteps = commitmentWarmupSteps
         self.windowLength = windowLength
         self.sampleRate = sampleRate
+        self.classes = classes
     }
 
     /// Adam, or AdamW when there is weight decay, at the options' learning rate.
@@ -52,5 +58,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The factor on β at `step`: a linear ramp from 0 during the commitment warm-up, then 1.
     public func commitmentScale(at step: Int) -> Float {
         commitmentWarmupSteps > 0 ? min(1, Float(step) / Float(commitmentWarmupSteps)) : 1
+    }
+}
+
+extension TrainingOptions {
+    /// The options recorded in a model checkpoint's metadata (`training_options`, written by
+    /// `vqvae train`), or nil when absent or unreadable.
+    public static func recorded(in metadata: [String: String]) -> TrainingOptions? {
+        guard let text = metadata["training_options"] else { return nil }
+        return try? JSONDecoder().decode(TrainingOptions.self, from: Data(text.utf8))
     }
 }

@@ -30,6 +30,8 @@ struct PriorTrainCommand: ParsableCommand {
     @Option(help: "Code grids per batch.") var batch = 32
     @Option(help: "Run folder for prior.safetensors.") var out = "runs/prior"
     @Flag(help: "Condition the prior on the class labels of the dataset.") var classConditional = false
+    @Option(help: ArgumentHelp("Train (and evaluate) on the images of these classes only, e.g. 0,3 (default: the classes the VQ-VAE was trained on with `vqvae train --classes`, else all).", valueName: "list"))
+    var classes: String?
     @Option(help: "Random seed (same seed, same numbers).") var seed: UInt64 = 0
     @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Channels of both stacks.") var channels = 64
@@ -45,6 +47,9 @@ struct PriorTrainCommand: ParsableCommand {
         guard channels >= 1, layers >= 1, outputChannels >= 1 else { throw ValidationError("sizes must be positive") }
         guard kernelSize >= 1, kernelSize % 2 == 1 else { throw ValidationError("--kernel-size must be odd") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        if let classes, ImageDataset.parseClasses(classes) == nil {
+            throw ValidationError("--classes takes class labels separated by commas, each once, e.g. 0,3")
+        }
     }
 
     func run() throws { try failingWithOneLine(train) }
@@ -57,9 +62,11 @@ struct PriorTrainCommand: ParsableCommand {
     /// In an MPI job every process loads the model and the data, encodes its share of the images,
     /// and trains on its share of every batch; the leader prints and writes the prior.
     private func train(_ group: ProcessGroup) throws {
-        let vqvae = try VQVAE(contentsOf: model)
+        let file = try SafeTensors(contentsOf: model)
+        let vqvae = try VQVAE(checkpoint: file, path: model)
         let source = try DatasetSource.detect(data, seed: seed)
-        let trainSet = try source.load(.train), testSet = try source.load(.test)
+        let classes = self.classes.flatMap(ImageDataset.parseClasses) ?? TrainingOptions.recorded(in: file.metadata)?.classes
+        let (trainSet, testSet) = try TrainCommand.loadSplits(source, classes: classes)
         try vqvae.checkCompatible(trainSet, source: source.name)
         if classConditional && (trainSet.labels.isEmpty || testSet.labels.isEmpty) {
             throw DataError(source.name, "--class-conditional needs labels for the training and test images")
@@ -76,6 +83,7 @@ struct PriorTrainCommand: ParsableCommand {
         var trainer = PriorTrainer(prior: PixelCNN(configuration, generator: &generator), grids: grids, batchSize: batch,
                                    schedule: .constant(learningRate), seed: seed, communicator: group.communicator)
         try trainer.synchronize()
+        if let classes { group.note("training on classes \(ImageDataset.describe(classes)) only\n") }
         group.note("encoded \(grids.count) training images to \(grids.height)x\(grids.width) codes in \(format((ContinuousClock.now - encodingStarted).seconds, 1)) s; training a PixelCNN prior (\(trainer.prior.parameterCount) parameters\(classConditional ? ", \(numClasses) classes" : ""))\(group.summary.map { "; \($0)" } ?? "")\n")
         group.noteSave(folder: out, savedStep: nil)   // the prior is written at the end only
         let progress = ProgressRenderer(totalSteps: steps, plainEvery: logEvery)
@@ -105,8 +113,9 @@ struct PriorTrainCommand: ParsableCommand {
         guard group.isLeader else { return group.finish() }
         defer { group.finish() }
         let priorPath = out + "/prior.safetensors"
-        try trainer.prior.checkpoint(metadata: ["steps": "\(trainer.step)", "seed": "\(seed)", "data": source.name, "model": model])
-            .write(to: priorPath)
+        var metadata = ["steps": "\(trainer.step)", "seed": "\(seed)", "data": source.name, "model": model]
+        if let classes { metadata["classes"] = ImageDataset.describe(classes) }
+        try trainer.prior.checkpoint(metadata: metadata).write(to: priorPath)
         let report = vqvae.evaluatePrior(trainer.prior, on: testSet)
         writeError("saved \(priorPath) after \(trainer.step) steps in \(format(trainSeconds, 1)) s; \(describe(report))\n")
         if json {

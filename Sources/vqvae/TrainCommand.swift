@@ -46,6 +46,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "AdamW decoupled weight decay; 0: Adam (default: 0).") var weightDecay: Float?
     @Option(help: "Clip gradients to this global norm (default: no clipping).") var clipNorm: Float?
     @Option(help: "Ramp the commitment cost from 0 over this many steps; 0: off (default: 0).") var commitmentWarmup: Int?
+    @Option(help: ArgumentHelp("Train (and evaluate) on the images of these classes only, e.g. 0,3: one-class training for `vqvae anomaly`; saved with the run, so --resume keeps them (default: all images).", valueName: "list"))
+    var classes: String?
     @OptionGroup(title: "Quantizer") var quantizerOptions: QuantizerOptions
     @Option(help: "Print a plain progress line every this many steps when standard error is not a terminal.") var logEvery = 100
     @Flag(help: "End with one JSON line of test metrics on standard output (default: off).") var json = false
@@ -67,6 +69,9 @@ struct TrainCommand: ParsableCommand {
         if let learningRate { guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") } }
         guard saveEvery >= 0 else { throw ValidationError("--save-every must be 0 or more") }
         if resume != nil && (out != nil || overwrite) { throw ValidationError("--resume continues the run in its own folder; drop --out and --overwrite") }
+        if let classes, ImageDataset.parseClasses(classes) == nil {
+            throw ValidationError("--classes takes class labels separated by commas, each once, e.g. 0,3")
+        }
     }
 
     /// The settings the typed options give on top of `base` (the defaults of a new run, or the settings
@@ -88,6 +93,7 @@ struct TrainCommand: ParsableCommand {
         if let weightDecay { options.weightDecay = weightDecay }
         if let clipNorm { options.gradientClipNorm = clipNorm }
         if let commitmentWarmup { options.commitmentWarmupSteps = commitmentWarmup }
+        if let classes { options.classes = ImageDataset.parseClasses(classes) }
         return (configuration, options)
     }
 
@@ -118,6 +124,13 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// Both splits of `source`, restricted to `classes` when given (refusing classes the data lack).
+    static func loadSplits(_ source: DatasetSource, classes: [Int]?) throws -> (train: ImageDataset, test: ImageDataset) {
+        let trainSet = try source.load(.train), testSet = try source.load(.test)
+        guard let classes else { return (trainSet, testSet) }
+        return (try trainSet.restricted(toClasses: classes, source: source.name), try testSet.restricted(toClasses: classes, source: source.name))
+    }
+
     typealias Session = (trainer: Trainer<ImageDataset>, run: RunFolder, source: DatasetSource, testSet: ImageDataset, identity: DatasetIdentity)
 
     /// A new run in --out (or the first free runs/vqvae folder), with the quantizer initialised.
@@ -125,7 +138,7 @@ struct TrainCommand: ParsableCommand {
     private func started(_ group: ProcessGroup) throws -> Session {
         let seed = self.seed ?? 0
         let source = try DatasetSource.detect(data, seed: seed)
-        let trainSet = try source.load(.train), testSet = try source.load(.test)
+        let (trainSet, testSet) = try TrainCommand.loadSplits(source, classes: classes.flatMap(ImageDataset.parseClasses))
         let defaults = VQVAEConfiguration(preset: .sonnet, inputChannels: trainSet.channels)
         let (configuration, options) = try settings(over: (defaults, TrainingOptions()))
         guard configuration.gridShape(forInput: [trainSet.height, trainSet.width]) != nil else {
@@ -142,7 +155,7 @@ struct TrainCommand: ParsableCommand {
         var generator = RandomGenerator(seed: options.seed)
         var trainer = Trainer(model: VQVAE(configuration, generator: &generator), dataset: trainSet, options: options,
                               communicator: group.communicator)
-        group.note("training \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name): \(trainSet.count) train, \(testSet.count) test images\(group.summary.map { "; \($0)" } ?? "")\n")
+        group.note("training \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name)\(options.classes.map { ", classes \(ImageDataset.describe($0))" } ?? ""): \(trainSet.count) train, \(testSet.count) test images\(group.summary.map { "; \($0)" } ?? "")\n")
         trainer.initializeQuantizer()
         return (trainer, run, source, testSet, DatasetIdentity(name: source.name, dataset: trainSet))
     }
@@ -160,7 +173,7 @@ struct TrainCommand: ParsableCommand {
         }
         let builtIn = saved.dataset.name == DatasetSource.builtInShapes(seed: 0).name
         let source = try DatasetSource.detect(data ?? (builtIn ? nil : saved.dataset.name), seed: saved.options.seed)
-        let trainSet = try source.load(.train), testSet = try source.load(.test)
+        let (trainSet, testSet) = try TrainCommand.loadSplits(source, classes: options.classes)
         let identity = DatasetIdentity(name: source.name, dataset: trainSet)
         try group.checkShares(batch: options.batchSize)
         let trainer = try Trainer(resuming: run, dataset: trainSet, identity: identity, communicator: group.communicator)

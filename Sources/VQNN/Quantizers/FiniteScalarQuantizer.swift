@@ -75,6 +75,20 @@ public struct FiniteScalarQuantizer: Quantizer {
         return indices(ofRounded: rounded)
     }
 
+    /// The codes of `rows` and each row's squared distance to its code, measured in the quantizer's
+    /// output space (values in [−1, 1]): ‖bounded(row)/⌊L/2⌋ − decode(index)‖², what rounding moved.
+    /// The raw encoder output is unbounded, so a distance there would say nothing about the codes.
+    public func quantizationDistances(_ rows: Tensor, depth: Int?) -> (indices: [Int32], squaredDistances: [Float]) {
+        _ = resolvedDepth(depth)
+        let bounded = self.bounded(rows.detached())
+        var rounded = bounded
+        rounded.withUnsafeMutableBufferPointer { values in
+            for i in values.indices { values[i] = values[i].rounded(.toNearestOrEven) }
+        }
+        let indices = indices(ofRounded: rounded)
+        return (indices, rowSquaredDistances(bounded / constants.halfWidth, decode(indices, depth: 1)))
+    }
+
     /// The mixed-radix index of each row of rounded values q, (M, d).
     func indices(ofRounded rounded: Tensor) -> [Int32] {
         let d = dimension

@@ -35,6 +35,13 @@ public protocol Quantizer: Layer {
     /// `depth` may be below the quantizer's (a residual quantizer decoded from its first stages).
     func decode(_ indices: [Int32], depth: Int) -> Tensor
 
+    /// The indices of `rows` (M, D) under the first `depth` stages (all when nil), as `encode` gives
+    /// them, and each row's squared distance to what its codes stand for, ‖row − code‖² summed over
+    /// the row's values, measured where the quantizer compares rows with codes (for VQ and residual VQ
+    /// the encoder's space, `decode(indices)`; FSQ overrides it to measure in its bounded space).
+    /// How far an input lies from the codebook: the quantisation distance of anomaly scores. Records nothing.
+    func quantizationDistances(_ rows: Tensor, depth: Int?) -> (indices: [Int32], squaredDistances: [Float])
+
     /// How many stages a training step uses: nil for all (the default); a residual quantizer with
     /// quantizer dropout draws it here.
     func trainingDepth(generator: inout RandomGenerator) -> Int?
@@ -60,6 +67,12 @@ public protocol Quantizer: Layer {
 extension Quantizer {
     public func callAsFunction(_ rows: Tensor) -> QuantizerOutput { self(rows, depth: nil) }
     public func encode(_ rows: Tensor) -> [Int32] { encode(rows, depth: nil) }
+    public func quantizationDistances(_ rows: Tensor, depth: Int?) -> (indices: [Int32], squaredDistances: [Float]) {
+        let stages = resolvedDepth(depth)
+        let input = rows.detached()
+        let indices = encode(input, depth: stages)
+        return (indices, rowSquaredDistances(input, decode(indices, depth: stages)))
+    }
     public func trainingDepth(generator: inout RandomGenerator) -> Int? { nil }
     public var initializationBatches: Int { 0 }
     public mutating func initialize(from rows: Tensor, batches: Int, generator: inout RandomGenerator) {}
@@ -135,4 +148,22 @@ func interleavedIndices(_ perStage: [[Int32]]) -> [Int32] {
 func stageIndices(_ indices: [Int32], stage: Int, depth: Int) -> [Int32] {
     guard depth > 1 else { return indices }
     return stride(from: stage, to: indices.count, by: depth).map { indices[$0] }
+}
+
+/// ‖a_i − b_i‖² for each row i of two (M, D) tensors, accumulated in Double.
+func rowSquaredDistances(_ a: Tensor, _ b: Tensor) -> [Float] {
+    precondition(a.shape == b.shape && a.rank == 2, "rowSquaredDistances: shapes \(a.shape) and \(b.shape)")
+    let d = a.shape[1]
+    return a.withUnsafeBufferPointer { x in
+        b.withUnsafeBufferPointer { y in
+            (0..<a.shape[0]).map { row in
+                var sum = 0.0
+                for i in (row * d)..<((row + 1) * d) {
+                    let difference = Double(x[i]) - Double(y[i])
+                    sum += difference * difference
+                }
+                return Float(sum)
+            }
+        }
+    }
 }
