@@ -17,9 +17,9 @@ struct QuantizerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How much the encoder shrinks each side: 2, 4, 8 or 16 (default 4: 28x28 images give 7x7 codes).", valueName: "F"))
     var downsample: Int?
     @Option(help: "β, the weight of the commitment loss (default 0.25).") var commitmentCost: Float?
-    @Flag(help: "Same as --quantizer ema (kept for older scripts).") var ema = false
+    @Flag(help: "Same as --quantizer ema, kept for older scripts (default: off).") var ema = false
     @Flag(help: "Initialise every codebook by k-means++ on the encoder outputs of the first 8 batches (default: on for ema, off otherwise).") var kmeansInit = false
-    @Option(help: ArgumentHelp("Batches of encoder outputs for k-means++ initialisation; 0: off.", valueName: "n")) var kmeansBatches: Int?
+    @Option(help: ArgumentHelp("Batches of encoder outputs for k-means++ initialisation; 0: off (default: 8 for ema, 0 otherwise).", valueName: "n")) var kmeansBatches: Int?
     @Option(help: ArgumentHelp("Restart a code when its average use falls below this share of the uniform share M/K; 0: off (default: 1/3 for vq, ema and rvq).", valueName: "share"))
     var deadCodeUsage: Float?
     @Option(help: "Restart codes unused for this many steps (default: off).") var deadCodeSteps: Int?

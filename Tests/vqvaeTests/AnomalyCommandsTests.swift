@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ArgumentParser
 import Foundation
 import Testing
 @testable import vqvae
@@ -177,6 +178,16 @@ import VQModels
         try Self.run(["prior", "train", "--model", run + "/model.safetensors", "--steps", "1", "--batch", "2", "--channels", "4",
                       "--layers", "1", "--output-channels", "4", "--out", folder + "/prior"])
         #expect(try SafeTensors(contentsOf: folder + "/prior/prior.safetensors").metadata["classes"] == "1,2")
+    }
+
+    @Test(arguments: [AnomalyScoreCommand.self, BenchAnomalyCommand.self] as [ParsableCommand.Type])
+    func helpExplainsEveryOptionWithItsDefault(command: ParsableCommand.Type) {
+        let help = VQVAECommand.helpMessage(for: command, columns: 1000).replacingOccurrences(of: ">\n   ", with: "> ")
+        let optionLines = help.split(separator: "\n").filter { $0.hasPrefix("  --") && !$0.contains("--help") }
+        #expect(optionLines.count > 5)
+        for line in optionLines {
+            #expect(line.contains("default") || line.contains("Required") || line.contains("--json"), "\(line)")
+        }
     }
 
     /// `bench anomaly` on a small IDX folder: a JSON line with mean_auroc and auroc per class, each the
