@@ -10,8 +10,8 @@ struct BenchAnomalyCommand: ParsableCommand {
         abstract: "The one-class anomaly-detection protocol end to end: per class, train on it, score the whole test split.",
         discussion: """
             The default budget (tiny preset with K 128, 2000 steps of 32; prior of 4 gated layers of 32 \
-            channels, 1000 steps of 32) runs the ten Fashion-MNIST classes in about 15-25 minutes on two \
-            shared cores (BENCHMARKS.md, "Anomaly detection").
+            channels, 1000 steps of 32) runs the ten Fashion-MNIST classes in about 7 minutes on two free \
+            cores, 15-20 under a load of 4-7 (BENCHMARKS.md, "Anomaly detection").
 
             For each normal class c: a VQ-VAE (and, with --prior-steps above 0, an unconditional PixelCNN \
             prior over its codes) is trained on the training images of c only; the combined score is \
@@ -21,8 +21,8 @@ struct BenchAnomalyCommand: ParsableCommand {
             best_score's AUROC, and auroc, its AUROC per class; best_score is fixed in advance, not chosen \
             on the test labels: prior_surprise with a prior (the best score of the validation protocol in \
             BENCHMARKS.md), else combined. Also auroc_by_score and auprc_by_score (every score, per class), \
-            mean_auroc_by_score, seconds. --out keeps each class's model, prior and scores CSV (check them with \
-            Scripts/anomaly/check_auroc.py).
+            mean_auroc_by_score, seconds. --out keeps each class's model, prior, scores.csv and reference.csv \
+            (check them with Scripts/anomaly/check_auroc.py).
             """)
 
     @Option(help: "A labelled dataset (an IDX folder such as ../shared/data/fashion-mnist). Required.") var data: String
