@@ -82,14 +82,12 @@ struct AudioTrainCommand: ParsableCommand {
         }
         if let hidden { configuration.hiddenChannels = hidden }
         if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }
-        if let waveformWeight, case .waveform(_, let resolutions, let mel) = configuration.reconstructionLoss {
-            configuration.reconstructionLoss = .waveform(waveformWeight: waveformWeight, resolutions: resolutions, mel: mel)
-        }
-        if let melWeight, case .waveform(let waveformWeight, let resolutions, _) = configuration.reconstructionLoss {
-            guard melWeight >= 0 else { throw ValidationError("--mel-weight \(melWeight) must not be negative") }
+        if waveformWeight != nil || melWeight != nil, case .waveform(let weight, let resolutions, let mel) = configuration.reconstructionLoss {
+            if let melWeight, melWeight < 0 { throw ValidationError("--mel-weight \(melWeight) must not be negative") }
             let rate = sampleRate ?? base.options.sampleRate ?? 8000
-            configuration.reconstructionLoss = .waveform(waveformWeight: waveformWeight, resolutions: resolutions,
-                                                         mel: melWeight > 0 ? .init(sampleRate: rate, weight: melWeight) : nil)
+            configuration.reconstructionLoss = .waveform(
+                waveformWeight: waveformWeight ?? weight, resolutions: resolutions,
+                mel: melWeight.map { $0 > 0 ? .init(sampleRate: rate, weight: $0) : nil } ?? mel)
         }
         if centerLatents { configuration.centersLatents = true }
         if let problems = configuration.problems { throw ValidationError(problems) }
