@@ -82,3 +82,10 @@ public enum Zlib {
         var windowBits: Int32 { self == .gzip ? 15 + 16 : 15 }
     }
 }
+
+extension Zlib {
+    /// The CRC-32 (zlib's, as in PNG and gzip) of `bytes`.
+    public static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBufferPointer { UInt32(CZlib.crc32(0, $0.baseAddress, UInt32($0.count))) }
+    }
+}

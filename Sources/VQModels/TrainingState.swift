@@ -33,6 +33,10 @@ public struct DatasetIdentity: Codable, Equatable, Sendable {
         fingerprint = hexadecimal(hash)
     }
 
+    public init(name: String, kind: String, count: Int, shape: [Int], fingerprint: String) {
+        (self.name, self.kind, self.count, self.shape, self.fingerprint) = (name, kind, count, shape, fingerprint)
+    }
+
     public init(name: String, audio: AudioDataset) {
         self.name = name
         kind = "audio"

@@ -11,7 +11,7 @@ struct VQVAECommand: ParsableCommand {
         commandName: "vqvae",
         abstract: "Train and run VQ-VAEs on the CPU.",
         subcommands: [TrainCommand.self, EvalCommand.self, ReconstructCommand.self, EncodeCommand.self, DecodeCommand.self,
-                      InfoCommand.self, PriorCommand.self, SampleCommand.self, AnomalyCommand.self, AudioCommand.self, DatasetsCommand.self, BenchCommand.self],
+                      InfoCommand.self, PriorCommand.self, SampleCommand.self, AnomalyCommand.self, AudioCommand.self, CodecCommand.self, CompressCommand.self, DecompressCommand.self, DatasetsCommand.self, BenchCommand.self],
         defaultSubcommand: nil)
 
     static func main() {

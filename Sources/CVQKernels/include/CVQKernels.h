@@ -87,6 +87,10 @@ int vqk_sgemm_kernel_supported(int kernel);
 /// The kernel `VQK_KERNEL_DEFAULT` stands for on this CPU (after the `VQK_KERNEL` override).
 int vqk_sgemm_default_kernel(void);
 
+/// Makes `kernel` (a `VQK_KERNEL_*` id the CPU supports) what `VQK_KERNEL_DEFAULT` stands for, in the
+/// whole process, until the next call; -1 restores the CPU's choice. Returns the previous pin (-1: none).
+int vqk_sgemm_pin_kernel(int kernel);
+
 /// The name of a kernel ("avx512", "avx2" or "generic"); "unknown" for other values.
 const char *vqk_sgemm_kernel_id_name(int kernel);
 

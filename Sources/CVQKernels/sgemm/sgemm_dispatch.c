@@ -61,7 +61,16 @@ static int choose_default_kernel(void) {
     return VQK_KERNEL_GENERIC;
 }
 
+/// The kernel `vqk_sgemm_pin_kernel` put in place of the CPU's choice, or -1 for none.
+static atomic_int pinned_kernel = -1;
+
+int vqk_sgemm_pin_kernel(int kernel) {
+    return atomic_exchange_explicit(&pinned_kernel, kernel, memory_order_relaxed);
+}
+
 int vqk_sgemm_default_kernel(void) {
+    int pinned = atomic_load_explicit(&pinned_kernel, memory_order_relaxed);
+    if (pinned >= 0) return pinned;
     static atomic_int chosen = -1;  // -1: not chosen yet (choosing twice is harmless)
     int id = atomic_load_explicit(&chosen, memory_order_relaxed);
     if (id < 0) {

@@ -28,6 +28,18 @@ public enum Gemm {
         public static var `default`: Kernel { Kernel(rawValue: vqk_sgemm_default_kernel()) ?? .generic }
     }
 
+    /// Runs `body` with `kernel` in place of `Kernel.default` for every product in the process (the
+    /// previous choice is restored after): for results that must not depend on the CPU, such as the
+    /// prior's probabilities an entropy coder shares between machines. Matrix products split their
+    /// output, never their sums, across threads, so a pinned kernel gives the same bits on 1 or more
+    /// threads. Process-wide: other work running meanwhile uses the pinned kernel too.
+    public static func withPinnedKernel<Result>(_ kernel: Kernel, _ body: () throws -> Result) rethrows -> Result {
+        precondition(kernel.isSupported, "Gemm.withPinnedKernel: this CPU cannot run the \(kernel) kernel")
+        let previous = vqk_sgemm_pin_kernel(kernel.rawValue)
+        defer { vqk_sgemm_pin_kernel(previous) }
+        return try body()
+    }
+
     /// Products with fewer multiply-adds than this (m·n·k) run on the calling thread: below it,
     /// waking the other threads (two Dispatch rounds, ~40 µs together on the 2-core machine of
     /// BENCHMARKS.md) costs more than it saves. Measured there: 128³ ran at 88 GFLOP/s on one thread
