@@ -6,9 +6,11 @@ public struct FNV1a: Sendable {
     public init() {}
 
     /// Mixes `bytes` into the hash.
-    public mutating func combine(_ bytes: some Sequence<UInt8>) {
+    public mutating func combine(_ bytes: [UInt8]) {
         var hash = value
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        bytes.withUnsafeBufferPointer { buffer in
+            for byte in buffer { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
         value = hash
     }
 

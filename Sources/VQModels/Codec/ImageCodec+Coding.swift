@@ -3,7 +3,8 @@ import VQEngine
 
 /// Entropy coding of an image's codes into `.vqz` and back.
 ///
-/// Stage by stage (first stage first), every code of the stage's grid is coded with rANS under a
+/// Each quantizer stage is a separate rANS stream (coded and decoded in parallel, one stage per core);
+/// every code of the stage's grid is coded under a
 /// `FrequencyTable`: the prior's distribution at that position (given the codes before it), or the
 /// stage's histogram. The prior walks the grid cut into `tileSide` × `tileSide` tiles, all tiles at
 /// once as one batch of a `PriorCursor` (`walk`): one cursor step per tile position instead of one per
@@ -31,31 +32,66 @@ extension ImageCodec {
         compress(codes: codes(of: image, rate: rate), rate: rate, width: image.width, height: image.height, entropyModel: entropyModel)
     }
 
-    /// Codes already computed by `codes(of:rate:)` for a `width` × `height` image, compressed.
+    /// Codes already computed by `codes(of:rate:)` for a `width` × `height` image, compressed. Each stage
+    /// is its own rANS stream, coded on its own core (`payload(streams:)`).
     public func compress(codes: [Int32], rate: Int, width: Int, height: Int,
                          entropyModel: VQZFile.EntropyModel = .prior) -> Compressed {
         let grid = gridSize(width: width, height: height), area = grid.height * grid.width
         precondition(codes.count == area * rate, "ImageCodec.compress: \(codes.count) codes for \(area) positions at rate \(rate)")
-        var encoder = RANSEncoder()
-        for stage in 0..<rate {
-            let stageCodes = (0..<area).map { codes[$0 * rate + stage] }
-            if let prior = prior(ofStage: stage, entropyModel) {
-                walk(prior, height: grid.height, width: grid.width, tileSide: tileSide) { position, logits in
-                    encoder.append(Int(stageCodes[position]), table: FrequencyTable(logits: logits))
-                    return stageCodes[position]
+        var streams = [[UInt8]](repeating: [], count: rate), idealBits = [Double](repeating: 0, count: rate)
+        streams.withUnsafeMutableBufferPointer { streams in
+            idealBits.withUnsafeMutableBufferPointer { idealBits in
+                Parallel.forEach(rate) { stage in
+                    let stageCodes = (0..<area).map { codes[$0 * rate + stage] }
+                    var encoder = RANSEncoder()
+                    if let prior = prior(ofStage: stage, entropyModel) {
+                        walk(prior, height: grid.height, width: grid.width, tileSide: tileSide) { position, logits in
+                            encoder.append(Int(stageCodes[position]), table: FrequencyTable(logits: logits))
+                            return stageCodes[position]
+                        }
+                    } else {
+                        for code in stageCodes { encoder.append(Int(code), table: histograms[stage]) }
+                    }
+                    (streams[stage], idealBits[stage]) = (encoder.finish(), encoder.idealBits)
                 }
-            } else {
-                for code in stageCodes { encoder.append(Int(code), table: histograms[stage]) }
             }
         }
         let file = VQZFile(width: width, height: height, channels: channels, codecIdentity: identity, rate: rate,
-                           entropyModel: entropyModel, tileSide: entropyModel == .prior ? tileSide : 0, payload: encoder.finish())
-        return Compressed(file: file, idealBits: encoder.idealBits)
+                           entropyModel: entropyModel, tileSide: entropyModel == .prior ? tileSide : 0,
+                           payload: ImageCodec.payload(streams: streams))
+        return Compressed(file: file, idealBits: idealBits.reduce(0, +))
+    }
+
+    /// The payload of per-stage streams: the byte length of every stream but the last (4 bytes each,
+    /// little-endian), then the streams in stage order.
+    static func payload(streams: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for stream in streams.dropLast() {
+            bytes += (0..<4).map { UInt8(truncatingIfNeeded: stream.count >> (8 * $0)) }
+        }
+        return bytes + streams.joined()
+    }
+
+    /// The `count` streams of `payload`, or nil when its lengths do not fit it.
+    static func streams(of payload: [UInt8], count: Int) -> [[UInt8]]? {
+        let table = 4 * (count - 1)
+        guard payload.count >= table else { return nil }
+        var lengths = (0..<(count - 1)).map { stream in
+            (0..<4).reduce(0) { $0 | Int(payload[4 * stream + $1]) << (8 * $1) }
+        }
+        let used = lengths.reduce(table, +)
+        guard used <= payload.count else { return nil }
+        lengths.append(payload.count - used)
+        var start = table
+        return lengths.map { length in
+            defer { start += length }
+            return Array(payload[start..<(start + length)])
+        }
     }
 
     /// The codes of `file` ((position, stage) order), after checking it belongs to this codec; throws
     /// `DataError(path, …)` for another codec's file, a rate or channel count this codec lacks, or a
-    /// payload that does not decode exactly.
+    /// payload that does not decode exactly. Stages decode in parallel, like they were coded.
     public func decodeCodes(_ file: VQZFile, path: String) throws -> [Int32] {
         guard file.codecIdentity == identity else {
             throw DataError(path, "was made by another codec (identity \(hexadecimal(file.codecIdentity)), this codec's is \(hexadecimal(identity)))")
@@ -69,23 +105,34 @@ extension ImageCodec {
         guard area <= VQVAE.maximumGridArea else {
             throw DataError(path, "is \(file.width)x\(file.height), more than the \(VQVAE.maximumGridArea) codes per image this tool decodes")
         }
+        guard let streams = ImageCodec.streams(of: file.payload, count: rate) else {
+            throw DataError(path, "corrupted: its stream lengths do not fit its payload")
+        }
         var codes = [Int32](repeating: 0, count: area * rate)
-        do {
-            var decoder = try RANSDecoder(file.payload)
-            for stage in 0..<rate {
-                if let prior = prior(ofStage: stage, file.entropyModel) {
-                    try walk(prior, height: grid.height, width: grid.width, tileSide: file.tileSide) { position, logits in
-                        let code = Int32(try decoder.next(table: FrequencyTable(logits: logits)))
-                        codes[position * rate + stage] = code
-                        return code
+        var failures = [RANSDecoder.Failure?](repeating: nil, count: rate)
+        codes.withUnsafeMutableBufferPointer { codes in
+            failures.withUnsafeMutableBufferPointer { failures in
+                Parallel.forEach(rate) { stage in
+                    do {
+                        var decoder = try RANSDecoder(streams[stage])
+                        if let prior = prior(ofStage: stage, file.entropyModel) {
+                            try walk(prior, height: grid.height, width: grid.width, tileSide: file.tileSide) { position, logits in
+                                let code = Int32(try decoder.next(table: FrequencyTable(logits: logits)))
+                                codes[position * rate + stage] = code
+                                return code
+                            }
+                        } else {
+                            for position in 0..<area { codes[position * rate + stage] = Int32(try decoder.next(table: histograms[stage])) }
+                        }
+                        try decoder.finish()
+                    } catch {
+                        failures[stage] = error as? RANSDecoder.Failure ?? .badFinalState
                     }
-                } else {
-                    for position in 0..<area { codes[position * rate + stage] = Int32(try decoder.next(table: histograms[stage])) }
                 }
             }
-            try decoder.finish()
-        } catch let failure as RANSDecoder.Failure {
-            throw DataError(path, "corrupted: \(failure)")
+        }
+        if let (stage, failure) = failures.enumerated().first(where: { $0.element != nil }) {
+            throw DataError(path, "corrupted: stage \(stage + 1): \(failure!)")
         }
         return codes
     }

@@ -64,10 +64,16 @@ import _VQTestSupport
 
     /// The sampler's shortcut (vertical stack on the rows so far, horizontal stack on one row's left
     /// part) gives the same logits as the whole network at every position.
-    @Test func samplerLogitsMatchTheFullNetwork() {
+    /// The cursor's passes at every position against the full network, on a grid within the
+    /// receptive field (`small`) and on one several times larger (2 layers of 3×3: reach 2), where the
+    /// passes start `reach` rows and columns back.
+    @Test(arguments: [(false, 4, 5), (true, 9, 11)])
+    func samplerLogitsMatchTheFullNetwork(shallow: Bool, height: Int, width: Int) {
         var generator = RandomGenerator(seed: 9)
-        let prior = PixelCNN(small, generator: &generator)
-        let (count, height, width) = (3, 4, 5)
+        var configuration = small
+        if shallow { configuration.layers = 2 }
+        let prior = PixelCNN(configuration, generator: &generator)
+        let count = 3
         let codes = randomCodes(count * height * width, k: 6, seed: 10)
         let labels: [Int32] = [0, 1, 2]
         let full = prior(codes, batch: count, height: height, width: width, labels: labels)
@@ -81,6 +87,52 @@ import _VQTestSupport
                                 relative: 1e-4, "item \(item) at (\(row), \(column))")
                 }
             }
+        }
+    }
+
+    /// The cached cursor (what `makeCursor` gives) walked through random grids, its logits at every
+    /// position against the full network's: the `small` prior on a grid inside its receptive field, 2
+    /// layers of 3×3 and 3 layers of 5×5 on grids several times larger.
+    @Test(arguments: [(4, 3, 4, 5), (2, 3, 9, 11), (3, 5, 8, 13)])
+    func cachedCursorMatchesTheFullNetwork(layers: Int, kernelSize: Int, height: Int, width: Int) {
+        var generator = RandomGenerator(seed: 19)
+        var configuration = small
+        (configuration.layers, configuration.kernelSize) = (layers, kernelSize)
+        var prior = PixelCNN(configuration, generator: &generator)
+        for index in prior.layers.indices {   // non-zero class biases, so the conditioning is checked too
+            prior.layers[index].verticalCondition = Tensor(uniform: [3, 16], low: -0.5, high: 0.5, generator: &generator)
+            prior.layers[index].horizontalCondition = Tensor(uniform: [3, 16], low: -0.5, high: 0.5, generator: &generator)
+        }
+        let count = 3, labels: [Int32] = [2, 0, 1]
+        let codes = randomCodes(count * height * width, k: 6, seed: 20)
+        let full = prior(codes, batch: count, height: height, width: width, labels: labels)
+        var cursor = prior.makeCursor(count: count, height: height, width: width, labels: labels)
+        for position in 0..<(height * width) {
+            let logits = cursor.nextLogits()
+            for item in 0..<count {
+                expectClose(logits[item], self.logits(full, item: item, position: position), absolute: 1e-5, relative: 1e-4,
+                            "item \(item) at \(position)")
+            }
+            cursor.append((0..<count).map { codes[$0 * height * width + position] })
+        }
+    }
+
+    /// Skipping `nextLogits` at some positions (as the codec does at positions outside an image) leaves
+    /// the later logits unchanged.
+    @Test func cachedCursorNeedsNoLogitsToMoveOn() {
+        var generator = RandomGenerator(seed: 21)
+        var configuration = small
+        configuration.layers = 2
+        let prior = PixelCNN(configuration, generator: &generator)
+        let (height, width) = (5, 6), labels: [Int32] = [1]
+        let codes = randomCodes(height * width, k: 6, seed: 22)
+        var every = prior.makeCursor(count: 1, height: height, width: width, labels: labels)
+        var some = prior.makeCursor(count: 1, height: height, width: width, labels: labels)
+        for position in 0..<(height * width) {
+            let expected = every.nextLogits()
+            if position % 4 == 3 || position == 0 { #expect(some.nextLogits() == expected, "position \(position)") }
+            every.append([codes[position]])
+            some.append([codes[position]])
         }
     }
 
