@@ -10,7 +10,7 @@ struct CompressCommand: ParsableCommand {
         discussion: """
             Writes DIR/<input name>.vqz for each input (replaced atomically) and prints its size and bits \
             per pixel. The codes are entropy-coded with the codec's priors (rANS); `vqvae decompress` \
-            gives back exactly `vqvae reconstruct --codec RUN --rate R` of the input. \
+            gives back exactly `vqvae reconstruct --model RUN/model.safetensors --depth R --out DIR` of the input. \
             `vqvae codec rates --codec RUN` lists the rates with their measured bits per pixel and PSNR.
             """)
 

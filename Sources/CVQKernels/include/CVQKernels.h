@@ -88,8 +88,13 @@ int vqk_sgemm_kernel_supported(int kernel);
 int vqk_sgemm_default_kernel(void);
 
 /// Makes `kernel` (a `VQK_KERNEL_*` id the CPU supports) what `VQK_KERNEL_DEFAULT` stands for, in the
-/// whole process, until the next call; -1 restores the CPU's choice. Returns the previous pin (-1: none).
-int vqk_sgemm_pin_kernel(int kernel);
+/// whole process, until the matching `vqk_sgemm_pin_end`. Pins nest and may overlap across threads as
+/// long as they name the same kernel (they are counted); returns 0, or -1 (nothing changed) when
+/// another kernel is pinned or `kernel` is not a kernel id.
+int vqk_sgemm_pin_begin(int kernel);
+
+/// Ends one `vqk_sgemm_pin_begin`; the CPU's choice returns when the last pin ends.
+void vqk_sgemm_pin_end(void);
 
 /// The name of a kernel ("avx512", "avx2" or "generic"); "unknown" for other values.
 const char *vqk_sgemm_kernel_id_name(int kernel);

@@ -32,11 +32,13 @@ public enum Gemm {
     /// previous choice is restored after): for results that must not depend on the CPU, such as the
     /// prior's probabilities an entropy coder shares between machines. Matrix products split their
     /// output, never their sums, across threads, so a pinned kernel gives the same bits on 1 or more
-    /// threads. Process-wide: other work running meanwhile uses the pinned kernel too.
+    /// threads. Process-wide: other work running meanwhile uses the pinned kernel too. Pins of the same
+    /// kernel may nest and overlap across threads (they are counted, the last one out unpins); pinning
+    /// another kernel while one is pinned is a programming error (a precondition).
     public static func withPinnedKernel<Result>(_ kernel: Kernel, _ body: () throws -> Result) rethrows -> Result {
         precondition(kernel.isSupported, "Gemm.withPinnedKernel: this CPU cannot run the \(kernel) kernel")
-        let previous = vqk_sgemm_pin_kernel(kernel.rawValue)
-        defer { vqk_sgemm_pin_kernel(previous) }
+        precondition(vqk_sgemm_pin_begin(kernel.rawValue) == 0, "Gemm.withPinnedKernel: another kernel than \(kernel) is pinned")
+        defer { vqk_sgemm_pin_end() }
         return try body()
     }
 

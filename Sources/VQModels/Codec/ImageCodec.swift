@@ -87,4 +87,9 @@ public struct ImageCodec {
     public func image(from codes: [Int32], rate: Int, width: Int, height: Int) -> RasterImage {
         model.image(from: codes, depth: rate, width: width, height: height)
     }
+
+    /// The codec's reconstruction of `image` at `rate`: its codes, decoded; what `decompress` gives.
+    public func reconstruct(_ image: RasterImage, rate: Int) -> RasterImage {
+        self.image(from: codes(of: image, rate: rate), rate: rate, width: image.width, height: image.height)
+    }
 }
