@@ -61,33 +61,24 @@ static int choose_default_kernel(void) {
     return VQK_KERNEL_GENERIC;
 }
 
-/// The pins in force: (number of pins) << 4 | (pinned kernel + 1); 0 when nothing is pinned.
-static atomic_int pin_state = 0;
+/// The pins of the calling thread: how many are in force, and the kernel they name.
+static _Thread_local int pin_count = 0;
+static _Thread_local int pinned_kernel = -1;
 
 int vqk_sgemm_pin_begin(int kernel) {
     if (kernel < 0 || kernel >= VQK_KERNEL_COUNT) return -1;
-    int old = atomic_load_explicit(&pin_state, memory_order_relaxed);
-    for (;;) {
-        int count = old >> 4, current = (old & 15) - 1;
-        if (count > 0 && current != kernel) return -1;
-        int updated = ((count + 1) << 4) | (kernel + 1);
-        if (atomic_compare_exchange_weak_explicit(&pin_state, &old, updated, memory_order_acq_rel, memory_order_relaxed)) return 0;
-    }
+    if (pin_count > 0 && pinned_kernel != kernel) return -1;
+    pinned_kernel = kernel;
+    pin_count += 1;
+    return 0;
 }
 
 void vqk_sgemm_pin_end(void) {
-    int old = atomic_load_explicit(&pin_state, memory_order_relaxed);
-    for (;;) {
-        int count = old >> 4;
-        if (count <= 0) return;
-        int updated = count == 1 ? 0 : ((count - 1) << 4) | (old & 15);
-        if (atomic_compare_exchange_weak_explicit(&pin_state, &old, updated, memory_order_acq_rel, memory_order_relaxed)) return;
-    }
+    if (pin_count > 0) pin_count -= 1;
 }
 
 int vqk_sgemm_default_kernel(void) {
-    int pins = atomic_load_explicit(&pin_state, memory_order_acquire);
-    if (pins >> 4 > 0) return (pins & 15) - 1;
+    if (pin_count > 0) return pinned_kernel;
     static atomic_int chosen = -1;  // -1: not chosen yet (choosing twice is harmless)
     int id = atomic_load_explicit(&chosen, memory_order_relaxed);
     if (id < 0) {

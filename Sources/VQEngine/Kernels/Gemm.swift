@@ -28,13 +28,13 @@ public enum Gemm {
         public static var `default`: Kernel { Kernel(rawValue: vqk_sgemm_default_kernel()) ?? .generic }
     }
 
-    /// Runs `body` with `kernel` in place of `Kernel.default` for every product in the process (the
-    /// previous choice is restored after): for results that must not depend on the CPU, such as the
-    /// prior's probabilities an entropy coder shares between machines. Matrix products split their
-    /// output, never their sums, across threads, so a pinned kernel gives the same bits on 1 or more
-    /// threads. Process-wide: other work running meanwhile uses the pinned kernel too. Pins of the same
-    /// kernel may nest and overlap across threads (they are counted, the last one out unpins); pinning
-    /// another kernel while one is pinned is a programming error (a precondition).
+    /// Runs `body` with `kernel` in place of `Kernel.default` for the products it starts on the calling
+    /// thread (they resolve their kernel there and hand it to the threads they spread over; work on
+    /// other threads is unaffected): for results that must not depend on the CPU, such as the prior's
+    /// probabilities an entropy coder shares between machines. Matrix products split their output,
+    /// never their sums, across threads, so a pinned kernel gives the same bits on 1 or more threads.
+    /// Pins of the same kernel nest; pinning another kernel inside one is a programming error (a
+    /// precondition). Work `body` hands to other threads itself (a `Parallel.forEach`) must pin there.
     public static func withPinnedKernel<Result>(_ kernel: Kernel, _ body: () throws -> Result) rethrows -> Result {
         precondition(kernel.isSupported, "Gemm.withPinnedKernel: this CPU cannot run the \(kernel) kernel")
         precondition(vqk_sgemm_pin_begin(kernel.rawValue) == 0, "Gemm.withPinnedKernel: another kernel than \(kernel) is pinned")

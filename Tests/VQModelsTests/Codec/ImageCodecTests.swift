@@ -19,7 +19,7 @@ enum TinyCodec {
         try VQVAE(configuration, generator: &generator).checkpoint().write(to: folder + "/model.safetensors")
         var names: [String] = []
         for stage in 1...2 {
-            let prior = PixelCNN(PixelCNNConfiguration(numEmbeddings: 32, channels: 4, layers: 2, outputChannels: 8), generator: &generator)
+            let prior = PixelCNN(PixelCNNConfiguration(numEmbeddings: 32, channels: 8, layers: 2, outputChannels: 16), generator: &generator)
             try prior.checkpoint(metadata: [:]).write(to: folder + "/prior-\(stage).safetensors")
             names.append("prior-\(stage).safetensors")
         }
