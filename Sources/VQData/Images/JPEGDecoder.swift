@@ -4,15 +4,16 @@ import CJPEG
 /// whose C functions keep libjpeg's error longjmps inside C).
 ///
 /// Accepts what libjpeg-turbo decodes at 8 bits per sample: baseline and extended sequential,
-/// progressive, Huffman or arithmetic coded, any chroma subsampling, restart intervals. The result has
-/// 1 channel for a gray file and 3 (R, G, B) for a YCbCr or RGB one, the pixels exactly as libjpeg
-/// gives them with its defaults (the accurate integer IDCT "islow", fancy upsampling, no scaling),
-/// which is what Pillow decodes too. Pixels are in stored order: an EXIF orientation is not applied
-/// (nor by Pillow's `Image.open`), and colour profiles are ignored.
+/// progressive, any chroma subsampling, restart intervals, Huffman or (where libjpeg-turbo was built
+/// with it, as by default) arithmetic coded. The result has 1 channel for a gray file and 3 (R, G, B)
+/// for a YCbCr or RGB one, the pixels exactly as libjpeg gives them with its defaults (the accurate
+/// integer IDCT "islow", fancy upsampling, no scaling), which is what Pillow decodes too. Pixels are
+/// in stored order: an EXIF orientation is not applied (nor by Pillow's `Image.open`), and colour
+/// profiles are ignored.
 ///
 /// Refused, each with one line naming the file: CMYK and YCCK files and any other colour space;
-/// whatever libjpeg reports as an error (not a JPEG, 12-bit or lossless data, which an 8-bit
-/// libjpeg-turbo refuses, bad markers, a file with no image); and whatever it reports as a warning,
+/// whatever libjpeg reports as an error (not a JPEG, 12-bit data, lossless files before libjpeg-turbo
+/// 3.0, bad markers, a file with no image); and whatever it reports as a warning,
 /// such as a premature end of file or corrupt entropy-coded data: libjpeg would go on and fill in what
 /// it could not decode, so a truncated or damaged file would silently become another image. (An
 /// unknown JFIF major version, the one warning about nothing in the image, is let through.) The file
