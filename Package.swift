@@ -29,7 +29,11 @@ let package = Package(
         // MPI is opened at run time (dlopen), not linked: the package builds and runs without it.
         .target(name: "VQMPI", dependencies: ["VQNN"]),
         .systemLibrary(name: "CZlib"),
-        .target(name: "VQData", dependencies: ["VQEngine", "CZlib"]),
+        // JPEG input through the system libjpeg-turbo (README: Set-up says what to install).
+        .systemLibrary(
+            name: "CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        .target(name: "VQData", dependencies: ["VQEngine", "CZlib", "CJPEG"]),
         .target(name: "VQModels", dependencies: ["VQEngine", "VQNN", "VQData"]),
         .target(name: "VQDownload", dependencies: ["VQData", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A folder of image files (PNG, PGM, PPM) as a dataset of (N, C, H, W) bytes.
+/// A folder of image files (PNG, PGM, PPM, JPEG, mixed as they come) as a dataset of (N, C, H, W) bytes.
 ///
 /// - Layout: the images lie directly in the folder (no labels), or in class sub-folders
 ///   (`cat/1.png`, `dog/7.png`): then the labels are the indices of the sorted sub-folder names, which
@@ -35,8 +35,8 @@ public struct ImageFolder {
         if FileIO.isDirectory(trainFolder) && FileIO.isDirectory(testFolder) {
             trainEntries = try ImageFolder.entries(in: trainFolder)
             testEntries = try ImageFolder.entries(in: testFolder)
-            guard !trainEntries.isEmpty else { throw DataError(trainFolder, "holds no images (.png, .pgm, .ppm)") }
-            guard !testEntries.isEmpty else { throw DataError(testFolder, "holds no images (.png, .pgm, .ppm)") }
+            guard !trainEntries.isEmpty else { throw DataError(trainFolder, "holds no images (.png, .pgm, .ppm, .jpg, .jpeg)") }
+            guard !testEntries.isEmpty else { throw DataError(testFolder, "holds no images (.png, .pgm, .ppm, .jpg, .jpeg)") }
             guard (trainEntries[0].className == nil) == (testEntries[0].className == nil) else {
                 throw DataError(folder, "train/ and test/ must both use class sub-folders or both hold loose images")
             }
@@ -47,7 +47,7 @@ public struct ImageFolder {
                 throw DataError(folder, "has \(hasTrain ? "train/" : "test/") but no \(hasTrain ? "test/" : "train/") folder; both are needed to use them as the splits")
             }
             guard !all.isEmpty else {
-                throw DataError(folder, "holds no images (.png, .pgm, .ppm) directly, in class sub-folders, or in train/ and test/")
+                throw DataError(folder, "holds no images (.png, .pgm, .ppm, .jpg, .jpeg) directly, in class sub-folders, or in train/ and test/")
             }
             if all.count < 10 {
                 (trainEntries, testEntries) = (all, all)

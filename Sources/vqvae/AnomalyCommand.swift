@@ -32,7 +32,7 @@ struct AnomalyScoreCommand: ParsableCommand {
 
     @Option(help: "A model checkpoint written by `vqvae train` (RUN/model.safetensors). Required.") var model: String
     @Option(help: "An unconditional prior (RUN/prior.safetensors) for the prior surprise (default: none; the combined score then takes the larger of two z-scores).") var prior: String?
-    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes).") var data: String?
+    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM/JPEG images, labelled by sub-folder (default: the built-in shapes).") var data: String?
     @Option(help: "Seed of the built-in shapes, used only without --data.") var seed: UInt64 = 0
     @Option(help: "Which split to score: train or test.") var split: DatasetSplit = .test
     @Option(help: ArgumentHelp("The classes that are normal, e.g. 0,3: adds AUROC and AUPRC per score (default: none).", valueName: "list"))

@@ -9,7 +9,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval", abstract: "Evaluate a trained VQ-VAE on the test split of a dataset.")
 
     @Option(help: "A model checkpoint (RUN/model.safetensors).") var model: String
-    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes).") var data: String?
+    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM/JPEG images, labelled by sub-folder (default: the built-in shapes).") var data: String?
     @Option(help: "Seed of the built-in shapes (when no --data).") var seed: UInt64 = 0
     @Option(help: "A prior checkpoint (RUN/prior.safetensors): adds prior_bits_per_code, unigram_bits_per_code, bits_per_dim.")
     var prior: String?

@@ -6,7 +6,7 @@ import VQModels
 /// and which split of it.
 struct ModelDataOptions: ParsableArguments {
     @Option(help: "A model checkpoint written by `vqvae train` (RUN/model.safetensors). Required.") var model: String
-    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes).") var data: String?
+    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM/JPEG images, labelled by sub-folder (default: the built-in shapes).") var data: String?
     @Option(help: "Seed of the built-in shapes, used only without --data.") var seed: UInt64 = 0
     @Option(help: "Which split to read: train or test.") var split: DatasetSplit = .test
 

@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
             VQVAE_THREADS to each process's share of the cores.
             """)
 
-    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM images, labelled by sub-folder (default: the built-in shapes; with --resume, the run's).") var data: String?
+    @Option(help: "Dataset: an IDX (MNIST-layout) folder or file, a CIFAR-10 binary folder, or a folder of PNG/PGM/PPM/JPEG images, labelled by sub-folder (default: the built-in shapes; with --resume, the run's).") var data: String?
     @Option(help: "Model preset: sonnet (hidden 128, K 512, D 64), paper (hidden 256) or tiny (hidden 16, K 32, D 8, for quick trials) (default: sonnet).")
     var preset: VQVAEConfiguration.Preset?
     @Option(help: "Training steps, in all, counting those before a resume (default: 2000).") var steps: Int?

@@ -38,10 +38,10 @@ import VQData
         let root = try temporaryFolder()
         #expect(throws: DataError(root + "/missing", "no such file or folder")) { _ = try DatasetSource.detect(root + "/missing", seed: 0) }
         try FileIO.writeAtomically([1], to: root + "/notes.txt")
-        #expect(throws: DataError(root + "/notes.txt", "not a dataset file: expected an IDX images file (*-images-idx3-ubyte[.gz]), a CIFAR-10 batch (.bin) or an image (.png, .pgm, .ppm), or a folder of them")) {
+        #expect(throws: DataError(root + "/notes.txt", "not a dataset file: expected an IDX images file (*-images-idx3-ubyte[.gz]), a CIFAR-10 batch (.bin) or an image (.png, .pgm, .ppm, .jpg, .jpeg), or a folder of them")) {
             _ = try DatasetSource.detect(root + "/notes.txt", seed: 0)
         }
-        #expect(throws: DataError(root, "no dataset found: looked for IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]), CIFAR-10 batches (data_batch_1..5.bin, test_batch.bin, here or in cifar-10-batches-bin/) and images (.png, .pgm, .ppm, here, in sub-folders or in train/ and test/)")) {
+        #expect(throws: DataError(root, "no dataset found: looked for IDX files (train-images-idx3-ubyte[.gz], t10k-images-idx3-ubyte[.gz]), CIFAR-10 batches (data_batch_1..5.bin, test_batch.bin, here or in cifar-10-batches-bin/) and images (.png, .pgm, .ppm, .jpg, .jpeg, here, in sub-folders or in train/ and test/)")) {
             _ = try DatasetSource.detect(root, seed: 0)
         }
     }

@@ -54,9 +54,34 @@ import VQData
         #expect(Array(set.pixels[12...]) == (0..<12).map { UInt8(2 * $0) })  // the gray samples of y.png
     }
 
+    /// PNG and JPEG files mix in one folder (and in a class sub-folder), whatever the case of .jpg/.jpeg:
+    /// each is decoded by its content, a gray JPEG's samples are copied into R, G and B beside the colour
+    /// ones, and the JPEGs' pixels are what JPEGDecoder gives (Pillow's, JPEGDecoderTests).
+    @Test func pngAndJPEGFilesMix() throws {
+        let root = try temporaryFolder()
+        let colour = try FileIO.read(jpegFixtures + "/rgb_420.jpg"), gray = try FileIO.read(jpegFixtures + "/progressive_gray_odd.jpg")
+        let drawing = PNGDecoderTests.encoderPattern(width: 16, height: 16, channels: 3)
+        try PNGEncoder.write(drawing, to: root + "/a.png")
+        try FileIO.writeAtomically(colour, to: root + "/b.JPG")
+        let restarts = try FileIO.read(jpegFixtures + "/restarts_444.jpg")
+        try FileIO.writeAtomically(restarts, to: root + "/c.jpeg")
+        let folder = try ImageFolder(root)
+        #expect(folder.train.count == 3 && folder.train.channels == 3 && folder.train.height == 16 && folder.train.width == 16)
+        let expected = ImageDataset(images: [drawing, try JPEGDecoder.decode(colour, path: "b"), try JPEGDecoder.decode(restarts, path: "c")])
+        #expect(folder.train.pixels == expected.pixels)
+        // Gray JPEG beside a gray PNG of the same size (5x11): one channel.
+        let grayRoot = try temporaryFolder()
+        try makeFolder(grayRoot + "/digits")
+        try FileIO.writeAtomically(gray, to: grayRoot + "/digits/x.jpg")
+        try PNGEncoder.write(RasterImage(width: 5, height: 11, channels: 1, fill: 9), to: grayRoot + "/digits/y.png")
+        let grayFolder = try ImageFolder(grayRoot)
+        #expect(grayFolder.classNames == ["digits"] && grayFolder.train.channels == 1 && grayFolder.train.count == 2)
+        #expect(Array(grayFolder.train.pixels.prefix(55)) == (try JPEGDecoder.decode(gray, path: "x")).pixels)
+    }
+
     @Test func badFoldersNameTheProblem() throws {
         let root = try temporaryFolder()
-        #expect(throws: DataError(root, "holds no images (.png, .pgm, .ppm) directly, in class sub-folders, or in train/ and test/")) {
+        #expect(throws: DataError(root, "holds no images (.png, .pgm, .ppm, .jpg, .jpeg) directly, in class sub-folders, or in train/ and test/")) {
             _ = try ImageFolder(root)
         }
         try PNGEncoder.write(ImageFolderTests.gray(1), to: root + "/a.png")

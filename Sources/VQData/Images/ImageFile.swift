@@ -1,8 +1,8 @@
 /// Reading an image file of any supported format, chosen by its first bytes (not its name): PNG
-/// (`PNGDecoder`) or PGM/PPM (`PNMDecoder`).
+/// (`PNGDecoder`), PGM/PPM (`PNMDecoder`) or JPEG (`JPEGDecoder`).
 public enum ImageFile {
     /// The file name endings the image-folder dataset and `DatasetSource` treat as images (lower case).
-    public static let extensions: Set<String> = ["png", "pgm", "ppm", "pnm"]
+    public static let extensions: Set<String> = ["png", "pgm", "ppm", "pnm", "jpg", "jpeg"]
 
     /// Whether `name` ends with one of `extensions`, in any case.
     public static func hasImageExtension(_ name: String) -> Bool {
@@ -15,10 +15,13 @@ public enum ImageFile {
         try decode(FileIO.read(path), path: path)
     }
 
-    /// Decodes PNG or PGM/PPM bytes; `path` names the file in errors.
+    /// Decodes PNG, PGM/PPM or JPEG bytes; `path` names the file in errors. Like the others, JPEG is
+    /// chosen by the first byte alone (0xFF; a JPEG starts FF D8 FF), so a cut or damaged file gets the
+    /// decoder's own message ("Premature end of JPEG file", "Not a JPEG file: starts with ...").
     public static func decode(_ bytes: [UInt8], path: String) throws -> RasterImage {
         if bytes.first == 0x89 { return try PNGDecoder.decode(bytes, path: path) }
         if bytes.first == UInt8(ascii: "P") { return try PNMDecoder.decode(bytes, path: path) }
-        throw DataError(path, "not a PNG, PGM or PPM file (unrecognised first bytes)")
+        if bytes.first == 0xFF { return try JPEGDecoder.decode(bytes, path: path) }
+        throw DataError(path, "not a PNG, PGM, PPM or JPEG file (unrecognised first bytes)")
     }
 }
