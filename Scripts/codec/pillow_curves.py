@@ -68,13 +68,14 @@ def main():
     parser.add_argument("--out", help="write the curves here as JSON")
     parser.add_argument("--curves", help="read the curves from here instead of computing them")
     parser.add_argument("--ours", help="JSON lines of `vqvae bench codec` to compare")
+    parser.add_argument("--limit", type=int, help="the first N images in sorted order only (as `vqvae bench codec --limit N`)")
     args = parser.parse_args()
 
     if args.curves:
         with open(args.curves) as f:
             curves = json.load(f)
     else:
-        names = sorted(n for n in os.listdir(args.data) if n.lower().endswith((".png", ".jpg", ".jpeg")))
+        names = sorted(n for n in os.listdir(args.data) if n.lower().endswith((".png", ".jpg", ".jpeg")))[:args.limit]
         images = [np.asarray(Image.open(os.path.join(args.data, n)).convert("RGB")) for n in names]
         curves = {"images": len(images), "jpeg": curve(images, "JPEG", QUALITIES),
                   "webp": curve(images, "WEBP", QUALITIES)}
