@@ -53,17 +53,7 @@ struct ResumeAfterKillTests {
 
     /// Runs to the end; returns the exit status and standard error.
     static func run(_ executable: String, _ arguments: [String], in folder: String? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try BuiltExecutable.run(arguments, executable: executable, in: folder)
     }
 
     /// Starts a run, reads its progress lines until step `killStep` is reported, waits `delay`

@@ -11,17 +11,7 @@ import VQEngine
                              "skipped: no vqvae executable beside the test bundle (run `swift build --build-tests` first)"))
 struct CodecKernelPathTests {
     static func run(_ arguments: [String], kernel: String, threads: Int) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltExecutable.path!)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["VQK_KERNEL": kernel, "VQVAE_THREADS": "\(threads)"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try BuiltExecutable.run(arguments, environment: ["VQK_KERNEL": kernel, "VQVAE_THREADS": "\(threads)"])
     }
 
     @Test func filesDecodeAlikeOnEveryKernelPathAndThreadCount() throws {
