@@ -5,7 +5,7 @@ import VQModels
 struct BenchSampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Time of drawing code grids from a PixelCNN prior: the row-wise sampler against full passes.",
+        abstract: "Time of drawing code grids from a PixelCNN prior: the incremental sampler (its cursor keeps every layer's activations) against full passes.",
         discussion: "Without --prior it times a freshly initialised default prior (K 512, 10 classes). Decoding is not included.")
 
     @Option(help: "A prior checkpoint (default: a random default prior).") var prior: String?
@@ -37,14 +37,14 @@ struct BenchSampleCommand: ParsableCommand {
         let fastMilliseconds = fast.seconds * 1000 / Double(count)
         let naiveMilliseconds = naive.map { $0.seconds * 1000 / Double(count) }
         if json {
-            var fields = ["count": "\(count)", "grid_size": "\(gridSize)", "row_wise_ms_per_grid": "\(fastMilliseconds)"]
+            var fields = ["count": "\(count)", "grid_size": "\(gridSize)", "cursor_ms_per_grid": "\(fastMilliseconds)"]
             if let naive, let naiveMilliseconds {
                 fields["full_pass_ms_per_grid"] = "\(naiveMilliseconds)"
                 fields["same_codes"] = "\(naive.codes == fast.codes)"
             }
             print(jsonObject(fields))
         } else {
-            var line = "\(count) grids of \(gridSize)x\(gridSize): row-wise sampler \(format(fastMilliseconds, 2)) ms per grid"
+            var line = "\(count) grids of \(gridSize)x\(gridSize): incremental sampler \(format(fastMilliseconds, 2)) ms per grid"
             if let naive, let naiveMilliseconds {
                 line += ", full passes \(format(naiveMilliseconds, 2)) ms per grid (\(format(naiveMilliseconds / fastMilliseconds, 1))x), same codes: \(naive.codes == fast.codes)"
             }
