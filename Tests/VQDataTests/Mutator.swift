@@ -1,3 +1,6 @@
+import Testing
+import VQData
+
 /// Random corruptions of a valid file for mutation ("fuzz") tests: bit flips, byte changes, truncation,
 /// insertion, deletion and rewrites of known header fields with awkward values, one to three at a time,
 /// drawn from a seeded `SplitMix` so every run tests the same cases.
@@ -37,5 +40,19 @@ struct Mutator {
             }
         }
         return bytes
+    }
+
+    /// Runs one parse of a mutated file: true when it is accepted, false when it is refused with one
+    /// `DataError` line naming `path`; anything else (another error, a line break) is recorded as an issue.
+    static func accepts(path: String, _ parse: () throws -> Void) -> Bool {
+        do {
+            try parse()
+            return true
+        } catch let error as DataError {
+            #expect(error.path == path && !error.problem.contains("\n"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+        return false
     }
 }
