@@ -42,4 +42,14 @@ import VQEngine
         }
         #expect(errors > 3000 && errors + valid == 4000)
     }
+
+    /// A .vqz given where a picture is expected says what it is, rather than "not a PNG" (both start 0x89).
+    @Test func imageCommandsNameACompressedImage() {
+        do {
+            _ = try ImageFile.decode(VQZFileTests.sample.encoded(), path: "p.vqz")
+            Issue.record("decoded")
+        } catch let error as DataError {
+            #expect(error.description == "p.vqz: is a compressed image (.vqz), not a picture; turn it into one with `vqvae decompress --codec RUN`")
+        } catch { Issue.record("\(error)") }
+    }
 }

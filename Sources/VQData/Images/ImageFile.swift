@@ -19,6 +19,9 @@ public enum ImageFile {
     /// chosen by the first byte alone (0xFF; a JPEG starts FF D8 FF), so a cut or damaged file gets the
     /// decoder's own message ("Premature end of JPEG file", "Not a JPEG file: starts with ...").
     public static func decode(_ bytes: [UInt8], path: String) throws -> RasterImage {
+        if bytes.starts(with: VQZFile.magic) {
+            throw DataError(path, "is a compressed image (.vqz), not a picture; turn it into one with `vqvae decompress --codec RUN`")
+        }
         if bytes.first == 0x89 { return try PNGDecoder.decode(bytes, path: path) }
         if bytes.first == UInt8(ascii: "P") { return try PNMDecoder.decode(bytes, path: path) }
         if bytes.first == 0xFF { return try JPEGDecoder.decode(bytes, path: path) }
