@@ -2,7 +2,7 @@ import VQEngine
 import VQNN
 
 /// The gated PixelCNN's incremental cursor: every layer's activations are computed once per position
-/// and kept, so a step costs the same at every position of any grid (the row-wise cursor of
+/// and kept, so a step costs the same at every position of any grid (the row-wise passes of
 /// `PixelCNN+Sampling.swift` reruns passes over the row and the rows above).
 ///
 /// It rests on what each activation depends on, with h = k/2:

@@ -1,15 +1,13 @@
 import VQEngine
 
-/// The gated PixelCNN as a `CodePrior`, and its cursor.
+/// The gated PixelCNN as a `CodePrior`. Its cursor is `CachedCursor` (PixelCNN+CachedCursor.swift).
 ///
-/// The cursor is exact, and cheaper than running the whole network for every position: at the start
-/// of each row the vertical stack runs once, on the rows up to that one only (a row's links depend
-/// only on the rows above); then, for each column j of the row, only the horizontal stack runs, on
-/// columns 0…j of that one row (1 × k horizontal convolutions never mix rows, and mask 'B' never looks
-/// right), and the output head on column j alone. For a 7×7 grid that is 7 vertical passes over 1…7
-/// rows and 49 horizontal passes over 1…7 positions, instead of 49 full passes over 49 positions.
-/// Passes also start no further back than the network can see (`reach`), so on grids larger than the
-/// receptive field every position costs the same.
+/// Below, the row-wise passes the cursor was first built on, kept as its reference (tested against the
+/// full network at every position; BENCHMARKS.md compares the two): at the start of each row the
+/// vertical stack runs once, on the rows up to that one only (a row's links depend only on the rows
+/// above); then, for each column j of the row, only the horizontal stack runs, on columns up to j of
+/// that one row (1 × k horizontal convolutions never mix rows, and mask 'B' never looks right), and the
+/// output head on column j alone. Passes start no further back than the network can see (`reach`).
 extension PixelCNN: CodePrior {
     public var codebookSize: Int { configuration.numEmbeddings }
     public var numClasses: Int { configuration.numClasses }
@@ -18,49 +16,10 @@ extension PixelCNN: CodePrior {
         self(batch.codes, batch: batch.count, height: batch.height, width: batch.width, labels: batch.labels)
     }
 
-    /// The row-wise cursor, `CachedCursor`'s reference.
-    func makeRowWiseCursor(count: Int, height: Int, width: Int, labels: [Int32]?) -> any PriorCursor {
-        Cursor(prior: self, count: count, height: height, width: width, labels: labels)
-    }
-
     public func makeCursor(count: Int, height: Int, width: Int, labels: [Int32]?) -> any PriorCursor {
         precondition(!configuration.isClassConditional || labels?.count == count,
                      "PixelCNN.makeCursor: a class-conditional prior needs \(count) labels")
         return CachedCursor(prior: self, count: count, height: height, width: width, labels: labels)
-    }
-
-    /// The row-wise cursor (see the extension's comment): the cached cursor's simpler twin, kept as its
-    /// reference in the tests (`makeRowWiseCursor`).
-    struct Cursor: PriorCursor {
-        let prior: PixelCNN
-        let count: Int, height: Int, width: Int
-        let labels: [Int32]?
-        var codes: [Int32]
-        private(set) var position = 0
-        /// The vertical links of the current row, computed at its first column.
-        var links: [Tensor] = []
-
-        init(prior: PixelCNN, count: Int, height: Int, width: Int, labels: [Int32]?) {
-            (self.prior, self.count, self.height, self.width, self.labels) = (prior, count, height, width, labels)
-            codes = [Int32](repeating: 0, count: count * height * width)
-        }
-
-        mutating func nextLogits() -> [[Float]] {
-            precondition(position < height * width, "PixelCNN cursor: every position is filled")
-            let (row, column) = (position / width, position % width)
-            if column == 0 || links.isEmpty {
-                links = prior.rowLinks(codes, count: count, height: height, width: width, row: row, labels: labels)
-            }
-            return prior.positionLogits(codes, count: count, height: height, width: width, row: row, column: column,
-                                        links: links, labels: labels)
-        }
-
-        mutating func append(_ next: [Int32]) {
-            precondition(next.count == count && position < height * width, "PixelCNN cursor: \(next.count) codes for \(count) grids")
-            for item in 0..<count { codes[item * height * width + position] = next[item] }
-            position += 1
-            if position % width == 0 { links = [] }
-        }
     }
 
     /// How far a layer stack reaches back: L·(k/2) rows up through the vertical stack (plus the one-row
