@@ -50,13 +50,14 @@ extension VQVAE {
 }
 
 extension RasterImage {
-    /// The top-left `width` × `height` pixels.
-    public func cropped(width: Int, height: Int) -> RasterImage {
-        precondition(width <= self.width && height <= self.height, "RasterImage.cropped: \(width)x\(height) of \(self.width)x\(self.height)")
+    /// The `width` × `height` pixels from (`left`, `top`) (default: the top-left corner).
+    public func cropped(left: Int = 0, top: Int = 0, width: Int, height: Int) -> RasterImage {
+        precondition(left >= 0 && top >= 0 && left + width <= self.width && top + height <= self.height,
+                     "RasterImage.cropped: \(width)x\(height) at (\(left), \(top)) of \(self.width)x\(self.height)")
         if width == self.width && height == self.height { return self }
         var pixels = [UInt8]()
         pixels.reserveCapacity(width * height * channels)
-        for y in 0..<height { pixels += self.pixels[offset(x: 0, y: y)..<offset(x: width, y: y)] }
+        for y in top..<(top + height) { pixels += self.pixels[offset(x: left, y: y)..<offset(x: left + width, y: y)] }
         return RasterImage(width: width, height: height, channels: channels, pixels: pixels)
     }
 }

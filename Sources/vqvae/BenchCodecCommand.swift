@@ -41,7 +41,7 @@ struct BenchCodecCommand: ParsableCommand {
             } ?? Array(loaded.rates)
             writeError("\(images.count) images of \(data) (\(split)), kernel \(Gemm.kernelName) (prior: \(ImageCodec.priorKernel)), \(Parallel.workerCount) threads\n")
             for rate in chosen {
-                let point = try measure(loaded, rate: rate, images: images, names: files.map(\.path))
+                let point = fields(try loaded.measure(rate: rate, images: Array(zip(files.map(\.path), images))))
                 if json { print(jsonObject(point)) } else {
                     writeError("rate \(rate): \(point["bpp"]!) bpp, \(point["psnr"]!) dB, encode \(point["encode_ms"]!) ms, decode \(point["decode_ms"]!) ms per image; prior saves \(point["prior_saving"]!) of the histogram's bits\n")
                 }
@@ -49,35 +49,13 @@ struct BenchCodecCommand: ParsableCommand {
         }
     }
 
-    /// The figures of one rate over `images`, as JSON fields.
-    func measure(_ codec: ImageCodec, rate: Int, images: [RasterImage], names: [String]) throws -> [String: String] {
-        var (bits, ideal, payload, histogramBits, psnr) = (0.0, 0.0, 0.0, 0.0, 0.0)
-        var (encodeSeconds, decodeSeconds, pixels) = (0.0, 0.0, 0.0)
-        for (image, name) in zip(images, names) {
-            var started = ContinuousClock.now
-            let codes = codec.codes(of: image, rate: rate)
-            let compressed = codec.compress(codes: codes, rate: rate, width: image.width, height: image.height)
-            let bytes = compressed.file.encoded()
-            encodeSeconds += (ContinuousClock.now - started).seconds
-            started = ContinuousClock.now
-            let file = try VQZFile(parsing: bytes, path: name)
-            let decodedCodes = try codec.decodeCodes(file, path: name)
-            let decoded = codec.image(from: decodedCodes, rate: rate, width: file.width, height: file.height)
-            decodeSeconds += (ContinuousClock.now - started).seconds
-            guard decodedCodes == codes else { throw CommandFailure("\(name): the decoded codes differ from the encoded ones at rate \(rate) (a bug: please report it)") }
-            let histogram = codec.compress(codes: codes, rate: rate, width: image.width, height: image.height, entropyModel: .histogram)
-            bits += Double(bytes.count * 8)
-            payload += Double(compressed.file.payload.count * 8)
-            ideal += compressed.idealBits
-            histogramBits += histogram.idealBits
-            psnr += peakSignalToNoiseRatio(image, decoded)
-            pixels += Double(image.width * image.height)
-        }
-        let count = Double(images.count)
-        return ["rate": "\(rate)", "images": "\(images.count)", "bpp": format(bits / pixels, 5), "psnr": format(psnr / count, 4),
-                "encode_ms": format(encodeSeconds * 1000 / count, 1), "decode_ms": format(decodeSeconds * 1000 / count, 1),
-                "ideal_bpp": format(ideal / pixels, 5), "coder_overhead": format(payload / ideal - 1, 5),
-                "histogram_bpp": format(histogramBits / pixels, 5), "prior_saving": format(1 - ideal / histogramBits, 4),
+    /// A measurement as JSON fields (means per image for times and PSNR).
+    func fields(_ m: CodecMeasurement) -> [String: String] {
+        let count = Double(m.images)
+        return ["rate": "\(m.rate)", "images": "\(m.images)", "bpp": format(m.bitsPerPixel, 5), "psnr": format(m.psnr, 4),
+                "encode_ms": format(m.encodeSeconds * 1000 / count, 1), "decode_ms": format(m.decodeSeconds * 1000 / count, 1),
+                "ideal_bpp": format(m.idealBitsPerPixel, 5), "coder_overhead": format(m.coderOverhead, 5),
+                "histogram_bpp": format(m.histogramBitsPerPixel, 5), "prior_saving": format(m.priorSaving, 4),
                 "kernel": "\"\(Gemm.kernelName)\"", "threads": "\(Parallel.workerCount)"]
     }
 }

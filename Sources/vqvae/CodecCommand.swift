@@ -99,7 +99,11 @@ struct CodecTrainCommand: ParsableCommand {
         }
         try CodecManifest(tileSide: tile, histograms: histograms.map(\.frequencies), priors: priorNames, cropSize: crop).write(folder: out)
         let codec = try ImageCodec(run: out)
-        let points = measureRates(codec, on: testFiles.prefix(10).map { $0.image.converted(toChannels: channels) })
+        let measured = testFiles.prefix(10).map { ($0.path, $0.image.converted(toChannels: channels)) }
+        let points = try codec.rates.map { rate in
+            let m = try codec.measure(rate: rate, images: measured)
+            return RatePoint(rate: rate, bpp: m.bitsPerPixel, psnr: m.psnr, images: m.images)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try FileIO.writeAtomically(Array(points.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n").utf8) + [10],
@@ -150,10 +154,7 @@ struct CodecTrainCommand: ParsableCommand {
     /// The middle `crop` × `crop` square of `image` (all of a side shorter than that).
     func centreCrop(_ image: RasterImage) -> RasterImage {
         let side = min(crop, image.width, image.height)
-        let left = (image.width - side) / 2, top = (image.height - side) / 2
-        var pixels: [UInt8] = []
-        for y in top..<(top + side) { pixels += image.pixels[image.offset(x: left, y: y)..<image.offset(x: left + side, y: y)] }
-        return RasterImage(width: side, height: side, channels: image.channels, pixels: pixels)
+        return image.cropped(left: (image.width - side) / 2, top: (image.height - side) / 2, width: side, height: side)
     }
 
     /// A PixelCNN trained on one stage's grids, with progress on standard error.
@@ -173,32 +174,9 @@ struct CodecTrainCommand: ParsableCommand {
     }
 }
 
-/// Bits per pixel (prior coding) and PSNR of every rate of `codec`, averaged over `images`.
-func measureRates(_ codec: ImageCodec, on images: [RasterImage]) -> [RatePoint] {
-    codec.rates.map { rate in
-        var bpp = 0.0, psnr = 0.0
-        for image in images {
-            let codes = codec.codes(of: image, rate: rate)
-            let file = codec.compress(codes: codes, rate: rate, width: image.width, height: image.height).file
-            bpp += Double(file.encoded().count * 8) / Double(image.width * image.height)
-            psnr += peakSignalToNoiseRatio(image, codec.image(from: codes, rate: rate, width: image.width, height: image.height))
-        }
-        return RatePoint(rate: rate, bpp: bpp / Double(images.count), psnr: psnr / Double(images.count), images: images.count)
-    }
-}
-
 /// "1: 0.110 bpp 22.1 dB, 2: …".
 func describeRates(_ points: [RatePoint]) -> String {
     points.map { "\($0.rate): \(format($0.bpp, 3)) bpp \(format($0.psnr, 2)) dB" }.joined(separator: ", ")
-}
-
-/// PSNR in dB of `b` against `a` (same size and channels), peak 255, MSE over every pixel and channel.
-func peakSignalToNoiseRatio(_ a: RasterImage, _ b: RasterImage) -> Double {
-    precondition(a.pixels.count == b.pixels.count, "PSNR of images of different sizes")
-    var sum = 0.0
-    for (x, y) in zip(a.pixels, b.pixels) { let d = Double(x) - Double(y); sum += d * d }
-    let mse = sum / Double(a.pixels.count)
-    return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
 }
 
 struct CodecRatesCommand: ParsableCommand {
