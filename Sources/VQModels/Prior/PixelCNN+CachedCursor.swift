@@ -3,7 +3,7 @@ import VQNN
 
 /// The gated PixelCNN's incremental cursor: every layer's activations are computed once per position
 /// and kept, so a step costs the same at every position of any grid (the row-wise passes of
-/// `PixelCNN+Sampling.swift` reruns passes over the row and the rows above).
+/// `PixelCNN+Sampling.swift` rerun over the row and the rows above).
 ///
 /// It rests on what each activation depends on, with h = k/2:
 /// - the vertical stack at row ρ of layer l needs layer l's input at rows ρ−h…ρ (its mask drops the rows
