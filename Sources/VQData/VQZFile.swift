@@ -13,7 +13,9 @@ public struct VQZFile: Equatable, Sendable {
     }
 
     public static let magic: [UInt8] = [0x89, 0x56, 0x51, 0x5A]  // "\x89VQZ": high bit catches 7-bit transfers
-    public static let version: UInt8 = 1
+    /// 2 since the prior's products became fused multiply-adds on every kernel (the tables of version 1
+    /// came from the generic kernel's separate multiply and add, so its files decode differently).
+    public static let version: UInt8 = 2
     /// Bytes before the payload.
     public static let headerSize = 32
     /// The largest side accepted (pixels).
@@ -75,7 +77,8 @@ public struct VQZFile: Equatable, Sendable {
             throw DataError(path, "truncated: \(bytes.count) bytes, shorter than a .vqz header")
         }
         guard bytes[4] == VQZFile.version else {
-            throw DataError(path, "a .vqz file of version \(bytes[4]); this tool reads version \(VQZFile.version)")
+            let advice = bytes[4] < VQZFile.version ? " (compress the image again)" : ""
+            throw DataError(path, "a .vqz file of version \(bytes[4]); this tool reads version \(VQZFile.version)\(advice)")
         }
         let payloadLength = Int(read32(bytes, 28))
         guard bytes.count == VQZFile.headerSize + payloadLength + 4 else {

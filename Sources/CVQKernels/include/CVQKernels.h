@@ -87,16 +87,6 @@ int vqk_sgemm_kernel_supported(int kernel);
 /// The kernel `VQK_KERNEL_DEFAULT` stands for on this CPU (after the `VQK_KERNEL` override).
 int vqk_sgemm_default_kernel(void);
 
-/// Makes `kernel` (a `VQK_KERNEL_*` id the CPU supports) what `VQK_KERNEL_DEFAULT` stands for on the
-/// calling thread, until the matching `vqk_sgemm_pin_end`: products started on it resolve their kernel
-/// there and hand it to the tasks they spread, so they run wholly on the pinned kernel; other threads
-/// are unaffected. Pins nest (they are counted) when they name the same kernel; returns 0, or -1
-/// (nothing changed) when another kernel is pinned or `kernel` is not a kernel id.
-int vqk_sgemm_pin_begin(int kernel);
-
-/// Ends one `vqk_sgemm_pin_begin` of the calling thread; the CPU's choice returns when its last pin ends.
-void vqk_sgemm_pin_end(void);
-
 /// The name of a kernel ("avx512", "avx2" or "generic"); "unknown" for other values.
 const char *vqk_sgemm_kernel_id_name(int kernel);
 

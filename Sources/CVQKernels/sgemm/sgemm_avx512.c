@@ -30,9 +30,6 @@ _Static_assert(MR * NV + NV + 1 <= 32, "the AVX-512 tile must fit in the 32 zmm 
 #ifndef AVX512_MC
 #define AVX512_MC (16 * AVX512_MR)
 #endif
-#ifndef AVX512_KC
-#define AVX512_KC 384
-#endif
 #ifndef AVX512_NC
 #define AVX512_NC 512
 #endif
@@ -174,7 +171,7 @@ static const vqk_sgemm_kernel avx512_kernel = {
     .mr = MR,
     .nr = NR,
     .mc = AVX512_MC,
-    .kc = AVX512_KC,
+    .kc = VQK_SGEMM_KC,
     .nc = AVX512_NC,
     .pack_a = pack_a,
     .pack_b = pack_b,

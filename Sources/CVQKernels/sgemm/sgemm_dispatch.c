@@ -61,24 +61,7 @@ static int choose_default_kernel(void) {
     return VQK_KERNEL_GENERIC;
 }
 
-/// The pins of the calling thread: how many are in force, and the kernel they name.
-static _Thread_local int pin_count = 0;
-static _Thread_local int pinned_kernel = -1;
-
-int vqk_sgemm_pin_begin(int kernel) {
-    if (kernel < 0 || kernel >= VQK_KERNEL_COUNT) return -1;
-    if (pin_count > 0 && pinned_kernel != kernel) return -1;
-    pinned_kernel = kernel;
-    pin_count += 1;
-    return 0;
-}
-
-void vqk_sgemm_pin_end(void) {
-    if (pin_count > 0) pin_count -= 1;
-}
-
 int vqk_sgemm_default_kernel(void) {
-    if (pin_count > 0) return pinned_kernel;
     static atomic_int chosen = -1;  // -1: not chosen yet (choosing twice is harmless)
     int id = atomic_load_explicit(&chosen, memory_order_relaxed);
     if (id < 0) {

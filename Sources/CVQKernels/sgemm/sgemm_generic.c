@@ -1,9 +1,16 @@
 // The portable sgemm implementation, for every CPU: clang vector extensions (4-float vectors, which
-// become SSE2 on x86-64 and NEON on arm64, with fused multiply-adds where the target has them).
-// The register tile is sized to the register file: 6×8 on x86-64 (12 accumulators of the 16 xmm
-// registers), 8×12 on arm64 (24 of the 32 NEON registers). Partial tiles go through a small buffer.
+// become SSE on x86-64 and NEON on arm64). The register tile is sized to the register file: 6×8 on
+// x86-64 (12 accumulators of the 16 xmm registers), 8×12 on arm64 (24 of the 32 NEON registers).
+// Partial tiles go through a small buffer.
+//
+// Every step is a fused multiply-add, as in the AVX2 and AVX-512 kernels, so that all three give the
+// same bits (see `vqk_sgemm_kernel` in sgemm_internal.h). On x86-64 the microkernel is compiled
+// twice: with the FMA instructions, chosen when the CPU has them, and without, where each fused
+// multiply-add is libm's correctly rounded fmaf (slow, for CPUs older than 2013).
 #include "CVQKernels.h"
 #include "sgemm_internal.h"
+
+#include <stdatomic.h>
 
 typedef float f32x4 __attribute__((vector_size(16)));                  // aligned: packed panels
 typedef float f32x4_unaligned __attribute__((vector_size(16), aligned(4)));  // anywhere in C
@@ -25,6 +32,11 @@ static void pack_b(float *dst, const float *src, long lane_stride, long depth_st
     vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, NR);
 }
 
+/// a · b + c per lane, rounded once.
+static VQK_ALWAYS_INLINE f32x4 fused_multiply_add(f32x4 a, f32x4 b, f32x4 c) {
+    return __builtin_elementwise_fma(a, b, c);
+}
+
 /// A full MR×NR tile: C (=|+=) A panel (depth × MR) · B panel (depth × NR).
 static VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, const float *restrict b,
                                         long b_stride, float *c, long ldc, int accumulate) {
@@ -40,9 +52,9 @@ static VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, con
         for (int v = 0; v < NV; v++) bv[v] = *(const f32x4_unaligned *)(b + 4 * v);
 #pragma clang loop unroll(full)
         for (int r = 0; r < MR; r++) {
-            float ar = a[r];
+            f32x4 ar = (f32x4){a[r], a[r], a[r], a[r]};
 #pragma clang loop unroll(full)
-            for (int v = 0; v < NV; v++) acc[r][v] += ar * bv[v];
+            for (int v = 0; v < NV; v++) acc[r][v] = fused_multiply_add(ar, bv[v], acc[r][v]);
         }
         a += MR;
         b += b_stride;
@@ -58,8 +70,8 @@ static VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, con
 }
 
 /// C[rows×cols] (=|+=) A panel · B panel. See `vqk_microkernel_fn`.
-static void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
-                        float *c, long ldc, int accumulate, long rows, long cols) {
+static VQK_ALWAYS_INLINE void any_tile(long depth, const float *restrict a, const float *restrict b, long b_stride,
+                                       float *c, long ldc, int accumulate, long rows, long cols) {
     if (rows == MR && cols == NR) {
         full_tile(depth, a, b, b_stride, c, ldc, accumulate);
         return;
@@ -69,13 +81,48 @@ static void microkernel(long depth, const float *restrict a, const float *restri
     vqk_store_tile_corner(tile, NR, c, ldc, accumulate, rows, cols);
 }
 
+#if VQK_X86
+/// `any_tile` with the FMA instructions.
+static __attribute__((target("fma"))) void microkernel_fma(long depth, const float *restrict a, const float *restrict b,
+                                                            long b_stride, float *c, long ldc, int accumulate,
+                                                            long rows, long cols) {
+    any_tile(depth, a, b, b_stride, c, ldc, accumulate, rows, cols);
+}
+
+/// `any_tile` with libm's fmaf, for x86-64 CPUs without FMA.
+static void microkernel_fmaf(long depth, const float *restrict a, const float *restrict b, long b_stride,
+                             float *c, long ldc, int accumulate, long rows, long cols) {
+    any_tile(depth, a, b, b_stride, c, ldc, accumulate, rows, cols);
+}
+
+/// The FMA microkernel when the CPU has FMA, else the fmaf one. See `vqk_microkernel_fn`.
+static void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
+                        float *c, long ldc, int accumulate, long rows, long cols) {
+    static atomic_int has_fma = -1;  // -1: not asked yet (asking twice is harmless)
+    int fma = atomic_load_explicit(&has_fma, memory_order_relaxed);
+    if (fma < 0) {
+        __builtin_cpu_init();
+        fma = __builtin_cpu_supports("fma") ? 1 : 0;
+        atomic_store_explicit(&has_fma, fma, memory_order_relaxed);
+    }
+    if (fma) microkernel_fma(depth, a, b, b_stride, c, ldc, accumulate, rows, cols);
+    else microkernel_fmaf(depth, a, b, b_stride, c, ldc, accumulate, rows, cols);
+}
+#else
+/// See `vqk_microkernel_fn`.
+static void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
+                        float *c, long ldc, int accumulate, long rows, long cols) {
+    any_tile(depth, a, b, b_stride, c, ldc, accumulate, rows, cols);
+}
+#endif
+
 static const vqk_sgemm_kernel generic_kernel = {
     .id = VQK_KERNEL_GENERIC,
     .name = "generic",
     .mr = MR,
     .nr = NR,
     .mc = 24 * MR,
-    .kc = 384,
+    .kc = VQK_SGEMM_KC,
     .nc = 512,
     .pack_a = pack_a,
     .pack_b = pack_b,

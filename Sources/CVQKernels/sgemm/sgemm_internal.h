@@ -34,13 +34,21 @@ typedef void (*vqk_pack_panel_fn)(float *dst, const float *src, long lane_stride
 typedef void (*vqk_microkernel_fn)(long depth, const float *a_panel, const float *b_panel, long b_stride,
                                    float *c, long ldc, int accumulate, long rows, long cols);
 
+/// The depth of a k block, the same for every implementation. Each element of C is computed the same
+/// way by all of them: per k block, a chain of fused multiply-adds in depth order starting from zero
+/// (one rounding per step), then stored, or added to C when accumulating; threads split rows and
+/// columns, never the depth. So every kernel, on any CPU and thread count, gives the same bits: the
+/// image codec's cross-machine decoding rests on it (GemmTests `kernelsAgreeBitForBit`). A kernel
+/// with another kc, another order or a separate multiply and add would break that.
+#define VQK_SGEMM_KC 384
+
 /// One sgemm implementation and its blocking parameters.
 typedef struct {
     int id;              // VQK_KERNEL_*
     const char *name;
     long mr, nr;         // the register tile: mr rows × nr columns of C per microkernel call
     long mc;             // rows of A per task, at most (a multiple of mr): mc × kc floats stay in L2
-    long kc;             // depth of one k block: an A panel (mr × kc) stays in L1
+    long kc;             // depth of one k block (VQK_SGEMM_KC): an A panel (mr × kc) stays in L1
     long nc;             // columns of packed B swept per A panel (a multiple of nr): kc × nc floats
                          // stay in L2 while the A panels of a task take turns in L1
     vqk_pack_panel_fn pack_a;       // width mr

@@ -28,20 +28,6 @@ public enum Gemm {
         public static var `default`: Kernel { Kernel(rawValue: vqk_sgemm_default_kernel()) ?? .generic }
     }
 
-    /// Runs `body` with `kernel` in place of `Kernel.default` for the products it starts on the calling
-    /// thread (they resolve their kernel there and hand it to the threads they spread over; work on
-    /// other threads is unaffected): for results that must not depend on the CPU, such as the prior's
-    /// probabilities an entropy coder shares between machines. Matrix products split their output,
-    /// never their sums, across threads, so a pinned kernel gives the same bits on 1 or more threads.
-    /// Pins of the same kernel nest; pinning another kernel inside one is a programming error (a
-    /// precondition). Work `body` hands to other threads itself (a `Parallel.forEach`) must pin there.
-    public static func withPinnedKernel<Result>(_ kernel: Kernel, _ body: () throws -> Result) rethrows -> Result {
-        precondition(kernel.isSupported, "Gemm.withPinnedKernel: this CPU cannot run the \(kernel) kernel")
-        precondition(vqk_sgemm_pin_begin(kernel.rawValue) == 0, "Gemm.withPinnedKernel: another kernel than \(kernel) is pinned")
-        defer { vqk_sgemm_pin_end() }
-        return try body()
-    }
-
     /// Products with fewer multiply-adds than this (m·n·k) run on the calling thread: below it,
     /// waking the other threads (two Dispatch rounds, ~40 µs together on the 2-core machine of
     /// BENCHMARKS.md) costs more than it saves. Measured there: 128³ ran at 88 GFLOP/s on one thread

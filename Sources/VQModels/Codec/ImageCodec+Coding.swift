@@ -11,15 +11,14 @@ import VQEngine
 /// grid position, at the price of each tile starting without context. Positions of edge tiles
 /// outside the grid hold code 0 and are not coded.
 ///
-/// The decoder must rebuild the encoder's tables bit for bit. The prior runs with the generic matrix
-/// kernel pinned (`Gemm.withPinnedKernel`) whatever the CPU or `VQK_KERNEL`, and matrix products
-/// never split their sums across threads, so its logits are the same on every path and thread count
-/// of a build; logits become frequencies by `FrequencyTable(logits:)`, plain IEEE arithmetic and
-/// integers. Across builds for other architectures (arm64) that is not promised.
+/// The decoder must rebuild the encoder's tables bit for bit. Every matrix kernel (AVX-512, AVX2,
+/// generic) computes each product element as the same chain of fused multiply-adds, and products
+/// never split their sums across threads (`VQK_SGEMM_KC` in sgemm_internal.h; GemmTests
+/// `kernelsAgreeBitForBit`), so the prior's logits are the same on every CPU, kernel path and
+/// thread count, at full speed; logits become frequencies by `FrequencyTable(logits:)`, plain IEEE
+/// arithmetic and integers. The elementwise functions (tanh, the sigmoid) are the same code on every
+/// x86-64 machine; builds for other architectures (arm64) are not promised to match x86-64's bits.
 extension ImageCodec {
-    /// The kernel every prior evaluation of the codec runs on.
-    public static let priorKernel = Gemm.Kernel.generic
-
     /// What `compress` made: the file and the ideal cost of its codes under the tables it used.
     public struct Compressed {
         public var file: VQZFile
@@ -149,29 +148,26 @@ extension ImageCodec {
 
     /// Walks a `height` × `width` grid in `tileSide` tiles with one cursor over all tiles: at each tile
     /// position (raster order), every tile in raster order of tiles whose position falls inside the
-    /// grid gets `code(position in the grid, its logits)`, which returns the code to fix there. The
-    /// prior runs on `priorKernel`.
+    /// grid gets `code(position in the grid, its logits)`, which returns the code to fix there.
     func walk(_ prior: any CodePrior, height: Int, width: Int, tileSide side: Int,
               code: (_ position: Int, _ logits: [Float]) throws -> Int32) rethrows {
         let tilesDown = (height + side - 1) / side, tilesAcross = (width + side - 1) / side, tiles = tilesDown * tilesAcross
-        try Gemm.withPinnedKernel(ImageCodec.priorKernel) {
-            var cursor = prior.makeCursor(count: tiles, height: side, width: side, labels: nil)
-            var fixed = [Int32](repeating: 0, count: tiles)
-            for step in 0..<(side * side) {
-                let (row, column) = (step / side, step % side)
-                let inside = (0..<tiles).filter { tile in
-                    (tile / tilesAcross) * side + row < height && (tile % tilesAcross) * side + column < width
-                }
-                for tile in 0..<tiles { fixed[tile] = 0 }
-                if !inside.isEmpty {
-                    let logits = cursor.nextLogits()
-                    for tile in inside {
-                        let y = (tile / tilesAcross) * side + row, x = (tile % tilesAcross) * side + column
-                        fixed[tile] = try code(y * width + x, logits[tile])
-                    }
-                }
-                cursor.append(fixed)
+        var cursor = prior.makeCursor(count: tiles, height: side, width: side, labels: nil)
+        var fixed = [Int32](repeating: 0, count: tiles)
+        for step in 0..<(side * side) {
+            let (row, column) = (step / side, step % side)
+            let inside = (0..<tiles).filter { tile in
+                (tile / tilesAcross) * side + row < height && (tile % tilesAcross) * side + column < width
             }
+            for tile in 0..<tiles { fixed[tile] = 0 }
+            if !inside.isEmpty {
+                let logits = cursor.nextLogits()
+                for tile in inside {
+                    let y = (tile / tilesAcross) * side + row, x = (tile % tilesAcross) * side + column
+                    fixed[tile] = try code(y * width + x, logits[tile])
+                }
+            }
+            cursor.append(fixed)
         }
     }
 }

@@ -46,6 +46,55 @@ import _VQTestSupport
         checkAgainstNaiveTwin(shape: shape, kernel: .generic, threadCount: 3)
     }
 
+    /// Every kernel gives the same bits as the generic one on one thread, whatever the thread count
+    /// (sgemm_internal.h, `VQK_SGEMM_KC`: one fused multiply-add chain per k block): the image codec's
+    /// files decode on any CPU because of it. Plain and pre-packed A, every transpose, beta 0 and 1.
+    @Test(arguments: shapes + blockingShapes)
+    func kernelsAgreeBitForBit(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        var generator = RandomGenerator(seed: UInt64(m * 31 + n * 7 + k))
+        for transposeA in [false, true] {
+            for transposeB in [false, true] {
+                for beta: Float in [0, 1] {
+                    let lda = (transposeA ? m : k) + 1, ldb = (transposeB ? k : n) + 2, ldc = n + 3
+                    let a = Tensor(uniform: [(transposeA ? k : m) * lda], low: -1, high: 1, generator: &generator)
+                    let b = Tensor(uniform: [(transposeB ? n : k) * ldb], low: -1, high: 1, generator: &generator)
+                    let c0 = Tensor(uniform: [m * ldc], low: -1, high: 1, generator: &generator)
+                    func product(_ kernel: Gemm.Kernel, threads: Int, packed: Bool) -> [Float] {
+                        var c = c0
+                        a.withUnsafeBufferPointer { a in
+                            b.withUnsafeBufferPointer { b in
+                                c.withUnsafeMutableBufferPointer { c in
+                                    if packed {
+                                        let packedA = Gemm.PackedMatrix(transposeA: transposeA, rows: m, depth: k,
+                                                                        a: a.baseAddress!, lda: lda, kernel: kernel)
+                                        defer { packedA.deallocate() }
+                                        Gemm.multiply(packedA: packedA, transposeB: transposeB, n: n, b: b.baseAddress!,
+                                                      ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc, threadCount: threads)
+                                    } else {
+                                        Gemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                                      a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta,
+                                                      c: c.baseAddress!, ldc: ldc, kernel: kernel, threadCount: threads)
+                                    }
+                                }
+                            }
+                        }
+                        return c.scalars
+                    }
+                    let reference = product(.generic, threads: 1, packed: false)
+                    for kernel in Gemm.Kernel.allCases where kernel.isSupported {
+                        for (threads, packed) in [(1, false), (3, false), (2, true)] {
+                            let values = product(kernel, threads: threads, packed: packed)
+                            let differing = zip(values, reference).filter { $0.bitPattern != $1.bitPattern }.count
+                            #expect(differing == 0,
+                                    "\(kernel) threads \(threads) packed \(packed) m \(m) n \(n) k \(k) transposeA \(transposeA) transposeB \(transposeB) beta \(beta)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// k = 0: the product is empty, so C becomes 0 (beta 0) or stays (beta 1).
     @Test func emptyInnerDimension() {
         let a: [Float] = [], b: [Float] = []
