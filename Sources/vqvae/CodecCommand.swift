@@ -28,7 +28,8 @@ struct CodecTrainCommand: ParsableCommand {
             residual quantizer of 512 codes (rates 1 to 4: the first r stages), trained on random \
             --crop crops of the training images (any sizes, PNG or JPEG), mirrored at random; then, stage by \
             stage, a small gated PixelCNN on the codes of --prior-crops random crops of --tile*8 pixels \
-            (16x16 codes), and each stage's code histogram (the static fallback). Last, each rate is \
+            (16x16 codes) that, from stage 2 on, also sees the earlier stages' codes everywhere (their \
+            summed code vectors), and each stage's code histogram (the static fallback). Last, each rate is \
             measured on up to 10 test images (bits per pixel with the prior, PSNR) into RUN/rates.json. \
             RUN holds model.safetensors, prior-1.safetensors..., codec.json, rates.json and the training \
             pictures. About 50 minutes on two cores with ../shared/data/bsds500.
@@ -86,7 +87,7 @@ struct CodecTrainCommand: ParsableCommand {
             ?? trainAutoencoder(crops: crops, testFiles: testFiles, channels: channels, generator: &generator)
         let stages = model.configuration.depth, codebookSize = model.configuration.numEmbeddings
         if let autoencoder { try FileIO.writeAtomically(FileIO.read(autoencoder), to: RunFolder(out).modelPath) }
-        let grids = ImageCodec.stageGrids(of: priorCropSet, model: model, count: priorCrops, generator: &generator)
+        let grids = ImageCodec.stageGrids(of: priorCropSet, model: model, count: priorCrops, context: true, generator: &generator)
         let histograms = grids.map { ImageCodec.histogram(of: $0, codebookSize: codebookSize) }
         var priorNames: [String] = []
         if priorSteps > 0 {
@@ -160,7 +161,7 @@ struct CodecTrainCommand: ParsableCommand {
     /// A PixelCNN trained on one stage's grids, with progress on standard error.
     func trainPrior(on grids: CodeGrids, stage: Int, generator: inout RandomGenerator) throws -> PixelCNN {
         let configuration = PixelCNNConfiguration(numEmbeddings: codebookSize, channels: priorChannels, layers: priorLayers,
-                                                  outputChannels: 4 * priorChannels)
+                                                  outputChannels: 4 * priorChannels, contextChannels: grids.contextChannels)
         var trainer = PriorTrainer(prior: PixelCNN(configuration, generator: &generator), grids: grids, batchSize: 32,
                                    schedule: .constant(1e-3), seed: seed &+ UInt64(stage))
         writeError("stage \(stage + 1): training a prior (\(trainer.prior.parameterCount) parameters) on \(grids.count) grids of \(grids.height)x\(grids.width) codes\n")

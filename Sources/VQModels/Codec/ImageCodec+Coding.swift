@@ -3,13 +3,18 @@ import VQEngine
 
 /// Entropy coding of an image's codes into `.vqz` and back.
 ///
-/// Each quantizer stage is a separate rANS stream (coded and decoded in parallel, one stage per core);
-/// every code of the stage's grid is coded under a
-/// `FrequencyTable`: the prior's distribution at that position (given the codes before it), or the
-/// stage's histogram. The prior walks the grid cut into `tileSide` × `tileSide` tiles, all tiles at
-/// once as one batch of a `PriorCursor` (`walk`): one cursor step per tile position instead of one per
-/// grid position, at the price of each tile starting without context. Positions of edge tiles
-/// outside the grid hold code 0 and are not coded.
+/// Every code of a stage's grid is coded under a `FrequencyTable`: the stage prior's distribution at
+/// that position (given the codes before it in the walk, and the earlier stages' codes everywhere), or
+/// the stage's histogram. The prior walks the grid cut into `tileSide` × `tileSide` tiles (`walk`):
+/// the tiles of a group at once, as one batch of a `PriorCursor`, one cursor step per tile position
+/// instead of one per grid position, at the price of each tile starting without context. Positions of
+/// edge tiles outside the grid hold code 0 and are not coded.
+///
+/// Streams: each stage coded with a prior has its tiles split into `Tiling.groups` groups, each its
+/// own rANS stream, so one stage decodes on both cores (`streamLayout`); stages decode one after the
+/// other, because a stage's prior sees the stages before it (the sum of their code vectors,
+/// `stageContext`). Compression knows every code at once and codes all streams in parallel. A stage
+/// coded with its histogram is one stream.
 ///
 /// The decoder must rebuild the encoder's tables bit for bit. Every matrix kernel (AVX-512, AVX2,
 /// generic) computes each product element as the same chain of fused multiply-adds, and products
@@ -26,32 +31,71 @@ extension ImageCodec {
         public var idealBits: Double
     }
 
+    /// How a grid is cut for the priors: tiles of `side` codes, in raster order of tiles, split into
+    /// `groups` contiguous runs (the first `count % groups` runs one tile longer), each walked by its
+    /// own cursor into its own stream.
+    struct Tiling {
+        let height: Int, width: Int, side: Int
+        var down: Int { (height + side - 1) / side }
+        var across: Int { (width + side - 1) / side }
+        var count: Int { down * across }
+        /// Tile groups per stage: two (both cores), or one for a single tile.
+        var groups: Int { min(2, count) }
+
+        /// The tiles of group `group`.
+        func tiles(ofGroup group: Int) -> Range<Int> {
+            let base = count / groups, extra = count % groups
+            let start = group * base + min(group, extra)
+            return start..<(start + base + (group < extra ? 1 : 0))
+        }
+
+        /// The grid position of (row, column) of `tile`, or nil outside the grid.
+        func position(tile: Int, row: Int, column: Int) -> Int? {
+            let y = (tile / across) * side + row, x = (tile % across) * side + column
+            return y < height && x < width ? y * width + x : nil
+        }
+    }
+
+    /// The streams of a file, in payload order: (stage, tile group) for every group of each stage coded
+    /// with a prior, (stage, 0) for a stage coded with its histogram; stages in order.
+    func streamLayout(rate: Int, entropyModel: VQZFile.EntropyModel, tiling: Tiling) -> [(stage: Int, group: Int)] {
+        (0..<rate).flatMap { stage in
+            (0..<(prior(ofStage: stage, entropyModel) == nil ? 1 : tiling.groups)).map { (stage, $0) }
+        }
+    }
+
     /// `image` compressed at `rate`, its codes coded with the priors (`.prior`) or the histograms only.
     public func compress(_ image: RasterImage, rate: Int, entropyModel: VQZFile.EntropyModel = .prior) -> Compressed {
         compress(codes: codes(of: image, rate: rate), rate: rate, width: image.width, height: image.height, entropyModel: entropyModel)
     }
 
-    /// Codes already computed by `codes(of:rate:)` for a `width` × `height` image, compressed. Each stage
-    /// is its own rANS stream, coded on its own core (`payload(streams:)`).
+    /// Codes already computed by `codes(of:rate:)` for a `width` × `height` image, compressed; every
+    /// stream (stage, tile group) is coded in parallel with the others.
     public func compress(codes: [Int32], rate: Int, width: Int, height: Int,
                          entropyModel: VQZFile.EntropyModel = .prior) -> Compressed {
         let grid = gridSize(width: width, height: height), area = grid.height * grid.width
         precondition(codes.count == area * rate, "ImageCodec.compress: \(codes.count) codes for \(area) positions at rate \(rate)")
-        var streams = [[UInt8]](repeating: [], count: rate), idealBits = [Double](repeating: 0, count: rate)
+        let tiling = Tiling(height: grid.height, width: grid.width, side: tileSide)
+        let layout = streamLayout(rate: rate, entropyModel: entropyModel, tiling: tiling)
+        let contexts = (0..<rate).map { stage in
+            prior(ofStage: stage, entropyModel).flatMap { stageContext(codes, rate: rate, stage: stage, prior: $0, tiling: tiling) }
+        }
+        var streams = [[UInt8]](repeating: [], count: layout.count), idealBits = [Double](repeating: 0, count: layout.count)
         streams.withUnsafeMutableBufferPointer { streams in
             idealBits.withUnsafeMutableBufferPointer { idealBits in
-                Parallel.forEach(rate) { stage in
-                    let stageCodes = (0..<area).map { codes[$0 * rate + stage] }
+                Parallel.forEach(layout.count) { stream in
+                    let (stage, group) = layout[stream]
                     var encoder = RANSEncoder()
                     if let prior = prior(ofStage: stage, entropyModel) {
-                        walk(prior, height: grid.height, width: grid.width, tileSide: tileSide) { position, logits in
-                            encoder.append(Int(stageCodes[position]), table: FrequencyTable(logits: logits))
-                            return stageCodes[position]
+                        walk(prior, tiling: tiling, group: group, context: contexts[stage]) { position, logits in
+                            let code = codes[position * rate + stage]
+                            encoder.append(Int(code), table: FrequencyTable(logits: logits))
+                            return code
                         }
                     } else {
-                        for code in stageCodes { encoder.append(Int(code), table: histograms[stage]) }
+                        for position in 0..<area { encoder.append(Int(codes[position * rate + stage]), table: histograms[stage]) }
                     }
-                    (streams[stage], idealBits[stage]) = (encoder.finish(), encoder.idealBits)
+                    (streams[stream], idealBits[stream]) = (encoder.finish(), encoder.idealBits)
                 }
             }
         }
@@ -61,8 +105,8 @@ extension ImageCodec {
         return Compressed(file: file, idealBits: idealBits.reduce(0, +))
     }
 
-    /// The payload of per-stage streams: the byte length of every stream but the last (4 bytes each,
-    /// little-endian), then the streams in stage order.
+    /// The payload of the streams (`streamLayout` order): the byte length of every stream but the last
+    /// (4 bytes each, little-endian), then the streams.
     static func payload(streams: [[UInt8]]) -> [UInt8] {
         var bytes: [UInt8] = []
         for stream in streams.dropLast() {
@@ -104,34 +148,47 @@ extension ImageCodec {
         guard area <= VQVAE.maximumGridArea else {
             throw DataError(path, "is \(file.width)x\(file.height), more than the \(VQVAE.maximumGridArea) codes per image this tool decodes")
         }
-        guard let streams = ImageCodec.streams(of: file.payload, count: rate) else {
+        let tiling = Tiling(height: grid.height, width: grid.width, side: max(file.tileSide, 1))
+        let layout = streamLayout(rate: rate, entropyModel: file.entropyModel, tiling: tiling)
+        guard let streams = ImageCodec.streams(of: file.payload, count: layout.count) else {
             throw DataError(path, "corrupted: its stream lengths do not fit its payload")
         }
         var codes = [Int32](repeating: 0, count: area * rate)
-        var failures = [RANSDecoder.Failure?](repeating: nil, count: rate)
-        codes.withUnsafeMutableBufferPointer { codes in
-            failures.withUnsafeMutableBufferPointer { failures in
-                Parallel.forEach(rate) { stage in
-                    do {
-                        var decoder = try RANSDecoder(streams[stage])
-                        if let prior = prior(ofStage: stage, file.entropyModel) {
-                            try walk(prior, height: grid.height, width: grid.width, tileSide: file.tileSide) { position, logits in
-                                let code = Int32(try decoder.next(table: FrequencyTable(logits: logits)))
-                                codes[position * rate + stage] = code
-                                return code
+        var failures = [RANSDecoder.Failure?](repeating: nil, count: layout.count)
+        // One wave per stage with the priors (a stage's prior may see the stages decoded before it), all
+        // stages in one wave with the histograms.
+        let waves: [Range<Int>] = file.entropyModel == .prior ? (0..<rate).map { $0..<($0 + 1) } : [0..<rate]
+        for stages in waves {
+            let contexts = stages.map { stage in
+                prior(ofStage: stage, file.entropyModel).flatMap { stageContext(codes, rate: rate, stage: stage, prior: $0, tiling: tiling) }
+            }
+            let tasks = layout.indices.filter { stages.contains(layout[$0].stage) }
+            codes.withUnsafeMutableBufferPointer { codes in
+                failures.withUnsafeMutableBufferPointer { failures in
+                    Parallel.forEach(tasks.count) { task in
+                        let stream = tasks[task], (stage, group) = layout[stream]
+                        let offset = stage - stages.lowerBound
+                        do {
+                            var decoder = try RANSDecoder(streams[stream])
+                            if let prior = prior(ofStage: stage, file.entropyModel) {
+                                try walk(prior, tiling: tiling, group: group, context: contexts[offset]) { position, logits in
+                                    let code = Int32(try decoder.next(table: FrequencyTable(logits: logits)))
+                                    codes[position * rate + stage] = code
+                                    return code
+                                }
+                            } else {
+                                for position in 0..<area { codes[position * rate + stage] = Int32(try decoder.next(table: histograms[stage])) }
                             }
-                        } else {
-                            for position in 0..<area { codes[position * rate + stage] = Int32(try decoder.next(table: histograms[stage])) }
+                            try decoder.finish()
+                        } catch {
+                            failures[stream] = error as? RANSDecoder.Failure ?? .badFinalState
                         }
-                        try decoder.finish()
-                    } catch {
-                        failures[stage] = error as? RANSDecoder.Failure ?? .badFinalState
                     }
                 }
             }
-        }
-        if let (stage, failure) = failures.enumerated().first(where: { $0.element != nil }) {
-            throw DataError(path, "corrupted: stage \(stage + 1): \(failure!)")
+            if let (stream, failure) = failures.enumerated().first(where: { $0.element != nil }) {
+                throw DataError(path, "corrupted: stage \(layout[stream].stage + 1): \(failure!)")
+            }
         }
         return codes
     }
@@ -146,25 +203,49 @@ extension ImageCodec {
         entropyModel == .prior && stage < priors.count ? priors[stage] : nil
     }
 
-    /// Walks a `height` × `width` grid in `tileSide` tiles with one cursor over all tiles: at each tile
-    /// position (raster order), every tile in raster order of tiles whose position falls inside the
-    /// grid gets `code(position in the grid, its logits)`, which returns the code to fix there.
-    func walk(_ prior: any CodePrior, height: Int, width: Int, tileSide side: Int,
-              code: (_ position: Int, _ logits: [Float]) throws -> Int32) rethrows {
-        let tilesDown = (height + side - 1) / side, tilesAcross = (width + side - 1) / side, tiles = tilesDown * tilesAcross
-        var cursor = prior.makeCursor(count: tiles, height: side, width: side, labels: nil)
-        var fixed = [Int32](repeating: 0, count: tiles)
-        for step in 0..<(side * side) {
-            let (row, column) = (step / side, step % side)
-            let inside = (0..<tiles).filter { tile in
-                (tile / tilesAcross) * side + row < height && (tile % tilesAcross) * side + column < width
+    /// The context map of `stage`'s prior on every tile of `tiling`: the sum of the code vectors of the
+    /// stages before it (the partial reconstruction in latent space) at each position, (tiles, D, side,
+    /// side), zeros outside the grid; nil for a prior without context. `codes` are (position, stage)
+    /// at `rate`; only stages below `stage` are read.
+    func stageContext(_ codes: [Int32], rate: Int, stage: Int, prior: any CodePrior, tiling: Tiling) -> Tensor? {
+        guard prior.contextChannels > 0 else { return nil }
+        let area = tiling.height * tiling.width, side = tiling.side, d = prior.contextChannels
+        let earlier = (0..<(area * stage)).map { codes[($0 / stage) * rate + $0 % stage] }
+        let vectors = model.quantizer.decode(earlier, depth: stage)  // (area, D)
+        var values = [Float](repeating: 0, count: tiling.count * d * side * side)
+        vectors.withUnsafeBufferPointer { vectors in
+            for tile in 0..<tiling.count {
+                for row in 0..<side {
+                    for column in 0..<side {
+                        guard let position = tiling.position(tile: tile, row: row, column: column) else { continue }
+                        for channel in 0..<d {
+                            values[((tile * d + channel) * side + row) * side + column] = vectors[position * d + channel]
+                        }
+                    }
+                }
             }
-            for tile in 0..<tiles { fixed[tile] = 0 }
-            if !inside.isEmpty {
+        }
+        return Tensor(shape: [tiling.count, d, side, side], scalars: values)
+    }
+
+    /// Walks the tiles of `group` of `tiling` with one cursor over them all: at each tile position
+    /// (raster order), every tile of the group (in order) whose position falls inside the grid gets
+    /// `code(position in the grid, its logits)`, which returns the code to fix there. `context`: the
+    /// prior's context map of every tile of the tiling (`stageContext`), or nil.
+    func walk(_ prior: any CodePrior, tiling: Tiling, group: Int, context: Tensor?,
+              code: (_ position: Int, _ logits: [Float]) throws -> Int32) rethrows {
+        let tiles = tiling.tiles(ofGroup: group), side = tiling.side
+        var cursor = prior.makeCursor(count: tiles.count, height: side, width: side, labels: nil,
+                                      context: context?.sliced(alongAxis: 0, tiles))
+        var fixed = [Int32](repeating: 0, count: tiles.count)
+        for step in 0..<(side * side) {
+            let (row, column) = step.quotientAndRemainder(dividingBy: side)
+            let positions = tiles.map { tiling.position(tile: $0, row: row, column: column) }
+            for index in fixed.indices { fixed[index] = 0 }
+            if positions.contains(where: { $0 != nil }) {
                 let logits = cursor.nextLogits()
-                for tile in inside {
-                    let y = (tile / tilesAcross) * side + row, x = (tile % tilesAcross) * side + column
-                    fixed[tile] = try code(y * width + x, logits[tile])
+                for (index, position) in positions.enumerated() {
+                    if let position { fixed[index] = try code(position, logits[index]) }
                 }
             }
             cursor.append(fixed)

@@ -6,21 +6,32 @@ import VQNN
 /// stage by stage, for the priors and the histograms.
 extension ImageCodec {
     /// The codes of `count` crops drawn from `crops` (`ImageCropSet.trainingBatch`), one `CodeGrids`
-    /// per quantizer stage, each grid (crop side / F)². Encoded in chunks of `batchSize`.
-    public static func stageGrids(of crops: ImageCropSet, model: VQVAE, count: Int, batchSize: Int = 32,
+    /// per quantizer stage, each grid (crop side / F)². Encoded in chunks of `batchSize`. With
+    /// `context`, the grids of every stage after the first carry their context map: the sum of the
+    /// earlier stages' code vectors, (D, H, W) per grid, as the codec computes it (`stageContext`).
+    public static func stageGrids(of crops: ImageCropSet, model: VQVAE, count: Int, batchSize: Int = 32, context: Bool = false,
                                   generator: inout RandomGenerator) -> [CodeGrids] {
-        let depth = model.configuration.depth
+        let depth = model.configuration.depth, d = model.configuration.embeddingDim
         let grid = model.configuration.gridShape(forInput: [crops.cropSize, crops.cropSize])!
         let area = grid.reduce(1, *)
         var stages = [[Int32]](repeating: [], count: depth)
+        var contexts = [[Float]](repeating: [], count: depth)
         for start in stride(from: 0, to: count, by: batchSize) {
             let chunk = min(batchSize, count - start)
             let codes = model.encode(crops.trainingBatch(count: chunk, generator: &generator).input, depth: depth)
             for stage in 0..<depth {
                 stages[stage] += (0..<(chunk * area)).map { codes[$0 * depth + stage] }
+                guard context && stage > 0 else { continue }
+                let earlier = (0..<(chunk * area * stage)).map { codes[($0 / stage) * depth + $0 % stage] }
+                // (chunk·H·W, D) rows → (chunk, D, H, W)
+                contexts[stage] += model.quantizer.decode(earlier, depth: stage).reshaped(to: [chunk, area, d])
+                    .permuted([0, 2, 1]).scalars
             }
         }
-        return stages.map { CodeGrids(codes: $0, count: count, height: grid[0], width: grid[1]) }
+        return (0..<depth).map { stage in
+            CodeGrids(codes: stages[stage], count: count, height: grid[0], width: grid[1],
+                      contextChannels: context && stage > 0 ? d : 0, contextValues: contexts[stage])
+        }
     }
 
     /// The table proportional to how often each of `codebookSize` codes occurs in `grids`.

@@ -11,7 +11,9 @@ import VQEngine
 /// `decompress(compress(·))` gives, because both decode the same codes the same way.
 public struct ImageCodec {
     public let model: VQVAE
-    /// The prior of stage s at index s; stages beyond are coded with their histogram.
+    /// The prior of stage s at index s; stages beyond are coded with their histogram. The prior of a
+    /// stage after the first may take a context map of the model's embedding dimension: the sum of the
+    /// earlier stages' code vectors (`ImageCodec+Coding.swift`, `stageContext`).
     public let priors: [any CodePrior]
     /// Each stage's static table (the histogram of its training codes).
     public let histograms: [FrequencyTable]
@@ -24,7 +26,7 @@ public struct ImageCodec {
     public init(model: VQVAE, priors: [any CodePrior], histograms: [FrequencyTable], tileSide: Int, identity: UInt64) {
         let c = model.configuration
         precondition(c.spatialRank == 2 && histograms.count == c.depth && priors.count <= c.depth && tileSide >= 1
-                     && priors.allSatisfy({ $0.codebookSize == c.numEmbeddings && !$0.isConditional })
+                     && priors.enumerated().allSatisfy({ ImageCodec.fits($1, stage: $0, model: c) })
                      && histograms.allSatisfy({ $0.count == c.numEmbeddings }),
                      "ImageCodec: the model, priors and histograms do not fit together")
         (self.model, self.priors, self.histograms, self.tileSide, self.identity) = (model, priors, histograms, tileSide, identity)
@@ -46,10 +48,11 @@ public struct ImageCodec {
         guard c.spatialRank == 2, c.conditionClasses == 0 else {
             throw DataError(modelPath, "is not an unconditioned image model, so it cannot be a codec's")
         }
-        let priors: [any CodePrior] = try manifest.priors.map { name in
+        let priors: [any CodePrior] = try manifest.priors.enumerated().map { stage, name in
             let prior = try PixelCNN(checkpoint: checkpoint(name), path: folder + "/" + name)
-            guard prior.codebookSize == c.numEmbeddings, !prior.isConditional else {
-                throw DataError(folder + "/" + name, "is not an unconditioned prior over the model's \(c.numEmbeddings) codes")
+            guard ImageCodec.fits(prior, stage: stage, model: c) else {
+                let context = stage == 0 ? "no context" : "no context or a context of \(c.embeddingDim) channels"
+                throw DataError(folder + "/" + name, "is not an unlabelled prior over the model's \(c.numEmbeddings) codes with \(context) (stage \(stage + 1))")
             }
             return prior
         }
@@ -65,6 +68,13 @@ public struct ImageCodec {
         for table in histograms { for frequency in table.frequencies { identity.combine(UInt64(frequency)) } }
         identity.combine(UInt64(manifest.tileSide))
         self.init(model: model, priors: priors, histograms: histograms, tileSide: manifest.tileSide, identity: identity.value)
+    }
+
+    /// Whether `prior` can code `stage` of a model of configuration `c`: its K codes, no labels, and no
+    /// context map for the first stage, none or one of the embedding dimension for the others.
+    static func fits(_ prior: any CodePrior, stage: Int, model c: VQVAEConfiguration) -> Bool {
+        prior.codebookSize == c.numEmbeddings && !prior.isConditional
+            && (prior.contextChannels == 0 || (stage > 0 && prior.contextChannels == c.embeddingDim))
     }
 
     /// The rate points: 1 up to the quantizer's stages.

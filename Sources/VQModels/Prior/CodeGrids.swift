@@ -11,11 +11,28 @@ public struct CodeGrids: Sendable {
     public let count: Int
     public let height: Int
     public let width: Int
+    /// Channels D of each grid's context map (0: none), and the maps, count·D·height·width values (N, D, H, W).
+    public let contextChannels: Int
+    public var contextValues: [Float]
 
-    public init(codes: [Int32], labels: [Int32] = [], count: Int, height: Int, width: Int) {
+    public init(codes: [Int32], labels: [Int32] = [], count: Int, height: Int, width: Int,
+                contextChannels: Int = 0, contextValues: [Float] = []) {
         precondition(codes.count == count * height * width, "CodeGrids: \(codes.count) codes for \(count) grids of \(height)x\(width)")
         precondition(labels.isEmpty || labels.count == count, "CodeGrids: \(labels.count) labels for \(count) grids")
+        precondition(contextValues.count == count * contextChannels * height * width,
+                     "CodeGrids: \(contextValues.count) context values for \(count) maps of \(contextChannels)x\(height)x\(width)")
         (self.codes, self.labels, self.count, self.height, self.width) = (codes, labels, count, height, width)
+        (self.contextChannels, self.contextValues) = (contextChannels, contextValues)
+    }
+
+    /// The context maps of the grids at `indices`, (indices.count, D, H, W), or nil without context.
+    public func context(of indices: [Int]) -> Tensor? {
+        guard contextChannels > 0 else { return nil }
+        let size = contextChannels * height * width
+        var values: [Float] = []
+        values.reserveCapacity(indices.count * size)
+        for index in indices { values += contextValues[(index * size)..<((index + 1) * size)] }
+        return Tensor(shape: [indices.count, contextChannels, height, width], scalars: values)
     }
 
     /// The codes of the grids at `indices`, in order, and their labels (nil when there are none).

@@ -10,17 +10,21 @@ public struct CodeBatch {
     public var width: Int
     /// The condition of each grid: a class or speaker label per grid, or nil for none.
     public var labels: [Int32]?
+    /// A context map per grid, (N, D, H, W), known at every position (`PixelCNNConfiguration.contextChannels`), or nil.
+    public var context: Tensor?
 
-    public init(codes: [Int32], count: Int, height: Int, width: Int, labels: [Int32]? = nil) {
+    public init(codes: [Int32], count: Int, height: Int, width: Int, labels: [Int32]? = nil, context: Tensor? = nil) {
         precondition(codes.count == count * height * width, "CodeBatch: \(codes.count) codes for \(count) grids of \(height)x\(width)")
         precondition(labels.map { $0.count == count } ?? true, "CodeBatch: \(labels!.count) labels for \(count) grids")
-        (self.codes, self.count, self.height, self.width, self.labels) = (codes, count, height, width, labels)
+        precondition(context.map { $0.rank == 4 && $0.shape[0] == count && $0.shape[2] == height && $0.shape[3] == width } ?? true,
+                     "CodeBatch: a context map of shape \(context!.shape) for \(count) grids of \(height)x\(width)")
+        (self.codes, self.count, self.height, self.width, self.labels, self.context) = (codes, count, height, width, labels, context)
     }
 }
 
 /// An autoregressive prior over code grids: the distribution of each code given the codes before it
 /// in raster order (rows top to bottom, columns left to right) and an optional condition (a class or
-/// speaker label per grid).
+/// speaker label per grid, and a context map known at every position).
 ///
 /// Two ways in: `logits(for:)` scores whole grids at once (teacher forcing: training and evaluation),
 /// and a `PriorCursor` walks one position at a time, giving each position's distribution before the
@@ -32,10 +36,13 @@ public protocol CodePrior {
     var codebookSize: Int { get }
     /// Labels the prior is conditioned on: 0 for none, else labels are in 0..<numClasses and required.
     var numClasses: Int { get }
+    /// Channels D of the context map the prior takes with every grid, (N, D, H, W): 0 for none, else required.
+    var contextChannels: Int { get }
     /// The logits of every position of `batch`'s grids given the codes before it: (N, K, H, W).
     func logits(for batch: CodeBatch) -> Tensor
-    /// A cursor at the first position of `count` empty grids of `height` × `width` under `labels`.
-    func makeCursor(count: Int, height: Int, width: Int, labels: [Int32]?) -> any PriorCursor
+    /// A cursor at the first position of `count` empty grids of `height` × `width` under `labels` and
+    /// the context map (count, D, height, width).
+    func makeCursor(count: Int, height: Int, width: Int, labels: [Int32]?, context: Tensor?) -> any PriorCursor
     /// The prior as a checkpoint (format tag and configuration in the metadata, plus `extra`).
     func checkpoint(metadata extra: [String: String]) -> SafeTensors
     /// Learnable scalars, for messages.
@@ -55,6 +62,11 @@ public protocol PriorCursor {
 extension CodePrior {
     /// Whether the prior takes a label per grid.
     public var isConditional: Bool { numClasses > 0 }
+
+    /// A cursor for a prior without a context map. See `makeCursor(count:height:width:labels:context:)`.
+    public func makeCursor(count: Int, height: Int, width: Int, labels: [Int32]?) -> any PriorCursor {
+        makeCursor(count: count, height: height, width: width, labels: labels, context: nil)
+    }
 
     /// Mean cross-entropy (nats per code) of `batch`'s codes: the training loss. Rank 0.
     public func loss(for batch: CodeBatch) -> Tensor {

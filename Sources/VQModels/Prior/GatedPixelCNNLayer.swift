@@ -12,6 +12,10 @@ import VQNN
 ///               g = tanh(h'[:C]) ⊙ σ(h'[C:])                               (N, C, H, W)
 ///               h_out = W_o · g (1 × 1) + h (no residual in the first layer), skip = W_s · g (1 × 1)
 ///
+/// With a context map, its features f (N, C, H, W; `PixelCNN.contextFeatures`) enter both gates as
+/// U_v · f and U_h · f (1 × 1 each) beside the class biases: f is known everywhere, so it may be seen
+/// at and after the position predicted.
+///
 /// Because every horizontal convolution is 1 × k, rows of the horizontal stack never mix: given the
 /// link `l` of a row, that row can be computed alone (the sampler's shortcut).
 public struct GatedPixelCNNLayer: Layer {
@@ -23,10 +27,15 @@ public struct GatedPixelCNNLayer: Layer {
     /// Per-class biases of the vertical and horizontal gates, (numClasses, 2C); nil when unconditional.
     public var verticalCondition: Tensor?
     public var horizontalCondition: Tensor?
+    /// The 1 × 1 convolutions of the context features into the vertical and horizontal gates, (2C, C, 1, 1);
+    /// nil without a context map.
+    public var verticalContext: Conv2d?
+    public var horizontalContext: Conv2d?
     /// The first layer: mask 'A' and no residual connection.
     public let isFirst: Bool
 
-    public init(channels c: Int, kernelSize k: Int, isFirst: Bool, numClasses: Int, generator: inout RandomGenerator) {
+    public init(channels c: Int, kernelSize k: Int, isFirst: Bool, numClasses: Int, hasContext: Bool = false,
+                generator: inout RandomGenerator) {
         self.isFirst = isFirst
         vertical = MaskedConv2d(inputChannels: c, outputChannels: 2 * c,
                                 mask: PixelCNNMasks.vertical(outputChannels: 2 * c, inputChannels: c, kernelSize: k),
@@ -40,19 +49,26 @@ public struct GatedPixelCNNLayer: Layer {
         skip = Conv2d(inputChannels: c, outputChannels: c, kernelSize: 1, generator: &generator)
         verticalCondition = numClasses > 0 ? Tensor(zeros: [numClasses, 2 * c]) : nil
         horizontalCondition = numClasses > 0 ? Tensor(zeros: [numClasses, 2 * c]) : nil
+        if hasContext {
+            verticalContext = Conv2d(inputChannels: c, outputChannels: 2 * c, kernelSize: 1, generator: &generator)
+            horizontalContext = Conv2d(inputChannels: c, outputChannels: 2 * c, kernelSize: 1, generator: &generator)
+        }
     }
 
-    /// The vertical stack: input (N, C, H, W) → its output (N, C, H, W) and the link into the horizontal
-    /// stack (N, 2C, H, W), which at row r depends only on rows < r.
-    public func verticalStep(_ input: Tensor, labels: [Int32]?) -> (output: Tensor, link: Tensor) {
-        let preActivation = GatedPixelCNNLayer.conditioned(vertical(input), verticalCondition, labels)
+    /// The vertical stack: input (N, C, H, W) and context features (N, C, H, W) → its output
+    /// (N, C, H, W) and the link into the horizontal stack (N, 2C, H, W), which at row r depends only on
+    /// rows < r of the input.
+    public func verticalStep(_ input: Tensor, labels: [Int32]?, features: Tensor? = nil) -> (output: Tensor, link: Tensor) {
+        let preActivation = GatedPixelCNNLayer.withContext(GatedPixelCNNLayer.conditioned(vertical(input), verticalCondition, labels),
+                                                           verticalContext, features)
         return (GatedPixelCNNLayer.gate(preActivation), verticalToHorizontal(preActivation.shifted(alongAxis: 2, by: 1)))
     }
 
-    /// The horizontal stack: input (N, C, H, W) and the link from `verticalStep` (N, 2C, H, W) →
-    /// its output (N, C, H, W) and the skip contribution (N, C, H, W).
-    public func horizontalStep(_ input: Tensor, link: Tensor, labels: [Int32]?) -> (output: Tensor, skip: Tensor) {
-        let preActivation = GatedPixelCNNLayer.conditioned(horizontal(input) + link, horizontalCondition, labels)
+    /// The horizontal stack: input (N, C, H, W), the link from `verticalStep` (N, 2C, H, W) and context
+    /// features (N, C, H, W) → its output (N, C, H, W) and the skip contribution (N, C, H, W).
+    public func horizontalStep(_ input: Tensor, link: Tensor, labels: [Int32]?, features: Tensor? = nil) -> (output: Tensor, skip: Tensor) {
+        let preActivation = GatedPixelCNNLayer.withContext(
+            GatedPixelCNNLayer.conditioned(horizontal(input) + link, horizontalCondition, labels), horizontalContext, features)
         let gated = GatedPixelCNNLayer.gate(preActivation)
         let output = horizontalOutput(gated)
         return (isFirst ? output : output + input, skip(gated))
@@ -72,6 +88,14 @@ public struct GatedPixelCNNLayer: Layer {
         return x + table.gathered(rows: labels).reshaped(to: [labels.count, table.shape[1], 1, 1])
     }
 
+    /// `x` (N, 2C, H, W) plus `gate`(`features`) when the layer has a context gate; `features` are
+    /// required exactly then.
+    static func withContext(_ x: Tensor, _ gate: Conv2d?, _ features: Tensor?) -> Tensor {
+        guard let gate else { return x }
+        guard let features else { preconditionFailure("GatedPixelCNNLayer: a prior with a context map needs its features") }
+        return x + gate(features)
+    }
+
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {
         visit(&vertical, named: "vertical", body)
         visit(&horizontal, named: "horizontal", body)
@@ -80,5 +104,7 @@ public struct GatedPixelCNNLayer: Layer {
         visit(&skip, named: "skip", body)
         if verticalCondition != nil { body("vertical_condition", &verticalCondition!) }
         if horizontalCondition != nil { body("horizontal_condition", &horizontalCondition!) }
+        if verticalContext != nil { visit(&verticalContext!, named: "vertical_context", body) }
+        if horizontalContext != nil { visit(&horizontalContext!, named: "horizontal_context", body) }
     }
 }

@@ -13,6 +13,8 @@ import VQNN
 /// - the horizontal stack at column c of layer l needs layer l's input at columns c−h…c, and the first
 ///   layer's mask drops column c itself; so a position runs every layer on one (2h + 1)-column window
 ///   and keeps its outputs, which never depend on the code at that position.
+/// A context map is known in full from the start: its contribution to every gate, per layer, is
+/// computed once for the whole grid and sliced at the row or position being computed.
 /// Logits are the full network's (the test `cachedCursorMatchesTheFullNetwork` checks every position);
 /// the summation order differs, so they agree to rounding, not bit for bit.
 extension PixelCNN {
@@ -20,6 +22,9 @@ extension PixelCNN {
         let prior: PixelCNN
         let count: Int, height: Int, width: Int
         let labels: [Int32]?
+        /// Per layer, the context's share of the vertical and the horizontal gates, (N, 2C, H, W); empty
+        /// without a context map.
+        let verticalContexts: [Tensor], horizontalContexts: [Tensor]
         private(set) var position = 0
         /// The codes of the current row and the one above (count × width each).
         var currentRow: [Int32], rowAbove: [Int32]
@@ -35,8 +40,11 @@ extension PixelCNN {
         var skipsPosition = -1
         var skips: Tensor?
 
-        init(prior: PixelCNN, count: Int, height: Int, width: Int, labels: [Int32]?) {
+        init(prior: PixelCNN, count: Int, height: Int, width: Int, labels: [Int32]?, context: Tensor?) {
             (self.prior, self.count, self.height, self.width, self.labels) = (prior, count, height, width, labels)
+            let features = prior.contextFeatures(context)
+            verticalContexts = features.map { f in prior.layers.map { $0.verticalContext!(f) } } ?? []
+            horizontalContexts = features.map { f in prior.layers.map { $0.horizontalContext!(f) } } ?? []
             currentRow = [Int32](repeating: 0, count: count * width)
             rowAbove = currentRow
             let layers = prior.layers.count
@@ -77,9 +85,13 @@ extension PixelCNN {
             for (index, layer) in prior.layers.enumerated() {
                 let window = columnWindow(horizontalInputs[index], column: column, reach: h)
                 let link = links[index].sliced(alongAxis: 3, column..<(column + 1))
-                let preActivation = GatedPixelCNNLayer.conditioned(
+                var preActivation = GatedPixelCNNLayer.conditioned(
                     window.conv2d(weight: layer.horizontal.weight, bias: layer.horizontal.bias, mask: layer.horizontal.mask) + link,
                     layer.horizontalCondition, labels)
+                if !horizontalContexts.isEmpty {
+                    preActivation = preActivation + horizontalContexts[index].sliced(alongAxis: 2, row..<(row + 1))
+                        .sliced(alongAxis: 3, column..<(column + 1))
+                }
                 let gated = GatedPixelCNNLayer.gate(preActivation)
                 let output = layer.horizontalOutput(gated)
                 horizontalInputs[index + 1][column] = layer.isFirst ? output : output + horizontalInputs[index][column]!
@@ -103,10 +115,13 @@ extension PixelCNN {
                     let rows = verticalInputs[index]
                     let above = (1...h).map { rows.count - 1 - $0 }.reversed().map { $0 >= 0 ? rows[$0] : zeroRow() }
                     let window = Tensor.concatenated(above + [rows.last!] + (0..<h).map { _ in zeroRow() }, alongAxis: 2)
-                    let preActivation = GatedPixelCNNLayer.conditioned(
+                    var preActivation = GatedPixelCNNLayer.conditioned(
                         window.conv2d(weight: layer.vertical.weight, bias: layer.vertical.bias, padding: HeightWidth(0, h),
                                       mask: layer.vertical.mask),
                         layer.verticalCondition, labels)
+                    if !verticalContexts.isEmpty {
+                        preActivation = preActivation + verticalContexts[index].sliced(alongAxis: 2, (row - 1)..<row)
+                    }
                     links.append(layer.verticalToHorizontal(preActivation))
                     input = GatedPixelCNNLayer.gate(preActivation)
                 }

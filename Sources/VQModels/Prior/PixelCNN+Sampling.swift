@@ -8,18 +8,22 @@ import VQEngine
 /// above); then, for each column j of the row, only the horizontal stack runs, on columns up to j of
 /// that one row (1 × k horizontal convolutions never mix rows, and mask 'B' never looks right), and the
 /// output head on column j alone. Passes start no further back than the network can see (`reach`).
+/// They take no context map.
 extension PixelCNN: CodePrior {
     public var codebookSize: Int { configuration.numEmbeddings }
     public var numClasses: Int { configuration.numClasses }
+    public var contextChannels: Int { configuration.contextChannels }
 
     public func logits(for batch: CodeBatch) -> Tensor {
-        self(batch.codes, batch: batch.count, height: batch.height, width: batch.width, labels: batch.labels)
+        self(batch.codes, batch: batch.count, height: batch.height, width: batch.width, labels: batch.labels, context: batch.context)
     }
 
-    public func makeCursor(count: Int, height: Int, width: Int, labels: [Int32]?) -> any PriorCursor {
+    public func makeCursor(count: Int, height: Int, width: Int, labels: [Int32]?, context: Tensor?) -> any PriorCursor {
         precondition(!configuration.isClassConditional || labels?.count == count,
                      "PixelCNN.makeCursor: a class-conditional prior needs \(count) labels")
-        return CachedCursor(prior: self, count: count, height: height, width: width, labels: labels)
+        precondition(context.map { $0.shape == [count, contextChannels, height, width] } ?? (contextChannels == 0),
+                     "PixelCNN.makeCursor: the context map must be (\(count), \(contextChannels), \(height), \(width))")
+        return CachedCursor(prior: self, count: count, height: height, width: width, labels: labels, context: context)
     }
 
     /// How far a layer stack reaches back: L·(k/2) rows up through the vertical stack (plus the one-row

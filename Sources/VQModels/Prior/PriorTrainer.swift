@@ -28,7 +28,8 @@ extension PixelCNN: TrainableModel {
     public static func items(_ items: Range<Int>, of batch: CodeBatch) -> CodeBatch {
         let size = batch.height * batch.width
         return CodeBatch(codes: Array(batch.codes[(items.lowerBound * size)..<(items.upperBound * size)]), count: items.count,
-                         height: batch.height, width: batch.width, labels: batch.labels.map { Array($0[items]) })
+                         height: batch.height, width: batch.width, labels: batch.labels.map { Array($0[items]) },
+                         context: batch.context.map { $0.sliced(alongAxis: 0, items) })
     }
 }
 
@@ -52,6 +53,8 @@ public struct PriorTrainer<Prior: CodePrior & TrainableModel> where Prior.Batch 
         precondition(!prior.isConditional || grids.labels.count == grids.count,
                      "PriorTrainer: a conditional prior needs labelled code grids")
         precondition(grids.count > 0, "PriorTrainer: no code grids")
+        precondition(grids.contextChannels == prior.contextChannels,
+                     "PriorTrainer: grids with \(grids.contextChannels) context channels for a prior of \(prior.contextChannels)")
         self.grids = grids
         self.batchSize = batchSize
         core = ModelTrainer(model: prior, optimizer: Adam(learningRate: schedule.learningRate(at: 0)), schedule: schedule,
@@ -68,9 +71,10 @@ public struct PriorTrainer<Prior: CodePrior & TrainableModel> where Prior.Batch 
     /// if the loss is not finite.
     public mutating func trainStep() throws -> PriorTrainingStepReport {
         let count = grids.count
-        let drawn = grids.batch((0..<batchSize).map { _ in core.generator.nextIndex(below: count) })
+        let indices = (0..<batchSize).map { _ in core.generator.nextIndex(below: count) }
+        let drawn = grids.batch(indices)
         let batch = CodeBatch(codes: drawn.codes, count: batchSize, height: grids.height, width: grids.width,
-                              labels: prior.isConditional ? drawn.labels : nil)
+                              labels: prior.isConditional ? drawn.labels : nil, context: grids.context(of: indices))
         let (report, _) = try core.step(on: batch)
         return PriorTrainingStepReport(step: report.step, loss: report.losses["prior"]!, learningRate: report.learningRate,
                                        gridsPerSecond: report.itemsPerSecond)

@@ -7,8 +7,8 @@ import VQNN
 
 /// A small codec made in a temporary folder: a tiny VQ-VAE with 8x downsampling and a 3-stage
 /// residual quantizer of 32 codes (the tiny preset's K), randomly initialised (coding does not need a trained model: any
-/// codes must round-trip), a prior for the first two stages (the third uses its histogram), tiles of
-/// 2x2 codes so images span several tiles.
+/// codes must round-trip), a prior for the first two stages (the second sees the first through a
+/// context map; the third uses its histogram), tiles of 2x2 codes so images span several tiles.
 enum TinyCodec {
     static func make(in folder: String, seed: UInt64 = 1, channels: Int = 3) throws -> ImageCodec {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -19,7 +19,9 @@ enum TinyCodec {
         try VQVAE(configuration, generator: &generator).checkpoint().write(to: folder + "/model.safetensors")
         var names: [String] = []
         for stage in 1...2 {
-            let prior = PixelCNN(PixelCNNConfiguration(numEmbeddings: 32, channels: 8, layers: 2, outputChannels: 16), generator: &generator)
+            let context = stage == 1 ? 0 : configuration.embeddingDim
+            let prior = PixelCNN(PixelCNNConfiguration(numEmbeddings: 32, channels: 8, layers: 2, outputChannels: 16,
+                                                       contextChannels: context), generator: &generator)
             try prior.checkpoint(metadata: [:]).write(to: folder + "/prior-\(stage).safetensors")
             names.append("prior-\(stage).safetensors")
         }
@@ -77,8 +79,26 @@ enum TinyCodec {
         let codes = codec.codes(of: image, rate: 3)
         let compressed = codec.compress(codes: codes, rate: 3, width: 160, height: 120)
         let payloadBits = Double(compressed.file.payload.count * 8)
-        #expect(payloadBits <= compressed.idealBits * 1.01 + Double(8 * (3 * 4 + 2 * 4)))
+        // Five streams: two tile groups for each of the stages with a prior, one for the histogram's;
+        // each holds a 4-byte state, and four of them a 4-byte length.
+        let streams = codec.streamLayout(rate: 3, entropyModel: .prior, tiling: .init(height: 15, width: 20, side: 2))
+        #expect(streams.map(\.stage) == [0, 0, 1, 1, 2])
+        #expect(payloadBits <= compressed.idealBits * 1.01 + Double(8 * (5 * 4 + 4 * 4)))
         #expect(try codec.decodeCodes(compressed.file, path: "x") == codes)
+    }
+
+    /// Tiles of a 41x61 grid (481x321 pixels at /8) with side 16: 3x4 tiles in two groups of 6, the
+    /// edge tiles' positions outside the grid are nil, and every grid position belongs to one tile.
+    @Test func tilingCutsTheGridIntoGroupsOfTiles() {
+        let tiling = ImageCodec.Tiling(height: 41, width: 61, side: 16)
+        #expect(tiling.count == 12 && tiling.groups == 2)
+        #expect(tiling.tiles(ofGroup: 0) == 0..<6 && tiling.tiles(ofGroup: 1) == 6..<12)
+        #expect(ImageCodec.Tiling(height: 3, width: 50, side: 16).tiles(ofGroup: 1) == 2..<4)
+        #expect(ImageCodec.Tiling(height: 1, width: 1, side: 16).groups == 1)
+        #expect(tiling.position(tile: 11, row: 8, column: 12) == 40 * 61 + 60)
+        #expect(tiling.position(tile: 11, row: 9, column: 0) == nil && tiling.position(tile: 3, row: 0, column: 13) == nil)
+        let positions = (0..<12).flatMap { tile in (0..<256).compactMap { tiling.position(tile: tile, row: $0 / 16, column: $0 % 16) } }
+        #expect(positions.sorted() == Array(0..<(41 * 61)))
     }
 
     /// A file of another codec (another seed: other weights) is one line naming the file; so is every

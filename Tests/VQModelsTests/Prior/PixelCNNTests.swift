@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VQData
 import VQEngine
@@ -52,6 +53,38 @@ import _VQTestSupport
         #expect(unchanged == 325 && changed == 300)  // 25·26/2 pairs with p ≥ i, 25·24/2 with p < i
     }
 
+    /// With a context map the codes stay causal (a code changes only the logits after it), while the
+    /// context is seen at the position itself and one step beyond in every direction (its 3×3
+    /// convolution), including below and right, and nowhere further.
+    @Test func contextIsSeenAroundThePositionAndCodesStayCausal() {
+        var generator = RandomGenerator(seed: 23)
+        var configuration = small
+        (configuration.numClasses, configuration.contextChannels, configuration.layers) = (0, 2, 2)
+        let prior = PixelCNN(configuration, generator: &generator)
+        let (height, width) = (5, 5)
+        let codes = randomCodes(height * width, k: 6, seed: 24)
+        let context = Tensor(uniform: [1, 2, height, width], low: -1, high: 1, generator: &generator)
+        let base = prior(codes, batch: 1, height: height, width: width, context: context)
+        for changed in 0..<(height * width) {
+            var altered = codes
+            altered[changed] = (altered[changed] + 1) % 6
+            let output = prior(altered, batch: 1, height: height, width: width, context: context)
+            for position in 0...changed { #expect(logits(base, item: 0, position: position) == logits(output, item: 0, position: position)) }
+        }
+        var nudged = context
+        nudged[flat: 0 * 25 + 2 * 5 + 2] += 1  // channel 0 at (2, 2)
+        let output = prior(codes, batch: 1, height: height, width: width, context: nudged)
+        for row in 0..<height {
+            for column in 0..<width {
+                let same = logits(base, item: 0, position: row * width + column) == logits(output, item: 0, position: row * width + column)
+                // Within one step of (2, 2) the features change; the gates pass that on to later
+                // positions through the stacks, never to earlier rows beyond the 3×3 window.
+                if abs(row - 2) <= 1 && abs(column - 2) <= 1 { #expect(!same, "(\(row), \(column)) does not see the context") }
+                if row < 1 { #expect(same, "(\(row), \(column)) sees the context two rows below") }
+            }
+        }
+    }
+
     /// The class label changes every position's logits, including the first (which sees no codes).
     @Test func labelConditionsEveryPosition() {
         var generator = RandomGenerator(seed: 7)
@@ -92,12 +125,12 @@ import _VQTestSupport
 
     /// The cached cursor (what `makeCursor` gives) walked through random grids, its logits at every
     /// position against the full network's: the `small` prior on a grid inside its receptive field, 2
-    /// layers of 3×3 and 3 layers of 5×5 on grids several times larger.
-    @Test(arguments: [(4, 3, 4, 5), (2, 3, 9, 11), (3, 5, 8, 13)])
-    func cachedCursorMatchesTheFullNetwork(layers: Int, kernelSize: Int, height: Int, width: Int) {
+    /// layers of 3×3 and 3 layers of 5×5 on grids several times larger; with and without a context map.
+    @Test(arguments: [(4, 3, 4, 5, 0), (2, 3, 9, 11, 0), (3, 5, 8, 13, 0), (4, 3, 4, 5, 3), (2, 3, 9, 11, 5)])
+    func cachedCursorMatchesTheFullNetwork(layers: Int, kernelSize: Int, height: Int, width: Int, contextChannels: Int) {
         var generator = RandomGenerator(seed: 19)
         var configuration = small
-        (configuration.layers, configuration.kernelSize) = (layers, kernelSize)
+        (configuration.layers, configuration.kernelSize, configuration.contextChannels) = (layers, kernelSize, contextChannels)
         var prior = PixelCNN(configuration, generator: &generator)
         for index in prior.layers.indices {   // non-zero class biases, so the conditioning is checked too
             prior.layers[index].verticalCondition = Tensor(uniform: [3, 16], low: -0.5, high: 0.5, generator: &generator)
@@ -105,8 +138,10 @@ import _VQTestSupport
         }
         let count = 3, labels: [Int32] = [2, 0, 1]
         let codes = randomCodes(count * height * width, k: 6, seed: 20)
-        let full = prior(codes, batch: count, height: height, width: width, labels: labels)
-        var cursor = prior.makeCursor(count: count, height: height, width: width, labels: labels)
+        let context = contextChannels == 0 ? nil
+            : Tensor(uniform: [count, contextChannels, height, width], low: -1, high: 1, generator: &generator)
+        let full = prior(codes, batch: count, height: height, width: width, labels: labels, context: context)
+        var cursor = prior.makeCursor(count: count, height: height, width: width, labels: labels, context: context)
         for position in 0..<(height * width) {
             let logits = cursor.nextLogits()
             for item in 0..<count {
@@ -187,6 +222,25 @@ import _VQTestSupport
         let codes = randomCodes(2 * 16, k: 6, seed: 14)
         #expect(loaded(codes, batch: 2, height: 4, width: 4, labels: [0, 2]).scalars
                 == prior(codes, batch: 2, height: 4, width: 4, labels: [0, 2]).scalars)
+    }
+
+    /// A prior with a context map stores its context convolutions, and configurations written before
+    /// context maps existed (no `contextChannels`) still load, as 0.
+    @Test func contextCheckpointRoundTripAndOlderConfigurations() throws {
+        var generator = RandomGenerator(seed: 25)
+        var configuration = small
+        configuration.contextChannels = 4
+        let prior = PixelCNN(configuration, generator: &generator)
+        let file = try SafeTensors(parsing: prior.checkpoint(metadata: [:]).encoded(), path: "p")
+        #expect(file.tensors["context_input.weight"]?.shape == [8, 4, 3, 3])
+        #expect(file.tensors["layers.1.vertical_context.weight"]?.shape == [16, 8, 1, 1])
+        #expect(file.tensors["layers.3.horizontal_context.bias"]?.shape == [16])
+        let loaded = try PixelCNN(checkpoint: file, path: "p")
+        #expect(loaded.configuration == configuration && loaded.contextChannels == 4)
+        let older = #"{"numEmbeddings":6,"channels":8,"layers":4,"kernelSize":3,"outputChannels":12,"numClasses":3}"#
+        #expect(try JSONDecoder().decode(PixelCNNConfiguration.self, from: Data(older.utf8)) == small)
+        let broken = #"{"numEmbeddings":6,"channels":8,"layers":4,"kernelSize":4,"outputChannels":12,"numClasses":3}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(PixelCNNConfiguration.self, from: Data(broken.utf8)) }
     }
 
     @Test func checkpointErrorsAreNamed() throws {
