@@ -28,7 +28,24 @@ public enum Convolution {
 
     /// input (N, C, H, W), weight (F, C/groups, kh, kw), bias (F) → output (N, F, Ho, Wo).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry) -> Tensor {
-        columnsPass(image: input, weight: weight, bias: bias, columnSide: nil, geometry: geometry).product!
+        if geometry.coversWholeInput { return wholeInputForward(input: input, weight: weight, bias: bias, geometry: geometry) }
+        return columnsPass(image: input, weight: weight, bias: bias, columnSide: nil, geometry: geometry).product!
+    }
+
+    /// `forward` when the kernel covers the whole input (`ConvolutionGeometry.coversWholeInput`): output
+    /// (N, F) = input (N, C·kh·kw) · weight (F, C·kh·kw)ᵀ + bias, one product for the batch instead of a
+    /// one-column product per image. Each output sums the same products in the same order as the
+    /// im2col path (rows of a column are (c, i, j) in order), so both give the same bits.
+    static func wholeInputForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
+        let (n, f, depth) = (g.batch, g.outputChannels, g.inputChannels * g.kernelArea)
+        let output = Tensor(zeros: [n, f, 1, 1])
+        Gemm.multiply(transposeB: true, m: n, n: f, k: depth, a: input.storage.pointer, lda: depth,
+                      b: weight.storage.pointer, ldb: depth, c: output.storage.pointer, ldc: f)
+        if let bias {
+            let values = output.storage.pointer, shift = bias.storage.pointer
+            for image in 0..<n { for channel in 0..<f { values[image * f + channel] += shift[channel] } }
+        }
+        return output
     }
 
     /// outputGradient (N, F, Ho, Wo), weight (F, C/groups, kh, kw) → input gradient (N, C, H, W).

@@ -91,6 +91,13 @@ public struct ConvolutionGeometry: Hashable, Sendable {
             && outputHeight == inputHeight && outputWidth == inputWidth
     }
 
+    /// The kernel covers the whole (unpadded, undilated, ungrouped) input, so each image's output is
+    /// one value per filter: the convolution is one matrix product over the batch, input rows (N,
+    /// C·kh·kw) times the weight's rows transposed. A PixelCNN cursor's convolutions at one position.
+    public var coversWholeInput: Bool {
+        kernelHeight == inputHeight && kernelWidth == inputWidth && padding == 0 && dilation == 1 && groups == 1
+    }
+
     /// Multiply-adds ×2 of the forward convolution: 2·N·F·Ho·Wo·(C/groups)·kh·kw. The transposed
     /// convolution with this geometry costs the same, and a backward pass (input and weight) twice as much.
     public var forwardFloatingPointOperations: Double {

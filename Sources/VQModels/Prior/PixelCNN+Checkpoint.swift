@@ -10,10 +10,13 @@ import VQNN
 /// and `.bias`, `layers.l.vertical_to_horizontal.weight` (2C, 2C, 1, 1) and `.bias`,
 /// `layers.l.horizontal_output.weight` (C, C, 1, 1) and `.bias`, `layers.l.skip.weight` (C, C, 1, 1) and
 /// `.bias`, and when class-conditional `layers.l.vertical_condition` and `layers.l.horizontal_condition`
-/// (classes, 2C); then `output1.weight` (O, C, 1, 1), `output1.bias`, `output2.weight` (K, O, 1, 1),
-/// `output2.bias`. Weights are stored unmasked (masked taps stay at their initial values and have no
+/// (classes, 2C), and with a context map of D channels `layers.l.vertical_context.weight` and
+/// `layers.l.horizontal_context.weight` (2C, C, 1, 1) with their biases; then `output1.weight`
+/// (O, C, 1, 1), `output1.bias`, `output2.weight` (K, O, 1, 1), `output2.bias`, and with a context map
+/// `context_input.weight` (C, D, 3, 3) and `context_input.bias`. Weights are stored unmasked (masked taps stay at their initial values and have no
 /// effect); the masks are rebuilt from the configuration. `__metadata__` holds `format`
-/// (`vqvae-prior/1`), `configuration` (JSON of `PixelCNNConfiguration`) and any extra entries.
+/// (`vqvae-prior/1`), `configuration` (JSON of `PixelCNNConfiguration`; `contextChannels` may be absent
+/// in files written before context maps, meaning 0) and any extra entries.
 extension PixelCNN {
     public static let checkpointFormat = "vqvae-prior/1"
 

@@ -32,3 +32,22 @@ import Testing
         #expect(plan.shares.map(\.count).reduce(0, +) == 32)
     }
 }
+
+/// `Convolution.forward`'s one-product path for kernels covering the whole input gives the im2col
+/// path's bits exactly (same products, same order, same bias add): the codec's prior, whose cursor
+/// takes the short path while the full network takes the long one, relies on every machine agreeing.
+@Suite struct WholeInputConvolutionTests {
+    @Test(arguments: [([6, 13, 1, 1], 37, HeightWidth(1)), ([5, 32, 1, 3], 64, HeightWidth(1, 3)), ([3, 130, 3, 3], 7, HeightWidth(3))])
+    func givesTheIm2colPathsBits(input: [Int], filters: Int, kernel: HeightWidth) throws {
+        var generator = RandomGenerator(seed: 29)
+        let x = Tensor(uniform: input, low: -1, high: 1, generator: &generator)
+        let weight = Tensor(uniform: [filters, input[1], kernel.height, kernel.width], low: -1, high: 1, generator: &generator)
+        let bias = Tensor(uniform: [filters], low: -1, high: 1, generator: &generator)
+        let geometry = try Tensor.conv2dShapes(input: input, weight: weight.shape, bias: bias.shape)
+        #expect(geometry.coversWholeInput)
+        let short = Convolution.forward(input: x, weight: weight, bias: bias, geometry: geometry)
+        let long = Convolution.columnsPass(image: x, weight: weight, bias: bias, columnSide: nil, geometry: geometry).product!
+        #expect(short.shape == [input[0], filters, 1, 1])
+        #expect(zip(short.scalars, long.scalars).allSatisfy { $0.bitPattern == $1.bitPattern })
+    }
+}

@@ -53,6 +53,11 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
         ConvolutionCase(input: [4, 3, 12, 10], filters: 8, kernel: 4, stride: 2, padding: 1),
         ConvolutionCase(input: [1, 2, 3, 3], filters: 3, kernel: 5, padding: 1),
         ConvolutionCase(input: [5, 33, 6, 6], filters: 18, kernel: 3, padding: 1, dilation: HeightWidth(2, 1)),
+        // Kernels covering the whole input (`coversWholeInput`: one product over the batch), as a
+        // PixelCNN cursor runs them at one position: 1×1 on 1×1 maps, a 1×3 window, a 4×4 with stride.
+        ConvolutionCase(input: [6, 13, 1, 1], filters: 37, kernel: 1),
+        ConvolutionCase(input: [5, 7, 1, 3], filters: 9, kernel: HeightWidth(1, 3)),
+        ConvolutionCase(input: [3, 4, 4, 4], filters: 5, kernel: 4, stride: 2),
     ]
 
     /// Odd shapes for the transposed convolution: stride 2 with padding 1 and output padding 1, stride 3,
