@@ -134,8 +134,49 @@ extension ImageCodec {
 
     /// The codes of `file` ((position, stage) order), after checking it belongs to this codec; throws
     /// `DataError(path, …)` for another codec's file, a rate or channel count this codec lacks, or a
-    /// payload that does not decode exactly. Stages decode in parallel, like they were coded.
+    /// payload that does not decode exactly. With the priors, stages decode one after the other (a
+    /// stage's prior may see the earlier ones), each stage's streams in parallel; with the histograms,
+    /// every stream at once.
     public func decodeCodes(_ file: VQZFile, path: String) throws -> [Int32] {
+        try checkBelongs(file, path: path)
+        let grid = gridSize(width: file.width, height: file.height), rate = file.rate
+        let tiling = Tiling(height: grid.height, width: grid.width, side: max(file.tileSide, 1))
+        let layout = streamLayout(rate: rate, entropyModel: file.entropyModel, tiling: tiling)
+        guard let streams = ImageCodec.streams(of: file.payload, count: layout.count) else {
+            throw DataError(path, "corrupted: its stream lengths do not fit its payload")
+        }
+        var codes = [Int32](repeating: 0, count: grid.height * grid.width * rate)
+        let waves: [Range<Int>] = file.entropyModel == .prior ? (0..<rate).map { $0..<($0 + 1) } : [0..<rate]
+        for stages in waves {
+            let contexts = Dictionary(uniqueKeysWithValues: stages.compactMap { stage in
+                prior(ofStage: stage, file.entropyModel)
+                    .flatMap { stageContext(codes, rate: rate, stage: stage, prior: $0, tiling: tiling) }.map { (stage, $0) }
+            })
+            let tasks = layout.indices.filter { stages.contains(layout[$0].stage) }
+            var failures = [RANSDecoder.Failure?](repeating: nil, count: tasks.count)
+            codes.withUnsafeMutableBufferPointer { codes in
+                failures.withUnsafeMutableBufferPointer { failures in
+                    Parallel.forEach(tasks.count) { task in
+                        let (stage, group) = layout[tasks[task]]
+                        do {
+                            try decode(streams[tasks[task]], stage: stage, group: group, rate: rate, entropyModel: file.entropyModel,
+                                       tiling: tiling, context: contexts[stage], into: codes)
+                        } catch {
+                            failures[task] = error as? RANSDecoder.Failure ?? .badFinalState
+                        }
+                    }
+                }
+            }
+            if let (task, failure) = failures.enumerated().first(where: { $0.element != nil }) {
+                throw DataError(path, "corrupted: stage \(layout[tasks[task]].stage + 1): \(failure!)")
+            }
+        }
+        return codes
+    }
+
+    /// Throws `DataError(path, …)` unless `file` was made by this codec at a rate, channel count,
+    /// tile side and size it decodes.
+    func checkBelongs(_ file: VQZFile, path: String) throws {
         guard file.codecIdentity == identity else {
             throw DataError(path, "was made by another codec (identity \(hexadecimal(file.codecIdentity)), this codec's is \(hexadecimal(identity)))")
         }
@@ -144,53 +185,28 @@ extension ImageCodec {
         guard file.entropyModel == .histogram || (1...256).contains(file.tileSide) else {
             throw DataError(path, "has tile side \(file.tileSide), expected 1 to 256")
         }
-        let grid = gridSize(width: file.width, height: file.height), area = grid.height * grid.width, rate = file.rate
-        guard area <= VQVAE.maximumGridArea else {
+        let grid = gridSize(width: file.width, height: file.height)
+        guard grid.height * grid.width <= VQVAE.maximumGridArea else {
             throw DataError(path, "is \(file.width)x\(file.height), more than the \(VQVAE.maximumGridArea) codes per image this tool decodes")
         }
-        let tiling = Tiling(height: grid.height, width: grid.width, side: max(file.tileSide, 1))
-        let layout = streamLayout(rate: rate, entropyModel: file.entropyModel, tiling: tiling)
-        guard let streams = ImageCodec.streams(of: file.payload, count: layout.count) else {
-            throw DataError(path, "corrupted: its stream lengths do not fit its payload")
-        }
-        var codes = [Int32](repeating: 0, count: area * rate)
-        var failures = [RANSDecoder.Failure?](repeating: nil, count: layout.count)
-        // One wave per stage with the priors (a stage's prior may see the stages decoded before it), all
-        // stages in one wave with the histograms.
-        let waves: [Range<Int>] = file.entropyModel == .prior ? (0..<rate).map { $0..<($0 + 1) } : [0..<rate]
-        for stages in waves {
-            let contexts = stages.map { stage in
-                prior(ofStage: stage, file.entropyModel).flatMap { stageContext(codes, rate: rate, stage: stage, prior: $0, tiling: tiling) }
+    }
+
+    /// Decodes one stream, (`stage`, tile `group`), into `codes` ((position, stage) at `rate`).
+    func decode(_ stream: [UInt8], stage: Int, group: Int, rate: Int, entropyModel: VQZFile.EntropyModel, tiling: Tiling,
+                context: Tensor?, into codes: UnsafeMutableBufferPointer<Int32>) throws {
+        var decoder = try RANSDecoder(stream)
+        if let prior = prior(ofStage: stage, entropyModel) {
+            try walk(prior, tiling: tiling, group: group, context: context) { position, logits in
+                let code = Int32(try decoder.next(table: FrequencyTable(logits: logits)))
+                codes[position * rate + stage] = code
+                return code
             }
-            let tasks = layout.indices.filter { stages.contains(layout[$0].stage) }
-            codes.withUnsafeMutableBufferPointer { codes in
-                failures.withUnsafeMutableBufferPointer { failures in
-                    Parallel.forEach(tasks.count) { task in
-                        let stream = tasks[task], (stage, group) = layout[stream]
-                        let offset = stage - stages.lowerBound
-                        do {
-                            var decoder = try RANSDecoder(streams[stream])
-                            if let prior = prior(ofStage: stage, file.entropyModel) {
-                                try walk(prior, tiling: tiling, group: group, context: contexts[offset]) { position, logits in
-                                    let code = Int32(try decoder.next(table: FrequencyTable(logits: logits)))
-                                    codes[position * rate + stage] = code
-                                    return code
-                                }
-                            } else {
-                                for position in 0..<area { codes[position * rate + stage] = Int32(try decoder.next(table: histograms[stage])) }
-                            }
-                            try decoder.finish()
-                        } catch {
-                            failures[stream] = error as? RANSDecoder.Failure ?? .badFinalState
-                        }
-                    }
-                }
-            }
-            if let (stream, failure) = failures.enumerated().first(where: { $0.element != nil }) {
-                throw DataError(path, "corrupted: stage \(layout[stream].stage + 1): \(failure!)")
+        } else {
+            for position in 0..<(tiling.height * tiling.width) {
+                codes[position * rate + stage] = Int32(try decoder.next(table: histograms[stage]))
             }
         }
-        return codes
+        try decoder.finish()
     }
 
     /// The image of `file`, exactly `reconstruct` of the original at the file's rate.
