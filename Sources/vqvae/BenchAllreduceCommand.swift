@@ -53,6 +53,7 @@ struct BenchAllreduceCommand: ParsableCommand {
             _ = try? local.sum(scalars: &values, tensors: &tensors, weight: 1, communicator: SingleProcessCommunicator.shared)
         }
         guard group.isLeader else { return }
+        writeBenchmarkMachine()
         let bytes = Double(count * MemoryLayout<Float>.size)
         let seconds = measurement.median
         let algorithm = bytes / seconds, bus = algorithm * 2 * Double(group.size - 1) / Double(group.size)

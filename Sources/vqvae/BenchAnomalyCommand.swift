@@ -52,7 +52,10 @@ struct BenchAnomalyCommand: ParsableCommand {
         guard logEvery >= 1 else { throw ValidationError("--log-every must be at least 1") }
     }
 
-    func run() throws { try failingWithOneLine(bench) }
+    func run() throws {
+        writeBenchmarkMachine()
+        try failingWithOneLine(bench)
+    }
 
     private func bench() throws {
         let source = try DatasetSource.detect(data, seed: seed)

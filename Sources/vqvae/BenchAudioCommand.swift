@@ -23,6 +23,7 @@ struct BenchAudioCommand: ParsableCommand {
     }
 
     func run() throws {
+        writeBenchmarkMachine()
         var configuration = VQVAEConfiguration.speech(sampleRate: 8000, speakers: speakers)
         if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }
         if let centerLatents { configuration.centersLatents = centerLatents }

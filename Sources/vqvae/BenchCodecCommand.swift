@@ -26,6 +26,7 @@ struct BenchCodecCommand: ParsableCommand {
     @Flag(help: "One JSON line per rate on standard output.") var json = false
 
     func run() throws {
+        writeBenchmarkMachine()
         try failingWithOneLine {
             let loaded = try ImageCodec(run: codec)
             var files = try ImageFolder.imageFiles(in: data, split: split)
@@ -56,6 +57,7 @@ struct BenchCodecCommand: ParsableCommand {
                 "encode_ms": format(m.encodeSeconds * 1000 / count, 1), "decode_ms": format(m.decodeSeconds * 1000 / count, 1),
                 "ideal_bpp": format(m.idealBitsPerPixel, 5), "coder_overhead": format(m.coderOverhead, 5),
                 "histogram_bpp": format(m.histogramBitsPerPixel, 5), "prior_saving": format(m.priorSaving, 4),
-                "kernel": "\"\(Gemm.kernelName)\"", "threads": "\(Parallel.workerCount)"]
+                "kernel": "\"\(Gemm.kernelName)\"", "threads": "\(Parallel.workerCount)",
+                "cpu": jsonString(MachineDescription.current.cpuModel)]
     }
 }

@@ -39,6 +39,7 @@ struct BenchConvCommand: ParsableCommand {
     }
 
     func run() throws {
+        writeBenchmarkMachine()
         let layers = inputs.imageShapes.flatMap { SonnetConvolution.layers(channels: $0.channels, size: $0.size) }
             .filter { layer.map($0.name.contains) ?? true }
         if !json { print(BenchConvCommand.tableHeader) }

@@ -31,12 +31,14 @@ struct BenchGemmCommand: ParsableCommand {
     }
 
     func run() throws {
+        writeBenchmarkMachine()
         let result = GemmBenchmark.run(size: size, targetSeconds: seconds, threadCount: threads)
         let gflops = (result.gflops * 10).rounded() / 10
         let milliseconds = (result.measurement.median * 1e5).rounded() / 100
         if json {
             print("{\"op\":\"gemm\",\"size\":\(result.size),\"gflops\":\(gflops),\"kernel\":\"\(result.kernel)\","
-                + "\"threads\":\(result.threads),\"runs\":\(result.measurement.runs),\"median_ms\":\(milliseconds)}")
+                + "\"threads\":\(result.threads),\"runs\":\(result.measurement.runs),\"median_ms\":\(milliseconds),"
+                + "\"cpu\":\(jsonString(MachineDescription.current.cpuModel))}")
         } else {
             print("gemm \(size)×\(size)×\(size) fp32, \(result.kernel), \(result.threads) threads: \(gflops) GFLOP/s "
                 + "(median of \(result.measurement.runs) runs, \(milliseconds) ms each)")

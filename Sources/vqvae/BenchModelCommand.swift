@@ -24,6 +24,7 @@ struct BenchModelCommand: ParsableCommand {
     }
 
     func run() throws {
+        writeBenchmarkMachine()
         let configuration = VQVAEConfiguration(preset: preset, inputChannels: channels,
                                                quantizer: quantizer.map { QuantizerConfiguration.standard($0) } ?? .default)
         let result = ModelBenchmark.run(configuration: configuration, imageSize: size, batchSize: batch, steps: steps)

@@ -19,6 +19,7 @@ struct BenchSampleCommand: ParsableCommand {
     }
 
     func run() throws {
+        writeBenchmarkMachine()
         var generator = RandomGenerator(seed: 0)
         let pixelCNN = try prior.map { try PixelCNN(contentsOf: $0) }
             ?? PixelCNN(PixelCNNConfiguration(numEmbeddings: 512, numClasses: 10), generator: &generator)
