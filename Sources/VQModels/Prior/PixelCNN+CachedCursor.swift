@@ -130,7 +130,7 @@ extension PixelCNN {
             linksRow = row
         }
 
-        /// (N, C, 1, 1) zeros: a row or column outside the grid.
+        /// (N, C, 1, W) zeros: a row outside the grid.
         func zeroRow() -> Tensor { Tensor(zeros: [count, prior.configuration.channels, 1, width]) }
 
         /// Columns `column` − reach … `column` + reach of one layer's inputs as (N, C, 1, 2·reach + 1): zeros
