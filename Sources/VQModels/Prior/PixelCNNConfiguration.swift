@@ -1,7 +1,8 @@
 /// Every size of a gated PixelCNN prior, stored in its checkpoint (`__metadata__`) so it can be rebuilt.
 ///
 /// The default (64 channels, 8 layers of 3×3, head 128) sees the whole causal past of a 7×7 or 8×8
-/// code grid: after l layers of 3×3 the vertical stack reaches l + 1 rows up (the link adds one) and l columns to each side.
+/// code grid: after l layers of 3×3 the vertical stack reaches l + 1 rows up (the link adds one) and
+/// l columns to each side.
 public struct PixelCNNConfiguration: Codable, Equatable, Sendable {
     /// K, the number of codes (the VQ-VAE's codebook size): the input vocabulary and the softmax width.
     public var numEmbeddings: Int
