@@ -51,45 +51,13 @@ import _VQTestSupport
     /// files decode on any CPU because of it. Plain and pre-packed A, every transpose, beta 0 and 1.
     @Test(arguments: shapes + blockingShapes)
     func kernelsAgreeBitForBit(shape: (Int, Int, Int)) {
-        let (m, n, k) = shape
-        var generator = RandomGenerator(seed: UInt64(m * 31 + n * 7 + k))
-        for transposeA in [false, true] {
-            for transposeB in [false, true] {
-                for beta: Float in [0, 1] {
-                    let lda = (transposeA ? m : k) + 1, ldb = (transposeB ? k : n) + 2, ldc = n + 3
-                    let a = Tensor(uniform: [(transposeA ? k : m) * lda], low: -1, high: 1, generator: &generator)
-                    let b = Tensor(uniform: [(transposeB ? n : k) * ldb], low: -1, high: 1, generator: &generator)
-                    let c0 = Tensor(uniform: [m * ldc], low: -1, high: 1, generator: &generator)
-                    func product(_ kernel: Gemm.Kernel, threads: Int, packed: Bool) -> [Float] {
-                        var c = c0
-                        a.withUnsafeBufferPointer { a in
-                            b.withUnsafeBufferPointer { b in
-                                c.withUnsafeMutableBufferPointer { c in
-                                    if packed {
-                                        let packedA = Gemm.PackedMatrix(transposeA: transposeA, rows: m, depth: k,
-                                                                        a: a.baseAddress!, lda: lda, kernel: kernel)
-                                        defer { packedA.deallocate() }
-                                        Gemm.multiply(packedA: packedA, transposeB: transposeB, n: n, b: b.baseAddress!,
-                                                      ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc, threadCount: threads)
-                                    } else {
-                                        Gemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                                      a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta,
-                                                      c: c.baseAddress!, ldc: ldc, kernel: kernel, threadCount: threads)
-                                    }
-                                }
-                            }
-                        }
-                        return c.scalars
-                    }
-                    let reference = product(.generic, threads: 1, packed: false)
-                    for kernel in Gemm.Kernel.allCases where kernel.isSupported {
-                        for (threads, packed) in [(1, false), (3, false), (2, true)] {
-                            let values = product(kernel, threads: threads, packed: packed)
-                            let differing = zip(values, reference).filter { $0.bitPattern != $1.bitPattern }.count
-                            #expect(differing == 0,
-                                    "\(kernel) threads \(threads) packed \(packed) m \(m) n \(n) k \(k) transposeA \(transposeA) transposeB \(transposeB) beta \(beta)")
-                        }
-                    }
+        for operands in GemmOperands.all(shape: shape, seed: UInt64(shape.0 * 31 + shape.1 * 7 + shape.2)) {
+            let reference = operands.product(kernel: .generic, threadCount: 1)
+            for kernel in Gemm.Kernel.allCases where kernel.isSupported {
+                for (threads, packed) in [(1, false), (3, false), (2, true)] {
+                    let values = operands.product(kernel: kernel, threadCount: threads, packedA: packed)
+                    let differing = zip(values, reference).filter { $0.bitPattern != $1.bitPattern }.count
+                    #expect(differing == 0, "\(kernel) threads \(threads) packed \(packed) \(operands)")
                 }
             }
         }
@@ -167,42 +135,84 @@ import _VQTestSupport
     /// given kernel and thread count, and compares with the naive twin. Also checks that the padding
     /// columns of C (between n and ldc) are left alone.
     private func checkAgainstNaiveTwin(shape: (Int, Int, Int), kernel: Gemm.Kernel?, threadCount: Int?) {
+        let k = shape.2
+        for operands in GemmOperands.all(shape: shape, seed: UInt64(shape.0 * 1_000_000 + shape.1 * 1000 + k)) {
+            let fast = operands.product(kernel: kernel, threadCount: threadCount), naive = operands.naiveProduct()
+            let context = "kernel \(kernel.map(String.init(describing:)) ?? "default") threads \(threadCount.map(String.init) ?? "auto") \(operands)"
+            // Float32 sums of k products of values in [-1, 1]: error grows like √k·ulp.
+            expectClose(fast, naive, absolute: 1e-5 * Float(k).squareRoot() * 4, relative: 1e-5, context)
+            // The padding columns of C (between n and ldc) are never written.
+            for row in 0..<operands.m where fast[row * operands.ldc + operands.n] != operands.c[flat: row * operands.ldc + operands.n] {
+                Issue.record("\(context): padding of row \(row) written")
+                break
+            }
+        }
+    }
+}
+
+/// One product's operands for the tests: random A, B and C in [-1, 1] with padded leading dimensions
+/// (lda + 3, ldb + 2, ldc + 1), for one transpose combination and beta.
+struct GemmOperands: CustomStringConvertible {
+    let m: Int, n: Int, k: Int
+    let transposeA: Bool, transposeB: Bool, beta: Float
+    let a: Tensor, lda: Int, b: Tensor, ldb: Int, c: Tensor, ldc: Int
+
+    /// Every transpose combination and both betas of `shape` (m, n, k), drawn from `seed`.
+    static func all(shape: (Int, Int, Int), seed: UInt64) -> [GemmOperands] {
         let (m, n, k) = shape
-        var generator = RandomGenerator(seed: UInt64(m * 1_000_000 + n * 1000 + k))
+        var generator = RandomGenerator(seed: seed)
+        var result: [GemmOperands] = []
         for transposeA in [false, true] {
             for transposeB in [false, true] {
                 for beta: Float in [0, 1] {
                     let lda = (transposeA ? m : k) + 3, ldb = (transposeB ? k : n) + 2, ldc = n + 1
                     let a = Tensor(uniform: [(transposeA ? k : m) * lda], low: -1, high: 1, generator: &generator)
                     let b = Tensor(uniform: [(transposeB ? n : k) * ldb], low: -1, high: 1, generator: &generator)
-                    let c0 = Tensor(uniform: [m * ldc], low: -1, high: 1, generator: &generator)
-                    var fast = c0, naive = c0
-                    a.withUnsafeBufferPointer { a in
-                        b.withUnsafeBufferPointer { b in
-                            fast.withUnsafeMutableBufferPointer { c in
-                                Gemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                              a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta,
-                                              c: c.baseAddress!, ldc: ldc, kernel: kernel, threadCount: threadCount)
-                            }
-                            naive.withUnsafeMutableBufferPointer { c in
-                                Gemm.multiplyNaive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                                   a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta,
-                                                   c: c.baseAddress!, ldc: ldc)
-                            }
-                        }
-                    }
-                    let context = "kernel \(kernel.map(String.init(describing:)) ?? "default") threads \(threadCount.map(String.init) ?? "auto") "
-                        + "m \(m) n \(n) k \(k) transposeA \(transposeA) transposeB \(transposeB) beta \(beta)"
-                    // Float32 sums of k products of values in [-1, 1]: error grows like √k·ulp.
-                    expectClose(fast.scalars, naive.scalars, absolute: 1e-5 * Float(k).squareRoot() * 4, relative: 1e-5,
-                                context)
-                    // The padding columns of C (between n and ldc) are never written.
-                    for row in 0..<m where fast[flat: row * ldc + n] != c0[flat: row * ldc + n] {
-                        Issue.record("\(context): padding of row \(row) written")
-                        break
+                    let c = Tensor(uniform: [m * ldc], low: -1, high: 1, generator: &generator)
+                    result.append(GemmOperands(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, beta: beta,
+                                               a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc))
+                }
+            }
+        }
+        return result
+    }
+
+    var description: String { "m \(m) n \(n) k \(k) transposeA \(transposeA) transposeB \(transposeB) beta \(beta)" }
+
+    /// C after `Gemm.multiply` (with A packed first when `packedA`), all ldc·m values.
+    func product(kernel: Gemm.Kernel?, threadCount: Int?, packedA: Bool = false) -> [Float] {
+        var result = c
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                result.withUnsafeMutableBufferPointer { c in
+                    if packedA {
+                        let packed = Gemm.PackedMatrix(transposeA: transposeA, rows: m, depth: k, a: a.baseAddress!, lda: lda,
+                                                       kernel: kernel ?? .default)
+                        defer { packed.deallocate() }
+                        Gemm.multiply(packedA: packed, transposeB: transposeB, n: n, b: b.baseAddress!, ldb: ldb, beta: beta,
+                                      c: c.baseAddress!, ldc: ldc, threadCount: threadCount)
+                    } else {
+                        Gemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.baseAddress!,
+                                      lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc,
+                                      kernel: kernel, threadCount: threadCount)
                     }
                 }
             }
         }
+        return result.scalars
+    }
+
+    /// C after the naive twin `Gemm.multiplyNaive`.
+    func naiveProduct() -> [Float] {
+        var result = c
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                result.withUnsafeMutableBufferPointer { c in
+                    Gemm.multiplyNaive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.baseAddress!,
+                                       lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+        return result.scalars
     }
 }
