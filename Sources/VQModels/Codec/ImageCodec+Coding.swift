@@ -226,8 +226,7 @@ extension ImageCodec {
     func stageContext(_ codes: [Int32], rate: Int, stage: Int, prior: any CodePrior, tiling: Tiling) -> Tensor? {
         guard prior.contextChannels > 0 else { return nil }
         let area = tiling.height * tiling.width, side = tiling.side, d = prior.contextChannels
-        let earlier = (0..<(area * stage)).map { codes[($0 / stage) * rate + $0 % stage] }
-        let vectors = model.quantizer.decode(earlier, depth: stage)  // (area, D)
+        let vectors = ImageCodec.earlierStageVectors(codes, depth: rate, stage: stage, model: model)  // (area, D)
         var values = [Float](repeating: 0, count: tiling.count * d * side * side)
         vectors.withUnsafeBufferPointer { vectors in
             for tile in 0..<tiling.count {

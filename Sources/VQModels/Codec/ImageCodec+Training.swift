@@ -22,9 +22,8 @@ extension ImageCodec {
             for stage in 0..<depth {
                 stages[stage] += (0..<(chunk * area)).map { codes[$0 * depth + stage] }
                 guard context && stage > 0 else { continue }
-                let earlier = (0..<(chunk * area * stage)).map { codes[($0 / stage) * depth + $0 % stage] }
                 // (chunk·H·W, D) rows → (chunk, D, H, W)
-                contexts[stage] += model.quantizer.decode(earlier, depth: stage).reshaped(to: [chunk, area, d])
+                contexts[stage] += earlierStageVectors(codes, depth: depth, stage: stage, model: model).reshaped(to: [chunk, area, d])
                     .permuted([0, 2, 1]).scalars
             }
         }

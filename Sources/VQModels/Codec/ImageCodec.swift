@@ -77,6 +77,15 @@ public struct ImageCodec {
             && (prior.contextChannels == 0 || (stage > 0 && prior.contextChannels == c.embeddingDim))
     }
 
+    /// The context map of `stage`'s prior as rows: for each position of `codes` ((position, stage)
+    /// order, `depth` stages each), the sum of the code vectors of its stages before `stage`,
+    /// (positions, D).
+    static func earlierStageVectors(_ codes: [Int32], depth: Int, stage: Int, model: VQVAE) -> Tensor {
+        let positions = codes.count / depth
+        let earlier = (0..<(positions * stage)).map { codes[($0 / stage) * depth + $0 % stage] }
+        return model.quantizer.decode(earlier, depth: stage)
+    }
+
     /// The rate points: 1 up to the quantizer's stages.
     public var rates: ClosedRange<Int> { 1...model.configuration.depth }
     /// The image channels the model takes.
