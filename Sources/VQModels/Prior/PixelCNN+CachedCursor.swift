@@ -30,9 +30,11 @@ extension PixelCNN {
         var currentRow: [Int32], rowAbove: [Int32]
         /// Per layer, the vertical stack's input at every finished row: (N, C, 1, W) each.
         var verticalInputs: [[Tensor]]
-        /// The row the links are for (−1: none yet), and per layer the links, (N, 2C, 1, W).
+        /// The row the links are for (−1: none yet), per layer the links, (N, 2C, 1, W), and the
+        /// horizontal gates' context on that row, (N, 2C, 1, W) (empty without a context map).
         var linksRow = -1
         var links: [Tensor] = []
+        var rowContexts: [Tensor] = []
         /// Per layer (and one more: the last layer's output), the horizontal stack's input at each
         /// column of the current row, (N, C, 1, 1), nil until computed.
         var horizontalInputs: [[Tensor?]]
@@ -88,9 +90,8 @@ extension PixelCNN {
                 var preActivation = GatedPixelCNNLayer.conditioned(
                     window.conv2d(weight: layer.horizontal.weight, bias: layer.horizontal.bias, mask: layer.horizontal.mask) + link,
                     layer.horizontalCondition, labels)
-                if !horizontalContexts.isEmpty {
-                    preActivation = preActivation + horizontalContexts[index].sliced(alongAxis: 2, row..<(row + 1))
-                        .sliced(alongAxis: 3, column..<(column + 1))
+                if !rowContexts.isEmpty {
+                    preActivation = preActivation + rowContexts[index].sliced(alongAxis: 3, column..<(column + 1))
                 }
                 let gated = GatedPixelCNNLayer.gate(preActivation)
                 let output = layer.horizontalOutput(gated)
@@ -127,6 +128,7 @@ extension PixelCNN {
                 }
                 if row > h { for index in verticalInputs.indices { verticalInputs[index].removeFirst() } }  // only h rows are looked back at
             }
+            rowContexts = horizontalContexts.map { $0.sliced(alongAxis: 2, row..<(row + 1)) }
             linksRow = row
         }
 
