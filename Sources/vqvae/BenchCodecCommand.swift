@@ -40,7 +40,7 @@ struct BenchCodecCommand: ParsableCommand {
                     return rate
                 }
             } ?? Array(loaded.rates)
-            writeError("\(images.count) images of \(data) (\(split)), kernel \(Gemm.kernelName), \(Parallel.workerCount) threads\n")
+            writeError("\(images.count) images of \(data) (\(split))\n")  // the kernel and threads: the machine line
             for rate in chosen {
                 let point = fields(try loaded.measure(rate: rate, images: Array(zip(files.map(\.path), images))))
                 if json { print(jsonObject(point)) } else {

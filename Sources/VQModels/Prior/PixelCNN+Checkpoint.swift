@@ -13,8 +13,9 @@ import VQNN
 /// (classes, 2C), and with a context map of D channels `layers.l.vertical_context.weight` and
 /// `layers.l.horizontal_context.weight` (2C, C, 1, 1) with their biases; then `output1.weight`
 /// (O, C, 1, 1), `output1.bias`, `output2.weight` (K, O, 1, 1), `output2.bias`, and with a context map
-/// `context_input.weight` (C, D, 3, 3) and `context_input.bias`. Weights are stored unmasked (masked taps stay at their initial values and have no
-/// effect); the masks are rebuilt from the configuration. `__metadata__` holds `format`
+/// `context_input.weight` (C, D, 3, 3) and `context_input.bias`. Weights are stored unmasked (masked
+/// taps stay at their initial values and have no effect); the masks are rebuilt from the configuration.
+/// `__metadata__` holds `format`
 /// (`vqvae-prior/1`), `configuration` (JSON of `PixelCNNConfiguration`; `contextChannels` may be absent
 /// in files written before context maps, meaning 0) and any extra entries.
 extension PixelCNN {
