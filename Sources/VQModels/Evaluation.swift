@@ -38,7 +38,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
 extension VQVAE {
     /// Evaluates on every image of `dataset`, `batchSize` images at a time, recording nothing, with
     /// the first `depth` quantizer stages (all when nil).
-    public func evaluate(on dataset: ImageDataset, depth: Int? = nil, batchSize: Int = 500) -> EvaluationReport {
+    public func evaluate(on dataset: ImageDataset, depth: Int? = nil, batchSize: Int = 100) -> EvaluationReport {
         let stages = quantizer.resolvedDepth(depth)
         var squaredError = 0.0
         var usage = CodeUsage(depth: stages, codebookSize: configuration.numEmbeddings)

@@ -49,7 +49,7 @@ extension VQVAE {
     /// Encodes every image of `dataset`, `batchSize` at a time, recording nothing → its code grids
     /// ((H/F) × (W/F) each, the first quantizer stage's codes: the prior models those) with the
     /// dataset's labels.
-    public func codeGrids(of dataset: ImageDataset, batchSize: Int = 500) -> CodeGrids {
+    public func codeGrids(of dataset: ImageDataset, batchSize: Int = 100) -> CodeGrids {
         let grid = configuration.gridShape(forInput: [dataset.height, dataset.width])!
         var codes: [Int32] = []
         codes.reserveCapacity(dataset.count * grid[0] * grid[1])
@@ -63,7 +63,7 @@ extension VQVAE {
     /// of N encodes chunks r, r + N, r + 2N, … of `batchSize` images (the chunks one process encodes,
     /// so the same codes), and one sum over the processes, each writing only its chunks' codes into
     /// zeros, gives every process every grid (codes below 2²⁴ are exact as Float).
-    public func codeGrids(of dataset: ImageDataset, communicator: any Communicator, batchSize: Int = 500) throws -> CodeGrids {
+    public func codeGrids(of dataset: ImageDataset, communicator: any Communicator, batchSize: Int = 100) throws -> CodeGrids {
         guard communicator.size > 1 else { return codeGrids(of: dataset, batchSize: batchSize) }
         let grid = configuration.gridShape(forInput: [dataset.height, dataset.width])!
         let positions = grid[0] * grid[1]

@@ -23,7 +23,7 @@ extension VQVAE {
     ///
     /// bits per dimension = Σ_images (−log₂ p(x | z) − log₂ p(z)) / (images · C · H · W), where z is the
     /// grid of nearest codes (the VQ-VAE's deterministic posterior) and p(z) the prior.
-    public func evaluatePrior(_ prior: any CodePrior, on dataset: ImageDataset, batchSize: Int = 500) -> PriorEvaluationReport {
+    public func evaluatePrior(_ prior: any CodePrior, on dataset: ImageDataset, batchSize: Int = 100) -> PriorEvaluationReport {
         precondition(!prior.isConditional || dataset.labels.count == dataset.count,
                      "evaluatePrior: a class-conditional prior needs a labelled dataset")
         var allCodes: [Int32] = []
