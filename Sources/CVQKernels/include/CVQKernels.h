@@ -46,6 +46,23 @@ typedef void (*vqk_parallel_runner)(long count, vqk_task task, void *context);
 /// when the pool is busy with another thread's loop or cannot start: run the loop another way.
 int vqk_pool_run(long threads, long count, vqk_task task, void *context);
 
+/// The data caches of this CPU as the operating system reports them, in bytes (0 when unknown): L1 data
+/// and L2 of one core, L3 as reported (usually shared). Read once.
+typedef struct {
+    long l1d, l2, l3;
+} vqk_cache_sizes;
+vqk_cache_sizes vqk_cpu_cache_sizes(void);
+
+/// The cache blocks of the sgemm driver: at most `mc` rows of op(A) per task, `nc` columns of packed
+/// op(B) swept per A panel. They decide which parts of a product share a cache, never its bits.
+typedef struct {
+    long mc, nc;
+} vqk_sgemm_blocking;
+
+/// The blocks `kernel` (or, for `VQK_KERNEL_DEFAULT`, the chosen kernel) uses on this CPU, chosen
+/// from its L2 size (sgemm_blocking.c); {0, 0} when this CPU lacks the kernel.
+vqk_sgemm_blocking vqk_sgemm_kernel_blocking(int kernel);
+
 /// How `vqk_sgemm_configured` runs.
 typedef struct {
     /// A `VQK_KERNEL_*` value; `VQK_KERNEL_DEFAULT` for the one chosen for this CPU.
@@ -54,11 +71,15 @@ typedef struct {
     long thread_count;
     /// Runs the packing and multiplication tasks in parallel; may be NULL when thread_count ≤ 1.
     vqk_parallel_runner runner;
+    /// The cache blocks; {0, 0} for `vqk_sgemm_kernel_blocking(kernel)`. Otherwise mc must be a
+    /// positive multiple of the kernel's rows per tile and nc of its columns per tile (-1 otherwise).
+    vqk_sgemm_blocking blocking;
 } vqk_sgemm_config;
 
 /// `vqk_sgemm` with a chosen kernel and, optionally, several threads: the packed panels of op(B)
 /// are made once and shared by all threads, which then split the rows of C (or its columns when
-/// m is small). Returns 0, or -1 (and does nothing) when this CPU lacks the requested kernel.
+/// m is small). Returns 0, or -1 (and does nothing) when this CPU lacks the requested kernel or the
+/// configured blocking does not fit its register tile.
 int vqk_sgemm_configured(const vqk_sgemm_config *config,
                          int transpose_a, int transpose_b, long m, long n, long k,
                          const float *a, long lda, const float *b, long ldb,
@@ -80,6 +101,9 @@ int vqk_sgemm_configured_packed_a(const vqk_sgemm_config *config, int transpose_
 
 /// The column tile (nr) of a kernel's microkernel: products whose n is a multiple of it waste no lanes.
 long vqk_sgemm_kernel_column_tile(int kernel);
+
+/// The row tile (mr) of a kernel's microkernel: the blocking's mc is a multiple of it.
+long vqk_sgemm_kernel_row_tile(int kernel);
 
 /// Whether this CPU (and operating system) can run the kernel `VQK_KERNEL_*`.
 int vqk_sgemm_kernel_supported(int kernel);

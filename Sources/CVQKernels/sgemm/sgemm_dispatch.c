@@ -73,13 +73,32 @@ int vqk_sgemm_default_kernel(void) {
 
 const char *vqk_sgemm_kernel_name(void) { return vqk_sgemm_kernel_id_name(vqk_sgemm_default_kernel()); }
 
+vqk_sgemm_blocking vqk_sgemm_kernel_blocking(int kernel) {
+    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
+    if (!vqk_sgemm_kernel_supported(id)) return (vqk_sgemm_blocking){0, 0};
+    return vqk_sgemm_blocking_for(kernel_for_id(id), vqk_cpu_cache_sizes().l2);
+}
+
+/// The blocks a product with `config` uses on `implementation`: the configured ones, or those chosen
+/// for this CPU; {0, 0} when the configured ones are not multiples of the register tile.
+static vqk_sgemm_blocking resolved_blocking(const vqk_sgemm_config *config, const vqk_sgemm_kernel *implementation) {
+    vqk_sgemm_blocking blocking = config->blocking;
+    if (blocking.mc == 0 && blocking.nc == 0) return vqk_sgemm_kernel_blocking(implementation->id);
+    if (blocking.mc <= 0 || blocking.nc <= 0 || blocking.mc % implementation->mr != 0 || blocking.nc % implementation->nr != 0) {
+        return (vqk_sgemm_blocking){0, 0};
+    }
+    return blocking;
+}
+
 int vqk_sgemm_configured(const vqk_sgemm_config *config,
                          int transpose_a, int transpose_b, long m, long n, long k,
                          const float *a, long lda, const float *b, long ldb,
                          float beta, float *c, long ldc) {
     int id = config->kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : config->kernel;
     if (!vqk_sgemm_kernel_supported(id)) return -1;
-    vqk_sgemm_blocked(kernel_for_id(id), config->thread_count, config->runner, transpose_a, transpose_b,
+    vqk_sgemm_blocking blocking = resolved_blocking(config, kernel_for_id(id));
+    if (blocking.mc == 0) return -1;
+    vqk_sgemm_blocked(kernel_for_id(id), blocking, config->thread_count, config->runner, transpose_a, transpose_b,
                       m, n, k, a, lda, NULL, b, ldb, beta != 0, c, ldc);
     return 0;
 }
@@ -101,7 +120,9 @@ int vqk_sgemm_configured_packed_a(const vqk_sgemm_config *config, int transpose_
                                   const float *packed_a, const float *b, long ldb, float beta, float *c, long ldc) {
     int id = config->kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : config->kernel;
     if (!vqk_sgemm_kernel_supported(id)) return -1;
-    vqk_sgemm_blocked(kernel_for_id(id), config->thread_count, config->runner, 0, transpose_b,
+    vqk_sgemm_blocking blocking = resolved_blocking(config, kernel_for_id(id));
+    if (blocking.mc == 0) return -1;
+    vqk_sgemm_blocked(kernel_for_id(id), blocking, config->thread_count, config->runner, 0, transpose_b,
                       m, n, k, NULL, 0, packed_a, b, ldb, beta != 0, c, ldc);
     return 0;
 }
@@ -110,6 +131,12 @@ long vqk_sgemm_kernel_column_tile(int kernel) {
     int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
     const vqk_sgemm_kernel *implementation = kernel_for_id(id);
     return implementation == NULL ? 1 : implementation->nr;
+}
+
+long vqk_sgemm_kernel_row_tile(int kernel) {
+    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
+    const vqk_sgemm_kernel *implementation = kernel_for_id(id);
+    return implementation == NULL ? 1 : implementation->mr;
 }
 
 void vqk_sgemm(int transpose_a, int transpose_b, long m, long n, long k,

@@ -56,6 +56,7 @@ typedef struct {
 /// One product and how it is cut into blocks and tasks.
 typedef struct {
     const vqk_sgemm_kernel *kernel;
+    vqk_sgemm_blocking blocking;  // mc and nc
     int transpose_a, transpose_b;
     long m, n, k;
     const float *a, *b;
@@ -170,7 +171,9 @@ static void multiply_block(const gemm_plan *plan, const float *packed_a, long i0
                            long first, long end, long kb) {
     const vqk_sgemm_kernel *kernel = plan->kernel;
     long mr = kernel->mr, nr = kernel->nr, depth = block_depth(plan, kb);
-    long panels_per_group = kernel->nc / nr;
+    // Groups of at most nc columns, evened out (40 panels with nc = 21 panels: two groups of 20).
+    long groups = ceil_div(end - first, max_long(1, plan->blocking.nc / nr));
+    long panels_per_group = ceil_div(end - first, groups);
     int accumulate = plan->accumulate || kb > 0;
     for (long group = first; group < end; group += panels_per_group) {
         long group_end = min_long(end, group + panels_per_group);
@@ -292,7 +295,7 @@ static void plan_column_block(gemm_plan *plan, long j0, long width, long threads
     plan->pack_tasks = ceil_div(plan->b_panels, plan->panels_per_pack_task);
 
     // Rows first (each task packs only its own rows of A).
-    plan_rows(&plan->rows, ceil_div(plan->m, mr), kernel->mc / mr, threads);
+    plan_rows(&plan->rows, ceil_div(plan->m, mr), plan->blocking.mc / mr, threads);
     plan->row_tasks = plan->rows.head_tasks + plan->rows.tail_tasks;
     // Too few rows to go round: also split the columns, at least two B panels per task (each
     // column task packs the same rows of A again, which is cheap only when the rows are few).
@@ -322,7 +325,8 @@ static void clear_c(float *c, long m, long n, long ldc) {
     }
 }
 
-void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_parallel_runner runner,
+void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, vqk_sgemm_blocking blocking,
+                       long thread_count, vqk_parallel_runner runner,
                        int transpose_a, int transpose_b, long m, long n, long k,
                        const float *a, long lda, const float *prepacked_a, const float *b, long ldb,
                        int accumulate, float *c, long ldc) {
@@ -332,7 +336,7 @@ void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_pa
         return;
     }
     gemm_plan plan = {
-        .kernel = kernel, .transpose_a = transpose_a, .transpose_b = transpose_b,
+        .kernel = kernel, .blocking = blocking, .transpose_a = transpose_a, .transpose_b = transpose_b,
         .m = m, .n = n, .k = k, .a = a, .b = b, .lda = lda, .ldb = ldb, .prepacked_a = prepacked_a,
         .accumulate = accumulate, .c = c, .ldc = ldc,
     };

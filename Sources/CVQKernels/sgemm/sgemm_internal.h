@@ -47,10 +47,12 @@ typedef struct {
     int id;              // VQK_KERNEL_*
     const char *name;
     long mr, nr;         // the register tile: mr rows × nr columns of C per microkernel call
-    long mc;             // rows of A per task, at most (a multiple of mr): mc × kc floats stay in L2
+    long mc;             // rows of A per task, at most (a multiple of mr), when the L2 size is
+                         // unknown (otherwise see vqk_sgemm_blocking_for): mc × kc floats stay in L2
     long kc;             // depth of one k block (VQK_SGEMM_KC): an A panel (mr × kc) stays in L1
-    long nc;             // columns of packed B swept per A panel (a multiple of nr): kc × nc floats
-                         // stay in L2 while the A panels of a task take turns in L1
+    long nc;             // columns of packed B swept per A panel (a multiple of nr), when the L2 size
+                         // is unknown: kc × nc floats stay in L2 while the A panels of a task take
+                         // turns in L1
     vqk_pack_panel_fn pack_a;       // width mr
     vqk_pack_panel_fn pack_b;       // width nr
     vqk_microkernel_fn microkernel;
@@ -61,9 +63,14 @@ const vqk_sgemm_kernel *vqk_sgemm_kernel_avx512(void);
 const vqk_sgemm_kernel *vqk_sgemm_kernel_avx2(void);
 const vqk_sgemm_kernel *vqk_sgemm_kernel_generic(void);
 
-/// Runs the blocked product with `kernel` (see sgemm_driver.c), its tasks through `runner` when
-/// thread_count > 1; other arguments as `vqk_sgemm`, with `accumulate` for beta = 1.
-void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, long thread_count, vqk_parallel_runner runner,
+/// mc and nc for `kernel` on a CPU whose L2 holds `l2_bytes` (sgemm_blocking.c); the kernel's own
+/// values when l2_bytes is 0 (unknown).
+vqk_sgemm_blocking vqk_sgemm_blocking_for(const vqk_sgemm_kernel *kernel, long l2_bytes);
+
+/// Runs the blocked product with `kernel` and `blocking` (see sgemm_driver.c), its tasks through
+/// `runner` when thread_count > 1; other arguments as `vqk_sgemm`, with `accumulate` for beta = 1.
+void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, vqk_sgemm_blocking blocking,
+                       long thread_count, vqk_parallel_runner runner,
                        int transpose_a, int transpose_b, long m, long n, long k,
                        const float *a, long lda, const float *prepacked_a, const float *b, long ldb,
                        int accumulate, float *c, long ldc);

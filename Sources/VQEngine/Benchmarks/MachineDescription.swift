@@ -19,6 +19,10 @@ public struct MachineDescription: Sendable, Equatable {
     /// The matrix kernel products run on (`Gemm.kernelName`) and the worker threads.
     public var gemmKernel: String
     public var threads: Int
+    /// The data caches in bytes (`Gemm.cacheSizes`; 0 when unknown) and the cache blocks the matrix
+    /// kernel chose from them (nil when not known).
+    public var l1DataCache = 0, l2Cache = 0, l3Cache = 0
+    public var gemmBlocking: Gemm.Blocking? = nil
 
     /// The features worth naming, in order.
     static let namedFeatures = ["avx512f", "avx2", "fma", "amx_tile"]
@@ -27,6 +31,8 @@ public struct MachineDescription: Sendable, Equatable {
     public static var current: MachineDescription {
         var description = MachineDescription(cpuModel: "unknown CPU", family: nil, model: nil, features: [],
                                              gemmKernel: Gemm.kernelName, threads: Parallel.workerCount)
+        (description.l1DataCache, description.l2Cache, description.l3Cache) = Gemm.cacheSizes
+        description.gemmBlocking = .chosen()
         #if os(Linux)
         if let text = MachineDescription.readText("/proc/cpuinfo") { description.read(cpuinfo: text) }
         #elseif canImport(Darwin)
@@ -71,13 +77,26 @@ public struct MachineDescription: Sendable, Equatable {
         features = MachineDescription.namedFeatures.filter(flags.contains)
     }
 
-    /// One line: "Intel(R) Xeon(R) Processor (family 6, model 207; avx512f avx2 fma amx_tile), kernel avx512, 2 worker threads".
+    /// One line: "Intel(R) Xeon(R) Processor (family 6, model 207; avx512f avx2 fma amx_tile; L1d 48 KiB,
+    /// L2 2 MiB, L3 300 MiB), kernel avx512 (mc 336, nc 672), 2 worker threads".
     public var summary: String {
         var details: [String] = []
         if let family, let model { details.append("family \(family), model \(model)") }
         if !features.isEmpty { details.append(features.joined(separator: " ")) }
+        let caches = [("L1d", l1DataCache), ("L2", l2Cache), ("L3", l3Cache)].filter { $0.1 > 0 }
+        if !caches.isEmpty { details.append(caches.map { "\($0.0) \(MachineDescription.describe(bytes: $0.1))" }.joined(separator: ", ")) }
         let cpu = details.isEmpty ? cpuModel : "\(cpuModel) (\(details.joined(separator: "; ")))"
-        return "\(cpu), kernel \(gemmKernel), \(threads) worker thread\(threads == 1 ? "" : "s")"
+        let kernel = gemmBlocking.map { "\(gemmKernel) (\($0))" } ?? gemmKernel
+        return "\(cpu), kernel \(kernel), \(threads) worker thread\(threads == 1 ? "" : "s")"
+    }
+
+    /// "48 KiB", "2 MiB", "1.5 MiB", "512 B".
+    static func describe(bytes: Int) -> String {
+        for (unit, size) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= size {
+            let tenths = (bytes * 10 + size / 2) / size
+            return tenths % 10 == 0 ? "\(tenths / 10) \(unit)" : "\(tenths / 10).\(tenths % 10) \(unit)"
+        }
+        return "\(bytes) B"
     }
 }
 

@@ -28,6 +28,33 @@ public enum Gemm {
         public static var `default`: Kernel { Kernel(rawValue: vqk_sgemm_default_kernel()) ?? .generic }
     }
 
+    /// The cache blocks of the fast path: at most `rows` rows of op(A) per task (BLAS's mc) and
+    /// `columns` columns of packed op(B) swept per panel of A (nc). They decide which parts of a
+    /// product share a cache, never its result: every blocking gives the same bits.
+    public struct Blocking: Equatable, Sendable, CustomStringConvertible {
+        public var rows: Int
+        public var columns: Int
+
+        public init(rows: Int, columns: Int) { (self.rows, self.columns) = (rows, columns) }
+
+        /// The blocks `kernel` (nil: `Kernel.default`) uses on this CPU, chosen from its L2 size:
+        /// packed B's group of columns fills half of L2, a task's rows of A a quarter (sgemm_blocking.c).
+        public static func chosen(for kernel: Kernel? = nil) -> Blocking {
+            let blocking = vqk_sgemm_kernel_blocking(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT))
+            return Blocking(rows: blocking.mc, columns: blocking.nc)
+        }
+
+        /// "mc 336, nc 672".
+        public var description: String { "mc \(rows), nc \(columns)" }
+    }
+
+    /// The sizes in bytes of this CPU's data caches as the operating system reports them (0 when
+    /// unknown): L1 data and L2 of one core, and L3.
+    public static var cacheSizes: (l1Data: Int, l2: Int, l3: Int) {
+        let sizes = vqk_cpu_cache_sizes()
+        return (sizes.l1d, sizes.l2, sizes.l3)
+    }
+
     /// Products with fewer multiply-adds than this (m·n·k) run on the calling thread: below it,
     /// waking the other threads (two Dispatch rounds, ~40 µs together on the 2-core machine of
     /// BENCHMARKS.md) costs more than it saves. Measured there: 128³ ran at 88 GFLOP/s on one thread
@@ -40,11 +67,12 @@ public enum Gemm {
     /// k×m with row stride `lda`; likewise op(B). `beta` is 0 (C is only written) or 1 (accumulate).
     /// Only the m×n elements of C are written. `kernel` picks an implementation (it must be
     /// supported; nil: `Kernel.default`); `threadCount` overrides the number of threads (nil: one
-    /// below `parallelThreshold`, otherwise all cores).
+    /// below `parallelThreshold`, otherwise all cores); `blocking` the cache blocks (nil:
+    /// `Blocking.chosen(for:)`; rows a multiple of the kernel's tile rows, columns of `columnTile`).
     public static func multiply(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                kernel: Kernel? = nil, threadCount: Int? = nil) {
+                                kernel: Kernel? = nil, threadCount: Int? = nil, blocking: Blocking? = nil) {
         precondition(beta == 0 || beta == 1, "Gemm.multiply: beta must be 0 or 1, not \(beta)")
         precondition(kernel?.isSupported ?? true, "Gemm.multiply: this CPU cannot run the \(kernel!) kernel")
         guard m > 0, n > 0 else { return }
@@ -52,9 +80,11 @@ public enum Gemm {
         // runner's tasks, which never wait for each other.
         var config = configuration(kernel: kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), m: m, n: n, k: k,
                                    threadCount: threadCount)
+        if let blocking { config.blocking = vqk_sgemm_blocking(mc: blocking.rows, nc: blocking.columns) }
         let status = vqk_sgemm_configured(&config, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k,
                                           a, lda, b, ldb, beta, c, ldc)
-        precondition(status == 0, "Gemm.multiply: the \(kernel ?? .default) kernel did not run")
+        precondition(status == 0, "Gemm.multiply: the \(kernel ?? .default) kernel did not run"
+            + (blocking.map { " with \($0)" } ?? ""))
     }
 
     /// C[m×n] = packedA[m×k] · op(B)[k×n] + beta·C: `multiply` with op(A) packed beforehand by
@@ -81,13 +111,19 @@ public enum Gemm {
     static func configuration(kernel: Int32, m: Int, n: Int, k: Int, threadCount: Int?) -> vqk_sgemm_config {
         let threads = threadCount ?? (m * n * k < parallelThreshold ? 1 : Parallel.workerCount)
         return vqk_sgemm_config(kernel: kernel, thread_count: max(1, threads),
-                                runner: { count, task, context in Parallel.forEach(count) { task!(context, $0) } })
+                                runner: { count, task, context in Parallel.forEach(count) { task!(context, $0) } },
+                                blocking: vqk_sgemm_blocking(mc: 0, nc: 0))
     }
 
     /// The column tile of a kernel's microkernel: products whose n is a multiple of it waste no work
     /// on padding lanes.
     public static func columnTile(kernel: Kernel? = nil) -> Int {
         vqk_sgemm_kernel_column_tile(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT))
+    }
+
+    /// The row tile of a kernel's microkernel: a `Blocking`'s rows are a multiple of it.
+    public static func rowTile(kernel: Kernel? = nil) -> Int {
+        vqk_sgemm_kernel_row_tile(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT))
     }
 
     /// The reference twin of `multiply`: three loops, accumulating in `Double`.

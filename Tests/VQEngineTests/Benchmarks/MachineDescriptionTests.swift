@@ -32,4 +32,14 @@ import Testing
         #expect(machine.summary == "unknown CPU, kernel generic, 1 worker thread")
         #expect(MachineDescription.current.gemmKernel == Gemm.kernelName)
     }
+
+    /// Cache sizes in binary units and the kernel's blocking after its name; unknown (0) caches are left out.
+    @Test func summaryNamesCachesAndBlocking() {
+        var machine = MachineDescription(cpuModel: "CPU", family: nil, model: nil, features: ["avx2"], gemmKernel: "avx2", threads: 2)
+        (machine.l1DataCache, machine.l2Cache, machine.l3Cache) = (48 << 10, 2 << 20, 0)
+        machine.gemmBlocking = Gemm.Blocking(rows: 336, columns: 672)
+        #expect(machine.summary == "CPU (avx2; L1d 48 KiB, L2 2 MiB), kernel avx2 (mc 336, nc 672), 2 worker threads")
+        #expect(MachineDescription.describe(bytes: 1536 << 10) == "1.5 MiB")
+        #expect(MachineDescription.describe(bytes: 300) == "300 B")
+    }
 }

@@ -63,6 +63,28 @@ import _VQTestSupport
         }
     }
 
+    /// The cache blocks (mc, nc) only regroup the same per-element work, so the smallest blocks (one
+    /// register tile: many tasks and B groups), the largest (32 tiles) and those chosen for this CPU
+    /// all give the same bits, on one and two threads.
+    @Test(arguments: shapes + blockingShapes)
+    func blockingNeverChangesBits(shape: (Int, Int, Int)) {
+        for operands in GemmOperands.all(shape: shape, seed: UInt64(shape.0 * 13 + shape.1 * 5 + shape.2)) {
+            for kernel in Gemm.Kernel.allCases where kernel.isSupported {
+                let reference = operands.product(kernel: kernel, threadCount: 1)
+                let (rows, columns) = (Gemm.rowTile(kernel: kernel), Gemm.columnTile(kernel: kernel))
+                let chosen = Gemm.Blocking.chosen(for: kernel)
+                #expect(chosen.rows % rows == 0 && chosen.columns % columns == 0 && chosen.rows > 0 && chosen.columns > 0)
+                for blocking in [Gemm.Blocking(rows: rows, columns: columns), Gemm.Blocking(rows: 32 * rows, columns: 32 * columns), chosen] {
+                    for threads in [1, 2] {
+                        let values = operands.product(kernel: kernel, threadCount: threads, blocking: blocking)
+                        let differing = zip(values, reference).filter { $0.bitPattern != $1.bitPattern }.count
+                        #expect(differing == 0, "\(kernel) \(blocking) threads \(threads) \(operands)")
+                    }
+                }
+            }
+        }
+    }
+
     /// k = 0: the product is empty, so C becomes 0 (beta 0) or stays (beta 1).
     @Test func emptyInnerDimension() {
         let a: [Float] = [], b: [Float] = []
@@ -180,7 +202,7 @@ struct GemmOperands: CustomStringConvertible {
     var description: String { "m \(m) n \(n) k \(k) transposeA \(transposeA) transposeB \(transposeB) beta \(beta)" }
 
     /// C after `Gemm.multiply` (with A packed first when `packedA`), all ldc·m values.
-    func product(kernel: Gemm.Kernel?, threadCount: Int?, packedA: Bool = false) -> [Float] {
+    func product(kernel: Gemm.Kernel?, threadCount: Int?, packedA: Bool = false, blocking: Gemm.Blocking? = nil) -> [Float] {
         var result = c
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
@@ -194,7 +216,7 @@ struct GemmOperands: CustomStringConvertible {
                     } else {
                         Gemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.baseAddress!,
                                       lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc,
-                                      kernel: kernel, threadCount: threadCount)
+                                      kernel: kernel, threadCount: threadCount, blocking: blocking)
                     }
                 }
             }
