@@ -29,7 +29,8 @@ struct CodecTrainCommand: ParsableCommand {
             --crop crops of the training images (any sizes, PNG or JPEG), mirrored at random; then, stage by \
             stage, a small gated PixelCNN on the codes of --prior-crops random crops of --tile*8 pixels \
             (16x16 codes) that, from stage 2 on, also sees the earlier stages' codes everywhere (their \
-            summed code vectors), and each stage's code histogram (the static fallback). Last, each rate is \
+            summed code vectors), and each stage's code histogram (the static fallback); each prior is then \
+            scored on 400 crops of the test images (bits per code, beside the histogram's). Last, each rate is \
             measured on up to 10 test images (bits per pixel with the prior, PSNR) into RUN/rates.json. \
             RUN holds model.safetensors, prior-1.safetensors..., codec.json, rates.json and the training \
             pictures. About 50 minutes on two cores with ../shared/data/bsds500.
@@ -48,6 +49,8 @@ struct CodecTrainCommand: ParsableCommand {
     @Option(help: "Adam learning rate of the autoencoder.") var learningRate: Float = 3e-4
     @Option(help: "Training steps of each stage's prior.") var priorSteps = 1500
     @Option(help: "Crops encoded for the priors and histograms.") var priorCrops = 4000
+    /// Test crops the priors are scored on after training (the bits per code printed for each stage).
+    static let heldOutCrops = 400
     @Option(help: "Side, in codes, of the tiles the priors walk (and of the priors' training grids).") var tile = 16
     @Option(help: "Channels of each prior.") var priorChannels = 32
     @Option(help: "Gated layers of each prior.") var priorLayers = 4
@@ -85,15 +88,26 @@ struct CodecTrainCommand: ParsableCommand {
         var generator = RandomGenerator(seed: seed)
         let model = try autoencoder.map { try trainedAutoencoder($0, channels: channels) }
             ?? trainAutoencoder(crops: crops, testFiles: testFiles, channels: channels, generator: &generator)
-        let stages = model.configuration.depth, codebookSize = model.configuration.numEmbeddings
+        let codebookSize = model.configuration.numEmbeddings
         if let autoencoder { try FileIO.writeAtomically(FileIO.read(autoencoder), to: RunFolder(out).modelPath) }
         let grids = ImageCodec.stageGrids(of: priorCropSet, model: model, count: priorCrops, context: true, generator: &generator)
         let histograms = grids.map { ImageCodec.histogram(of: $0, codebookSize: codebookSize) }
-        var priorNames: [String] = []
+        // Held-out crops of the test photos, to report how well each prior generalises.
+        var testGenerator = RandomGenerator(seed: seed &+ 0x7E57)
+        let testGrids = testFiles.isEmpty ? nil : ImageCodec.stageGrids(
+            of: try ImageCropSet(images: testFiles.map(\.image), cropSize: tile * 8, channels: channels, source: data),
+            model: model, count: Self.heldOutCrops, context: true, generator: &testGenerator)
+        var priorNames: [String] = [], heldOut: [(prior: Double, histogram: Double)] = []
         if priorSteps > 0 {
             for (stage, stageGrids) in grids.enumerated() {
                 let name = "prior-\(stage + 1).safetensors"
-                try trainPrior(on: stageGrids, stage: stage, generator: &generator).checkpoint(metadata: ["stage": "\(stage + 1)", "steps": "\(priorSteps)", "seed": "\(seed)"])
+                let prior = try trainPrior(on: stageGrids, stage: stage, generator: &generator)
+                if let testGrids {
+                    heldOut.append((prior.bitsPerCode(on: testGrids[stage]), histograms[stage].bitsPerCode(on: testGrids[stage])))
+                    writeError("stage \(stage + 1): \(format(heldOut[stage].prior, 3)) bits/code on \(Self.heldOutCrops) test crops "
+                               + "(the histogram: \(format(heldOut[stage].histogram, 3)))\n")
+                }
+                try prior.checkpoint(metadata: ["stage": "\(stage + 1)", "steps": "\(priorSteps)", "seed": "\(seed)"])
                     .write(to: out + "/" + name)
                 priorNames.append(name)
             }
@@ -113,7 +127,9 @@ struct CodecTrainCommand: ParsableCommand {
         if json {
             print(jsonObject(["steps": "\(steps)", "rates": "\(points.count)",
                               "bpp": "[" + points.map { format($0.bpp, 4) }.joined(separator: ",") + "]",
-                              "psnr": "[" + points.map { format($0.psnr, 3) }.joined(separator: ",") + "]"]))
+                              "psnr": "[" + points.map { format($0.psnr, 3) }.joined(separator: ",") + "]",
+                              "test_bits_per_code": "[" + heldOut.map { format($0.prior, 4) }.joined(separator: ",") + "]",
+                              "test_histogram_bits_per_code": "[" + heldOut.map { format($0.histogram, 4) }.joined(separator: ",") + "]"]))
         }
     }
 

@@ -225,7 +225,7 @@ extension ImageCodec {
     /// at `rate`; only stages below `stage` are read.
     func stageContext(_ codes: [Int32], rate: Int, stage: Int, prior: any CodePrior, tiling: Tiling) -> Tensor? {
         guard prior.contextChannels > 0 else { return nil }
-        let area = tiling.height * tiling.width, side = tiling.side, d = prior.contextChannels
+        let side = tiling.side, d = prior.contextChannels
         let vectors = ImageCodec.earlierStageVectors(codes, depth: rate, stage: stage, model: model)  // (area, D)
         var values = [Float](repeating: 0, count: tiling.count * d * side * side)
         vectors.withUnsafeBufferPointer { vectors in

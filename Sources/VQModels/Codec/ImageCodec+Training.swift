@@ -40,3 +40,11 @@ extension ImageCodec {
         return FrequencyTable(weights: counts)
     }
 }
+
+extension FrequencyTable {
+    /// Mean −log₂ p of `grids`' codes under this table, in bits per code: what the static fallback
+    /// would spend on them.
+    public func bitsPerCode(on grids: CodeGrids) -> Double {
+        grids.codes.reduce(0.0) { $0 + bits(Int($1)) } / Double(grids.codes.count)
+    }
+}

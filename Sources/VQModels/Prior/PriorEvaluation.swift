@@ -58,3 +58,20 @@ extension VQVAE {
             decoderScale: likelihood.scale)
     }
 }
+
+extension CodePrior {
+    /// Mean −log₂ p of `grids`' codes under the prior, in bits per code (scored `batchSize` grids at a
+    /// time with their labels and context maps, recording nothing): a held-out figure for a prior
+    /// trained on other grids.
+    public func bitsPerCode(on grids: CodeGrids, batchSize: Int = 64) -> Double {
+        var nats = 0.0
+        for start in stride(from: 0, to: grids.count, by: batchSize) {
+            let indices = Array(start..<min(start + batchSize, grids.count))
+            let drawn = grids.batch(indices)
+            let batch = CodeBatch(codes: drawn.codes, count: indices.count, height: grids.height, width: grids.width,
+                                  labels: isConditional ? drawn.labels : nil, context: grids.context(of: indices))
+            nats += Double(loss(for: batch).item) * Double(drawn.codes.count)
+        }
+        return nats / 0.6931471805599453 / Double(grids.codes.count)
+    }
+}

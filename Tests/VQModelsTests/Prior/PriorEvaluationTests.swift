@@ -65,3 +65,26 @@ import _VQTestSupport
         #expect(CodeGrids(codes: [1, 2], count: 2, height: 1, width: 1).batch([1]).labels == nil)
     }
 }
+
+@Suite struct HeldOutBitsTests {
+    /// `bitsPerCode(on:)` scores the grids in chunks; the total is the one-batch loss over every grid
+    /// (nats per code) divided by ln 2, with a context map and a chunk size that leaves a short last
+    /// chunk (5 grids, 2 at a time).
+    @Test func priorBitsAreTheLossInBits() {
+        var generator = RandomGenerator(seed: 11)
+        let configuration = PixelCNNConfiguration(numEmbeddings: 6, channels: 4, layers: 2, outputChannels: 8, contextChannels: 3)
+        let prior = PixelCNN(configuration, generator: &generator)
+        let codes = (0..<(5 * 3 * 4)).map { _ in Int32(generator.nextIndex(below: 6)) }
+        let context = Tensor(uniform: [5, 3, 3, 4], low: -1, high: 1, generator: &generator)
+        let grids = CodeGrids(codes: codes, count: 5, height: 3, width: 4, contextChannels: 3, contextValues: context.scalars)
+        let whole = Double(prior.loss(for: CodeBatch(codes: codes, count: 5, height: 3, width: 4, context: context)).item) / log(2)
+        #expect(abs(prior.bitsPerCode(on: grids, batchSize: 2) - whole) < 1e-5)
+    }
+
+    /// A table of weights 1:1:2 costs 2, 2 and 1 bits: codes [0, 1, 2, 2] average 1.5.
+    @Test func histogramBitsByHand() {
+        let table = FrequencyTable(weights: [1, 1, 2])
+        let grids = CodeGrids(codes: [0, 1, 2, 2], count: 1, height: 2, width: 2)
+        #expect(abs(table.bitsPerCode(on: grids) - 1.5) < 1e-3)
+    }
+}
