@@ -111,7 +111,7 @@ private struct ReluGradient: BinaryScalarFunction {
 
 /// 1 / (1 + e^−|x|) for x ≥ 0 and e^−|x| / (1 + e^−|x|) below: the exponential never overflows,
 /// and tiny results keep their relative precision.
-private struct Sigmoid: UnaryScalarFunction {
+struct Sigmoid: UnaryScalarFunction {
     @inline(__always) func callAsFunction(_ x: Float) -> Float {
         let exponential = FastMath.exponential(-Swift.abs(x))
         let reciprocal = 1 / (1 + exponential)

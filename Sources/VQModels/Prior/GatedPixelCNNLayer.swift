@@ -74,11 +74,9 @@ public struct GatedPixelCNNLayer: Layer {
         return (isFirst ? output : output + input, skip(gated))
     }
 
-    /// tanh of the first half of the channels times the sigmoid of the second: (N, 2C, H, W) → (N, C, H, W).
-    static func gate(_ x: Tensor) -> Tensor {
-        let c = x.shape[1] / 2
-        return x.sliced(alongAxis: 1, 0..<c).tanh() * x.sliced(alongAxis: 1, c..<(2 * c)).sigmoid()
-    }
+    /// tanh of the first half of the channels times the sigmoid of the second: (N, 2C, H, W) → (N, C, H, W)
+    /// (`Tensor.gatedActivation`, one op with the bits of the sliced composition).
+    static func gate(_ x: Tensor) -> Tensor { x.gatedActivation() }
 
     /// `x` (N, 2C, H, W) plus the row of `table` (classes, 2C) for each item's label, broadcast over H, W.
     static func conditioned(_ x: Tensor, _ table: Tensor?, _ labels: [Int32]?) -> Tensor {
