@@ -14,8 +14,10 @@ public struct VQZFile: Equatable, Sendable {
 
     public static let magic: [UInt8] = [0x89, 0x56, 0x51, 0x5A]  // "\x89VQZ": high bit catches 7-bit transfers
     /// 2 since the prior's products became fused multiply-adds on every kernel (the tables of version 1
-    /// came from the generic kernel's separate multiply and add, so its files decode differently).
-    public static let version: UInt8 = 2
+    /// came from the generic kernel's separate multiply and add, so its files decode differently); 3
+    /// since the prior's tanh became `FastMath.hyperbolicTangent` rather than the C library's `tanhf`.
+    /// Older files are refused with advice to compress again: their tables cannot be rebuilt.
+    public static let version: UInt8 = 3
     /// Bytes before the payload.
     public static let headerSize = 32
     /// The largest side accepted (pixels).

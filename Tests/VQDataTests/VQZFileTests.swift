@@ -9,7 +9,7 @@ import VQEngine
     @Test func readsBackWhatItWrites() throws {
         let bytes = VQZFileTests.sample.encoded()
         #expect(bytes.count == VQZFile.headerSize + 300 + 4)
-        #expect(Array(bytes.prefix(5)) == [0x89, 0x56, 0x51, 0x5A, 2])
+        #expect(Array(bytes.prefix(5)) == [0x89, 0x56, 0x51, 0x5A, 3])
         #expect(try VQZFile(parsing: bytes, path: "x.vqz") == VQZFileTests.sample)
         let histogram = VQZFile(width: 1, height: 1, channels: 1, codecIdentity: 0, rate: 1, entropyModel: .histogram, tileSide: 0, payload: [])
         #expect(try VQZFile(parsing: histogram.encoded(), path: "y") == histogram)
@@ -25,7 +25,7 @@ import VQEngine
             _ = try VQZFile(parsing: bytes, path: "old.vqz")
             Issue.record("a version 1 file was read")
         } catch let error as DataError {
-            #expect(error.description == "old.vqz: a .vqz file of version 1; this tool reads version 2 (compress the image again)")
+            #expect(error.description == "old.vqz: a .vqz file of version 1; this tool reads version 3 (compress the image again)")
         } catch { Issue.record("\(error)") }
     }
 

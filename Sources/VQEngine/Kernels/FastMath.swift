@@ -38,7 +38,35 @@ public enum FastMath {
 
     /// The reference twin of `exponential`: the C library's `exp` in `Double`, rounded to `Float`.
     public static func exponentialNaive(_ x: Float) -> Float { Float(doubleExponential(Double(x))) }
+
+    /// tanh(x) within 2 ulp (FastMathTests), odd, ±1 from |x| ≈ 9 on, NaN for NaN.
+    ///
+    /// Below |x| = 0.625, x + x³·P(x²) with the minimax coefficients of Cephes' `tanhf`; above it,
+    /// 1 − 2 / (e^{2|x|} + 1) with `exponential`, the sign put back. Both branches are computed and
+    /// one selected, so a loop over it vectorises; and being plain IEEE arithmetic in a fixed order,
+    /// it gives the same bits on every machine, which the image codec's prior relies on (the C
+    /// library's `tanhf` may differ between libraries and versions).
+    @inline(__always)
+    public static func hyperbolicTangent(_ x: Float) -> Float {
+        let square = x * x
+        var p: Float = -5.704_988_727_45e-3
+        p = p * square + 2.063_908_879_54e-2
+        p = p * square - 5.373_971_555_31e-2
+        p = p * square + 1.333_144_220_36e-1
+        p = p * square - 3.333_328_194_22e-1
+        let small = p * square * x + x
+        let magnitude = Swift.abs(x)
+        let large = 1 - 2 / (exponential(2 * magnitude) + 1)
+        // x == 0: keep the sign of −0 (x³·P + x would give +0).
+        return x == 0 ? x : magnitude < 0.625 ? small : (x < 0 ? -large : large)
+    }
+
+    /// The reference twin of `hyperbolicTangent`: the C library's `tanh` in `Double`, rounded to `Float`.
+    public static func hyperbolicTangentNaive(_ x: Float) -> Float { Float(doubleHyperbolicTangent(Double(x))) }
 }
+
+/// The C library's `tanh`, outside `FastMath`.
+private func doubleHyperbolicTangent(_ x: Double) -> Double { tanh(x) }
 
 /// The C library's `exp`, outside `FastMath` whose members would hide it.
 private func doubleExponential(_ x: Double) -> Double { exp(x) }

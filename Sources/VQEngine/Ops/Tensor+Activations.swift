@@ -122,8 +122,8 @@ private struct SigmoidGradient: BinaryScalarFunction {
     @inline(__always) func callAsFunction(_ gradient: Float, _ output: Float) -> Float { gradient * output * (1 - output) }
 }
 
-private struct HyperbolicTangent: UnaryScalarFunction {
-    @inline(__always) func callAsFunction(_ x: Float) -> Float { tanhf(x) }
+struct HyperbolicTangent: UnaryScalarFunction {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { FastMath.hyperbolicTangent(x) }
 }
 private struct HyperbolicTangentGradient: BinaryScalarFunction {
     @inline(__always) func callAsFunction(_ gradient: Float, _ output: Float) -> Float { gradient * (1 - output * output) }

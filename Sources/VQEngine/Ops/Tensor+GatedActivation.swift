@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension Tensor {
     /// The gated activation of the gated PixelCNN and WaveNet: tanh of the first half of the channels
     /// times the sigmoid of the second, (N, 2C, …) → (N, C, …). PyTorch:
@@ -26,12 +20,13 @@ extension Tensor {
                 sigmoids.withUnsafeMutableBufferPointer { sigmoids in
                     output.withUnsafeMutableBufferPointer { output in
                         Elementwise.forBlocks(batch, elementsPerBlock: half) { items in
-                            for item in items {
-                                let a = input.baseAddress! + item * 2 * half, b = a + half, offset = item * half
-                                for i in 0..<half {
-                                    let t = tanhf(a[i]), s = Sigmoid()(b[i])
-                                    (tangents[offset + i], sigmoids[offset + i], output[offset + i]) = (t, s, t * s)
-                                }
+                            for item in items {  // three plain loops, each of which vectorises
+                                let a = input.baseAddress! + item * 2 * half, b = a + half
+                                let t = tangents.baseAddress! + item * half, s = sigmoids.baseAddress! + item * half
+                                let o = output.baseAddress! + item * half
+                                for i in 0..<half { t[i] = HyperbolicTangent()(a[i]) }
+                                for i in 0..<half { s[i] = Sigmoid()(b[i]) }
+                                for i in 0..<half { o[i] = t[i] * s[i] }
                             }
                         }
                     }
@@ -53,12 +48,11 @@ extension Tensor {
                     result.withUnsafeMutableBufferPointer { result in
                         Elementwise.forBlocks(inputShape[0], elementsPerBlock: half) { items in
                             for item in items {
-                                let a = result.baseAddress! + item * 2 * half, b = a + half, offset = item * half
-                                for i in 0..<half {
-                                    let g = gradient[offset + i], t = tangents[offset + i], s = sigmoids[offset + i]
-                                    a[i] = g * s * (1 - t * t)
-                                    b[i] = g * t * s * (1 - s)
-                                }
+                                let a = result.baseAddress! + item * 2 * half, b = a + half
+                                let g = gradient.baseAddress! + item * half
+                                let t = tangents.baseAddress! + item * half, s = sigmoids.baseAddress! + item * half
+                                for i in 0..<half { a[i] = g[i] * s[i] * (1 - t[i] * t[i]) }
+                                for i in 0..<half { b[i] = g[i] * t[i] * s[i] * (1 - s[i]) }
                             }
                         }
                     }
