@@ -64,9 +64,10 @@ extension ModelBenchmark {
     /// Training throughput of a PixelCNN prior in code grids per second, measured as
     /// `pixelcnn_ref.py speed-train`: batches of `batchSize` grids drawn (uniformly, with replacement)
     /// from a pool of `poolSize` grids of uniform random codes, Adam (lr 1e-3) through `PriorTrainer`;
-    /// 3 untimed warm-up steps, then `repeats` rounds of `steps` timed steps → each round's rate.
+    /// 3 untimed warm-up steps, then `repeats` rounds of `steps` timed steps → the rounds' durations
+    /// (grids per second = steps · batchSize / seconds).
     public static func runPrior(configuration: PixelCNNConfiguration, height: Int, width: Int, batchSize: Int,
-                                steps: Int, repeats: Int, poolSize: Int = 1000, seed: UInt64 = 0) throws -> [Double] {
+                                steps: Int, repeats: Int, poolSize: Int = 1000, seed: UInt64 = 0) throws -> Benchmark.Measurement {
         var generator = RandomGenerator(seed: seed)
         let prior = PixelCNN(configuration, generator: &generator)
         let codes = (0..<(poolSize * height * width)).map { _ in Int32(generator.nextIndex(below: configuration.numEmbeddings)) }
@@ -77,10 +78,8 @@ extension ModelBenchmark {
                               contextChannels: configuration.contextChannels, contextValues: context)
         var trainer = PriorTrainer(prior: prior, grids: grids, batchSize: batchSize, schedule: .constant(1e-3), seed: seed)
         for _ in 0..<3 { _ = try trainer.trainStep() }
-        let clock = ContinuousClock()
-        return try (0..<repeats).map { _ in
-            let seconds = try clock.measure { for _ in 0..<steps { _ = try trainer.trainStep() } }.seconds
-            return Double(steps * batchSize) / seconds
+        return Benchmark.measure(warmUpRuns: 0, targetSeconds: 0, minimumRuns: repeats, maximumRuns: repeats) {
+            for _ in 0..<steps { _ = try? trainer.trainStep() }
         }
     }
 }

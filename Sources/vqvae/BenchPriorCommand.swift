@@ -10,7 +10,7 @@ struct BenchPriorCommand: ParsableCommand {
         discussion: """
             The protocol of the PyTorch peer (python3 Scripts/bench/pixelcnn_ref.py speed-train --json, the \
             same defaults): batches drawn from 1000 random grids, Adam, 3 warm-up steps, then --repeats rounds \
-            of --steps steps; prints the median round and every round.
+            of --steps steps; prints the median round and every round, fastest first.
             """)
 
     @Option(help: "Grids per training step.") var batch = 32
@@ -37,9 +37,10 @@ struct BenchPriorCommand: ParsableCommand {
         writeBenchmarkMachine()
         let configuration = PixelCNNConfiguration(numEmbeddings: codebookSize, channels: channels, layers: layers,
                                                   outputChannels: outputChannels, numClasses: classes, contextChannels: contextChannels)
-        let rates = try ModelBenchmark.runPrior(configuration: configuration, height: height, width: width,
-                                                batchSize: batch, steps: steps, repeats: repeats)
-        let median = rates.sorted()[rates.count / 2]
+        let measurement = try ModelBenchmark.runPrior(configuration: configuration, height: height, width: width,
+                                                      batchSize: batch, steps: steps, repeats: repeats)
+        let gridsPerRound = Double(steps * batch)
+        let median = gridsPerRound / measurement.median, rates = measurement.seconds.map { gridsPerRound / $0 }
         if json {
             print(jsonObject(["train_grids_per_s": format(median, 2), "train_grids_per_s_rounds": "[" + rates.map { format($0, 2) }.joined(separator: ",") + "]",
                               "batch": "\(batch)", "steps": "\(steps)", "height": "\(height)", "width": "\(width)",

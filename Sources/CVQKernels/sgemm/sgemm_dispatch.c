@@ -83,7 +83,7 @@ vqk_sgemm_blocking vqk_sgemm_kernel_blocking(int kernel) {
 /// for this CPU; {0, 0} when the configured ones are not multiples of the register tile.
 static vqk_sgemm_blocking resolved_blocking(const vqk_sgemm_config *config, const vqk_sgemm_kernel *implementation) {
     vqk_sgemm_blocking blocking = config->blocking;
-    if (blocking.mc == 0 && blocking.nc == 0) return vqk_sgemm_kernel_blocking(implementation->id);
+    if (blocking.mc == 0 && blocking.nc == 0) return vqk_sgemm_blocking_for(implementation, vqk_cpu_cache_sizes().l2);
     if (blocking.mc <= 0 || blocking.nc <= 0 || blocking.mc % implementation->mr != 0 || blocking.nc % implementation->nr != 0) {
         return (vqk_sgemm_blocking){0, 0};
     }
