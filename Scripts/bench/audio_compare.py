@@ -25,6 +25,7 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--stage-blocks", type=int, default=None, help="passed to both (default: each one's recipe)")
+    parser.add_argument("--speaker-adversary", type=float, default=None, help="passed to both")
     parser.add_argument("--center-latents", choices=["true", "false"], default=None, help="passed to both")
     parser.add_argument("--ours", default=os.path.join(ROOT, ".build/release/vqvae"))
     args = parser.parse_args()
@@ -35,6 +36,9 @@ def main():
     if args.stage_blocks is not None:
         ours += ["--stage-blocks", str(args.stage_blocks)]
         peer += ["--stage-blocks", str(args.stage_blocks)]
+    if args.speaker_adversary is not None:
+        ours += ["--speaker-adversary", str(args.speaker_adversary)]
+        peer += ["--speaker-adversary", str(args.speaker_adversary)]
     if args.center_latents is not None:
         ours += ["--center-latents", args.center_latents]
         peer += ["--center-latents"] if args.center_latents == "true" else []

@@ -48,6 +48,11 @@ with 6 speakers (the codebook and the speaker tables counted, as `vqvae audio tr
     conv_transpose1..6  ConvTranspose1d(k 4, stride 2, padding 1): 128→64, 64→64 (×4), 64→1, each
                   preceded by its own zero-initialised (6, input channels) table added per speaker,
                   ReLU between them, none after the last                 → (N, 1, T)
+  Speaker adversary (SpeakerAdversary.swift; only with --speaker-adversary W > 0, as `vqvae audio train
+    --speaker-adversary W`): Conv1d(64→64, k 3, padding 1), ReLU, Conv1d(64→speakers, k 3, padding 1) on the
+    quantized latents (N, 64, T/64) behind a gradient reversal (identity forward, −W × gradient backward);
+    its loss, the mean cross-entropy of every frame's logits against the item's speaker, is added to the
+    total as is; its parameters are drawn after the decoder's (speaker_adversary.conv1, conv2).
   Initialisation: convolution weights and biases U(±1/√fanIn) (fanIn = in·k, for a transposed
     convolution out·k: PyTorch's own default, ConvNd.swift), codebook U(±1/K), tables zero.
 Loss (VQVAE+Training.swift, ReconstructionLoss.swift .audio(sampleRate: 8000)), x the windows, x̂ the
@@ -318,16 +323,48 @@ class VQ(nn.Module):
         return len(dead)
 
 
+class ReverseGradient(torch.autograd.Function):
+    """Identity forward, −scale × the gradient backward (Tensor+GradientReversal.swift)."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, gradient):
+        return -ctx.scale * gradient, None
+
+
+class SpeakerAdversary(nn.Module):
+    """SpeakerAdversary.swift: Conv1d(D→64, k 3, padding 1), ReLU, Conv1d(64→speakers, k 3, padding 1) over
+    the quantized latents behind a gradient reversal of --speaker-adversary's weight; the loss is the
+    mean cross-entropy of every frame against its item's speaker, added to the total as is."""
+
+    def __init__(s, speakers, hidden=64):
+        super().__init__()
+        s.conv1 = nn.Conv1d(D, hidden, 3, padding=1)
+        s.conv2 = nn.Conv1d(hidden, speakers, 3, padding=1)
+
+    def loss(s, q, labels, weight):
+        logits = s.conv2(F.relu(s.conv1(ReverseGradient.apply(q, weight))))
+        return F.cross_entropy(logits, labels.unsqueeze(1).expand(-1, q.shape[2]))
+
+
 class SpeechVQVAE(nn.Module):
-    def __init__(s, speakers, stage_blocks=0, center=False):
+    def __init__(s, speakers, stage_blocks=0, center=False, adversary_weight=0.0):
         super().__init__()
         s.encoder = Encoder(stage_blocks=stage_blocks, center=center)
         s.quantizer = VQ()
         s.decoder = Decoder(speakers, stage_blocks=stage_blocks)
+        s.adversary_weight = adversary_weight
+        s.adversary = SpeakerAdversary(speakers) if adversary_weight > 0 else None
 
     def forward(s, x, labels):
+        """(x̂, codebook loss, commitment loss, rows, codes, speaker-adversary loss or None)."""
         q, codebook_loss, commitment_loss, rows, codes = s.quantizer(s.encoder(x))
-        return s.decoder(q, labels), codebook_loss, commitment_loss, rows, codes
+        adversarial = s.adversary.loss(q, labels, s.adversary_weight) if s.adversary is not None and s.training else None
+        return s.decoder(q, labels), codebook_loss, commitment_loss, rows, codes, adversarial
 
     def swift_parameters(s):
         """(our name, parameter, init bound or None for a zero table) in our forEachParameter order,
@@ -368,6 +405,9 @@ class SpeechVQVAE(nn.Module):
             out.append((f"decoder.condition{i + 1}.table", table, None))
         for i, res in enumerate(d.stages):
             stack(f"decoder.stage{i + 1}", res)
+        if s.adversary is not None:
+            conv("speaker_adversary.conv1", s.adversary.conv1)
+            conv("speaker_adversary.conv2", s.adversary.conv2)
         return out
 
     @torch.no_grad()
@@ -435,21 +475,25 @@ def reconstruction_loss(prediction, target):
     return total, waveform, convergence, log_magnitude, log_mel
 
 
-PARTS = ["waveform", "spectral_convergence", "log_magnitude", "log_mel", "reconstruction", "codebook", "commitment", "total"]
+PARTS = ["waveform", "spectral_convergence", "log_magnitude", "log_mel", "reconstruction", "codebook", "commitment", "total",
+         "speaker_adversary"]
 
 
 def train_step(model, optimizer, x, labels, rng):
     """Loss, backward, Adam, then the dead-code restarts: one step of our ModelTrainer.step."""
     optimizer.zero_grad(set_to_none=True)
-    reconstruction, codebook_loss, commitment_loss, rows, codes = model(x, labels)
+    reconstruction, codebook_loss, commitment_loss, rows, codes, adversarial = model(x, labels)
     recon, waveform, convergence, log_magnitude, log_mel = reconstruction_loss(reconstruction, x)
     total = recon + codebook_loss + BETA * commitment_loss
+    if adversarial is not None:
+        total = total + adversarial
     if not math.isfinite(total.item()):
         raise FloatingPointError("the loss is not finite")
     total.backward()
     optimizer.step()
     restarted = model.quantizer.restart_dead_codes(rows, codes, rng)
-    values = [waveform, convergence, log_magnitude, log_mel, recon, codebook_loss, commitment_loss, total]
+    values = [waveform, convergence, log_magnitude, log_mel, recon, codebook_loss, commitment_loss, total,
+              adversarial if adversarial is not None else torch.zeros(())]
     return dict(zip(PARTS, (v.item() for v in values))), codes, restarted
 
 
@@ -528,12 +572,12 @@ def reconstruct_clip(model, samples, speaker):
     padded = max(DOWNSAMPLING, -(-length // DOWNSAMPLING) * DOWNSAMPLING)
     x = torch.zeros(1, 1, padded)
     x[0, 0, :length] = torch.as_tensor(samples)
-    reconstruction, _, _, _, codes = model(x, torch.tensor([speaker]))
+    reconstruction, _, _, _, codes, _ = model(x, torch.tensor([speaker]))
     return reconstruction[0, 0, :length], codes
 
 
 def new_model(speakers, a):
-    model = SpeechVQVAE(speakers, stage_blocks=a.stage_blocks, center=a.center_latents)
+    model = SpeechVQVAE(speakers, stage_blocks=a.stage_blocks, center=a.center_latents, adversary_weight=a.speaker_adversary)
     if a.rng == "swift":
         model.initialise_as_swift(a.seed)
     return model
@@ -593,7 +637,8 @@ def train(a):
             p = perplexity(np.bincount(codes.numpy(), minlength=K))
             print(f"step {step}/{a.steps} recon {parts['reconstruction']:.4f} (wave {parts['waveform']:.4f}, "
                   f"conv {parts['spectral_convergence']:.3f}, logmag {parts['log_magnitude']:.3f}, logmel {parts['log_mel']:.3f}) codebook "
-                  f"{parts['codebook']:.4f} commit {parts['commitment']:.4f} perplexity {p:.1f} restarted {restarted}; "
+                  f"{parts['codebook']:.4f} commit {parts['commitment']:.4f} perplexity {p:.1f} adversary {parts['speaker_adversary']:.3f} "
+                  f"restarted {restarted}; "
                   f"mean of the last {min(step, SMOOTHING)}: recon {np.mean([h['reconstruction'] for h in history[-SMOOTHING:]]):.4f}; "
                   f"{step * a.batch / elapsed:.1f} windows/s", file=sys.stderr, flush=True)
             if step % a.log_every == 0:
@@ -640,6 +685,8 @@ def main():
                     help="weight of the STFT loss's log-mel term (1, the recipe's; 0: the loss of commit 9df96ae)")
     ap.add_argument("--stage-blocks", type=int, default=0, help="residual blocks per intermediate stage (0, as `--stage-blocks`)")
     ap.add_argument("--center-latents", action="store_true", help="centre the encoder's output over time (as `--center-latents`)")
+    ap.add_argument("--speaker-adversary", type=float, default=0.0,
+                    help="weight of the speaker classifier trained against the encoder (0: none, as `--speaker-adversary`)")
     ap.add_argument("--data", help="train: a folder of FSDD WAVs (or holding recordings/)")
     ap.add_argument("--log-every", type=int, default=100, help="train: progress and a loss-log entry every this many steps")
     ap.add_argument("--speakers", type=int, default=6, help="speed: speaker classes of the decoder (6, as FSDD)")

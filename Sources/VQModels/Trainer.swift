@@ -18,7 +18,7 @@ public struct TrainingStepReport: Codable, Equatable, Sendable {
     /// Dead codes restarted in this step.
     public var restartedCodes: Int
     /// The reconstruction loss's own parts when it has several (audio: waveform, spectral_convergence,
-    /// log_magnitude); empty for MSE.
+    /// log_magnitude, log_mel), and any further term (`speaker_adversary`); empty for MSE.
     public var reconstructionParts: [String: Float] = [:]
 }
 

@@ -22,7 +22,9 @@ extension VQVAE: TrainableModel {
     /// reconstruction loss (MSE, or waveform + STFT for audio: `ReconstructionLoss`) + codebook loss
     /// + β·scale·commitment loss, with the quantizer's training depth (quantizer dropout) drawn from
     /// `generator`. Parts: reconstruction, codebook, commitment (before β), and for audio the
-    /// reconstruction's own parts (waveform, spectral_convergence, log_magnitude). Every term is a
+    /// reconstruction's own parts (waveform, spectral_convergence, log_magnitude), and with a speaker
+    /// adversary its cross-entropy (`speaker_adversary`, added as is: the adversary descends on it, the
+    /// encoder ascends on it times `speakerAdversaryWeight` through the reversal). Every term is a
     /// mean over the share's items except the spectral convergence, which `share` makes the global
     /// batch's.
     public func trainingLoss(on batch: Batch, share: BatchShare, generator: inout RandomGenerator) throws -> TrainingLoss<QuantizerOutput> {
@@ -32,11 +34,16 @@ extension VQVAE: TrainableModel {
                                                                         share: share.isWhole ? nil : share)
         let quantization = output.quantization
         let beta = quantizer.commitmentCost * batch.commitmentScale
-        let total = reconstruction.total + quantization.codebookLoss + beta * quantization.commitmentLoss
-        return TrainingLoss(total: total, parts: [reconstruction.parts[0],
-                                                  ("codebook", quantization.codebookLoss.item),
-                                                  ("commitment", quantization.commitmentLoss.item)] + reconstruction.parts.dropFirst(),
-                            output: quantization)
+        var total = reconstruction.total + quantization.codebookLoss + beta * quantization.commitmentLoss
+        var parts = [reconstruction.parts[0], ("codebook", quantization.codebookLoss.item),
+                     ("commitment", quantization.commitmentLoss.item)] + reconstruction.parts.dropFirst()
+        if let adversary = speakerAdversary, let speakers = batch.condition {
+            let latents = VQVAE.latents(from: quantization.quantized, batch: batch.input.shape[0], gridShape: output.gridShape)
+            let adversarial = adversary.loss(latents, speakers: speakers, weight: configuration.speakerAdversaryWeight)
+            total = total + adversarial
+            parts.append(("speaker_adversary", adversarial.item))
+        }
+        return TrainingLoss(total: total, parts: parts, output: quantization)
     }
 
     /// The quantizer's update (EMA codebooks, restarts) from the global batch's figures (`share`

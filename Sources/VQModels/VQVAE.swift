@@ -129,6 +129,9 @@ public struct VQVAE: Layer {
     public var encoder: Encoder
     public var quantizer: any Quantizer
     public var decoder: Decoder
+    /// The speaker classifier trained against the encoder (`speakerAdversaryWeight` > 0), else nil.
+    /// Training only; its parameters are saved with the model so a run resumes exactly.
+    public var speakerAdversary: SpeakerAdversary?
     /// The STFT loss of an audio model's reconstruction loss, its DFT bases built once (nil for MSE).
     let spectralLoss: MultiResolutionSTFTLoss?
 
@@ -139,6 +142,9 @@ public struct VQVAE: Layer {
         encoder = Encoder(configuration, generator: &generator)
         quantizer = configuration.quantizer.makeQuantizer(embeddingDim: configuration.latentChannels, generator: &generator)
         decoder = Decoder(configuration, generator: &generator)
+        speakerAdversary = configuration.speakerAdversaryWeight > 0
+            ? SpeakerAdversary(latentChannels: configuration.latentChannels, speakers: configuration.conditionClasses,
+                               generator: &generator) : nil
         spectralLoss = configuration.reconstructionLoss.makeSpectralLoss()
     }
 
@@ -146,6 +152,7 @@ public struct VQVAE: Layer {
         visit(&encoder, named: "encoder", body)
         visit(&quantizer, named: "quantizer", body)
         visit(&decoder, named: "decoder", body)
+        if speakerAdversary != nil { visit(&speakerAdversary!, named: "speaker_adversary", body) }
     }
 
     public mutating func forEachBuffer(_ body: (String, inout Tensor) -> Void) {

@@ -38,6 +38,11 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     /// what is constant over an utterance, the speaker's timbre above all, then cannot reach the codes
     /// and must come from the decoder's condition. Off for images.
     public var centersLatents: Bool = false
+    /// The weight of the speaker-adversarial term (`SpeakerAdversary`): a classifier naming the speaker
+    /// of every code frame, whose gradient reaches the encoder reversed and times this weight, so the
+    /// codes keep what was said and lose who said it. 0 (the default): no adversary. Needs a
+    /// conditioned decoder over sequences (the labels are the speakers).
+    public var speakerAdversaryWeight: Float = 0
     /// The quantizer between them.
     public var quantizer: QuantizerConfiguration
     /// What training compares the output with the input by: MSE (images) or waveform + STFT (audio).
@@ -99,6 +104,11 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         if stageResidualBlocks < 0 { found.append("the stage residual blocks must be 0 or more") }
         if stageResidualBlocks > 0 && hiddenChannels < 4 { found.append("stage residual blocks need at least 4 hidden channels") }
         if conditionClasses < 0 { found.append("the condition classes must be 0 or more") }
+        if !(speakerAdversaryWeight >= 0 && speakerAdversaryWeight.isFinite) {
+            found.append("the speaker adversary's weight must be 0 or more, not \(speakerAdversaryWeight)")
+        } else if speakerAdversaryWeight > 0 && (conditionClasses < 2 || spatialRank != 1) {
+            found.append("a speaker adversary needs sequences with at least two speakers to condition on")
+        }
         if inputChannels < 1 || hiddenChannels < 2 || residualChannels < 1 || residualBlocks < 0 || embeddingDim < 1 {
             found.append("channel counts must be positive (hidden at least 2)")
         }
@@ -143,7 +153,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, stageResidualBlocks, dilationGrowth, downsampling,
-             embeddingDim, conditionClasses, centersLatents, quantizer, reconstructionLoss
+             embeddingDim, conditionClasses, centersLatents, speakerAdversaryWeight, quantizer, reconstructionLoss
         // Version 1 (before the quantizer abstraction): the codebook's settings at the top level.
         case numEmbeddings, commitmentCost, movingAverageCodebook, decay
     }
@@ -161,6 +171,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         stageResidualBlocks = try container.decodeIfPresent(Int.self, forKey: .stageResidualBlocks) ?? 0
         conditionClasses = try container.decodeIfPresent(Int.self, forKey: .conditionClasses) ?? 0
         centersLatents = try container.decodeIfPresent(Bool.self, forKey: .centersLatents) ?? false
+        speakerAdversaryWeight = try container.decodeIfPresent(Float.self, forKey: .speakerAdversaryWeight) ?? 0
         reconstructionLoss = try container.decodeIfPresent(ReconstructionLoss.self, forKey: .reconstructionLoss) ?? .meanSquaredError
         if let quantizer = try container.decodeIfPresent(QuantizerConfiguration.self, forKey: .quantizer) {
             self.quantizer = quantizer
@@ -185,6 +196,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         if stageResidualBlocks != 0 { try container.encode(stageResidualBlocks, forKey: .stageResidualBlocks) }
         if conditionClasses != 0 { try container.encode(conditionClasses, forKey: .conditionClasses) }
         if centersLatents { try container.encode(centersLatents, forKey: .centersLatents) }
+        if speakerAdversaryWeight != 0 { try container.encode(speakerAdversaryWeight, forKey: .speakerAdversaryWeight) }
         try container.encode(embeddingDim, forKey: .embeddingDim)
         try container.encode(quantizer, forKey: .quantizer)
         if reconstructionLoss != .meanSquaredError { try container.encode(reconstructionLoss, forKey: .reconstructionLoss) }

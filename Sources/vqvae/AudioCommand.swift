@@ -43,6 +43,8 @@ struct AudioTrainCommand: ParsableCommand {
     @Option(help: "Weight of the waveform L1 term beside the STFT loss; 0: spectral loss only (default: the preset's).") var waveformWeight: Float?
     @Flag(help: "Remove each clip's mean from the encoder's output before quantizing (speaker-independent codes).") var centerLatents = false
     @Option(help: "Weight of the STFT loss's log-mel term; 0: none (default: the preset's, 1).") var melWeight: Float?
+    @Option(help: "Weight of a speaker classifier trained against the encoder, so the codes lose who spoke; 0: none (default: the preset's).")
+    var speakerAdversary: Float?
     @Option(help: "Training steps in all (default: 8000).") var steps: Int?
     @Option(help: "Windows per batch (default: 32).") var batch: Int?
     @Option(help: "Samples per training window (default: 2048).") var window: Int?
@@ -90,6 +92,7 @@ struct AudioTrainCommand: ParsableCommand {
                 mel: melWeight.map { $0 > 0 ? .init(sampleRate: rate, weight: $0) : nil } ?? mel)
         }
         if centerLatents { configuration.centersLatents = true }
+        if let speakerAdversary { configuration.speakerAdversaryWeight = speakerAdversary }
         if let problems = configuration.problems { throw ValidationError(problems) }
         configuration = try quantizerOptions.applied(to: configuration)
         var options = base.options

@@ -13,6 +13,7 @@ struct BenchAudioCommand: ParsableCommand {
     @Option(help: "Timed steps (after 3 warm-up steps), and clips reconstructed.") var steps = 20
     @Option(help: "Residual blocks per intermediate stage (default: the recipe's).") var stageBlocks: Int?
     @Option(help: "Centre the encoder's output over time: true or false (default: the recipe's).") var centerLatents: Bool?
+    @Option(help: "Weight of the speaker-adversarial term; 0: none (default: the recipe's).") var speakerAdversary: Float?
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
@@ -27,9 +28,11 @@ struct BenchAudioCommand: ParsableCommand {
         var configuration = VQVAEConfiguration.speech(sampleRate: 8000, speakers: speakers)
         if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }
         if let centerLatents { configuration.centersLatents = centerLatents }
+        if let speakerAdversary { configuration.speakerAdversaryWeight = speakerAdversary }
+        if let problems = configuration.problems { throw ValidationError(problems) }
         let result = ModelBenchmark.runAudio(configuration: configuration, batchSize: batch, windowLength: window, clipLength: clip, steps: steps)
         if json {
-            print(#"{"train_windows_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_clips_per_s":\#(rounded(result.reconstructImagesPerSecond)),"batch":\#(batch),"window":\#(window),"clip":\#(clip),"speakers":\#(speakers),"steps":\#(steps),"stage_blocks":\#(configuration.stageResidualBlocks),"center_latents":\#(configuration.centersLatents)}"#)
+            print(#"{"train_windows_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_clips_per_s":\#(rounded(result.reconstructImagesPerSecond)),"batch":\#(batch),"window":\#(window),"clip":\#(clip),"speakers":\#(speakers),"steps":\#(steps),"stage_blocks":\#(configuration.stageResidualBlocks),"center_latents":\#(configuration.centersLatents),"speaker_adversary":\#(configuration.speakerAdversaryWeight)}"#)
         } else {
             print("speech recipe, batch \(batch) x \(window) samples: train \(rounded(result.trainImagesPerSecond)) windows/s, reconstruct \(rounded(result.reconstructImagesPerSecond)) clips/s of \(clip) samples")
         }

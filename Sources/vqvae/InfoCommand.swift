@@ -58,8 +58,8 @@ struct InfoCommand: ParsableCommand {
             "  configuration: \(c.spatialRank == 2 ? "images" : "sequences"), \(c.inputChannels) input channels, hidden \(c.hiddenChannels), residual \(c.residualChannels) x \(c.residualBlocks) blocks, downsampling \(c.downsampling), D \(c.latentChannels)",
             "  quantizer: \(describeQuantizer(c.quantizer))",
         ]
-        if c.stageResidualBlocks > 0 || c.dilationGrowth > 1 || c.conditionClasses > 0 || c.centersLatents {
-            lines.append("  also: \(c.stageResidualBlocks) residual blocks per stage, dilation growth \(c.dilationGrowth), \(c.conditionClasses) condition classes\(c.centersLatents ? ", latents centred over time" : "")")
+        if c.stageResidualBlocks > 0 || c.dilationGrowth > 1 || c.conditionClasses > 0 || c.centersLatents || c.speakerAdversaryWeight > 0 {
+            lines.append("  also: \(c.stageResidualBlocks) residual blocks per stage, dilation growth \(c.dilationGrowth), \(c.conditionClasses) condition classes\(c.centersLatents ? ", latents centred over time" : "")\(c.speakerAdversaryWeight > 0 ? ", speaker adversary weight \(c.speakerAdversaryWeight)" : "")")
         }
         if case .waveform(let weight, let resolutions, let mel) = c.reconstructionLoss {
             lines.append("  loss: waveform L1 x \(format(weight, 2)) + STFT at \(resolutions.map { "\($0.fftSize)/\($0.hopSize)/\($0.windowLength)" }.joined(separator: ", ")) (fft/hop/window)\(mel.map { " + log mel x \(format($0.weight, 2)) at \($0.sampleRate) Hz" } ?? "")")

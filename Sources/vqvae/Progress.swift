@@ -33,7 +33,7 @@ struct ProgressRenderer {
     func update(_ report: TrainingStepReport) {
         let parts = report.reconstructionParts
         let audio = parts.isEmpty ? "" : " (wave \(format(parts["waveform"] ?? 0, 4)), conv \(format(parts["spectral_convergence"] ?? 0, 3)), logmag \(format(parts["log_magnitude"] ?? 0, 3))\(parts["log_mel"].map { ", logmel \(format($0, 3))" } ?? ""))"
-        let losses = "recon \(format(report.reconstructionLoss, 4))\(audio) codebook \(format(report.codebookLoss, 4)) commit \(format(report.commitmentLoss, 4)) perplexity \(format(report.perplexity, 1))"
+        let losses = "recon \(format(report.reconstructionLoss, 4))\(audio) codebook \(format(report.codebookLoss, 4)) commit \(format(report.commitmentLoss, 4)) perplexity \(format(report.perplexity, 1))\(parts["speaker_adversary"].map { " adversary \(format($0, 3))" } ?? "")"
         update(step: report.step, summary: losses, rate: "\(Int(report.imagesPerSecond)) img/s")
     }
 
