@@ -322,7 +322,7 @@ struct AudioEncodeCommand: ParsableCommand {
 struct AudioEvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Evaluate a speech model on the test split of a folder of WAVs.",
-        discussion: "snr_db, log_spectral_distance_db, mel_distance, bits_per_second, perplexity, codebook_usage, dead_codes, and with labels unit_label_accuracy (a linear classifier of labels from bags of units, trained on the training split's units) and unit_label_mutual_information (bits).")
+        discussion: "snr_db, log_spectral_distance_db, mel_distance, bits_per_second, perplexity, codebook_usage, dead_codes, and with labels unit_label_accuracy (a linear classifier of labels from bags of units, trained on the training split's units) and unit_label_mutual_information (bits), and with speakers unit_speaker_accuracy (the same classifier of speakers: the lower, the less the units say about who spoke).")
 
     @Option(help: "A speech model (RUN/model.safetensors).") var model: String
     @Option(help: "A folder of WAV files (the model's data, or others by the same speakers).") var data: String
@@ -344,6 +344,7 @@ func describe(_ report: AudioEvaluationReport) -> String {
     var text = "\(report.clips) clips (\(format(report.seconds, 1)) s): SNR \(format(report.snrDecibels, 2)) dB, log-spectral distance \(format(report.logSpectralDistanceDecibels, 2)) dB, mel distance \(format(report.melDistance, 3)), \(format(report.bitsPerSecond, 0)) bit/s, perplexity \(format(report.perplexity, 1)), codes used \(format(report.codebookUsage * 100, 1))%"
     if let accuracy = report.unitLabelAccuracy { text += ", labels from units \(format(accuracy * 100, 1))%" }
     if let information = report.unitLabelMutualInformation { text += ", I(unit; label) \(format(information, 3)) bits" }
+    if let accuracy = report.unitSpeakerAccuracy { text += ", speakers from units \(format(accuracy * 100, 1))%" }
     return text
 }
 
@@ -361,5 +362,6 @@ func jsonLine(_ report: AudioEvaluationReport, extra: [String: String]) -> Strin
     fields["dead_codes"] = "\(report.deadCodes)"
     if let accuracy = report.unitLabelAccuracy { fields["unit_label_accuracy"] = "\(accuracy)" }
     if let information = report.unitLabelMutualInformation { fields["unit_label_mutual_information"] = "\(information)" }
+    if let accuracy = report.unitSpeakerAccuracy { fields["unit_speaker_accuracy"] = "\(accuracy)" }
     return jsonObject(fields)
 }

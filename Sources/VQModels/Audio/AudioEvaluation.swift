@@ -30,6 +30,10 @@ public struct AudioEvaluationReport: Codable, Equatable, Sendable {
     public var unitLabelAccuracy: Double?
     /// I(unit; label) in bits over the test clips (nil without labels).
     public var unitLabelMutualInformation: Double?
+    /// Accuracy on the test clips of a `UnitClassifier` of speakers trained on the training clips'
+    /// units: how much the units say about who spoke (the lower, the closer to chance, 1/speakers, the
+    /// better for conversion). nil without two or more speakers in both splits.
+    public var unitSpeakerAccuracy: Double?
 }
 
 extension VQVAE {
@@ -66,13 +70,22 @@ extension VQVAE {
             let classes = Int((test.labels + (training?.labels ?? [])).max()!) + 1
             report.unitLabelMutualInformation = UnitClassifier.mutualInformation(
                 testUnits, labels: test.labels, codebookSize: configuration.numEmbeddings, classes: classes)
-            if let training, training.labels.count == training.count, training.count > 0 {
-                let trainingUnits = (0..<training.count).map { encode(clip: training.clip($0), depth: 1) }
-                let classifier = UnitClassifier(units: trainingUnits, labels: training.labels,
-                                                codebookSize: configuration.numEmbeddings, classes: classes)
-                report.unitLabelAccuracy = classifier.accuracy(testUnits, labels: test.labels)
-            }
         }
+        guard let training, training.count > 0, !(training.labels.isEmpty && training.speakers.isEmpty) else { return report }
+        let trainingUnits = (0..<training.count).map { encode(clip: training.clip($0), depth: 1) }
+        report.unitLabelAccuracy = unitAccuracy(training: trainingUnits, training.labels, test: testUnits, test.labels)
+        report.unitSpeakerAccuracy = unitAccuracy(training: trainingUnits, training.speakers, test: testUnits, test.speakers)
         return report
+    }
+
+    /// The test accuracy of a `UnitClassifier` trained on `trainingUnits` and `trainingLabels` (labels
+    /// in one index space for both splits, as a folder's splits share their speakers and classes); nil
+    /// unless every clip of both splits has a label and there are at least two.
+    func unitAccuracy(training trainingUnits: [[Int32]], _ trainingLabels: [Int32], test testUnits: [[Int32]], _ testLabels: [Int32]) -> Double? {
+        guard trainingLabels.count == trainingUnits.count, testLabels.count == testUnits.count, !testLabels.isEmpty,
+              Set(trainingLabels).count >= 2 else { return nil }
+        let classes = Int((trainingLabels + testLabels).max()!) + 1
+        return UnitClassifier(units: trainingUnits, labels: trainingLabels, codebookSize: configuration.numEmbeddings, classes: classes)
+            .accuracy(testUnits, labels: testLabels)
     }
 }

@@ -82,5 +82,8 @@ import VQModels
         #expect(report.bitsPerSecond == 4000)
         #expect(report.clips == 4 && report.unitLabelAccuracy != nil && report.unitLabelMutualInformation != nil)
         #expect(report.codebookUsage > 0 && report.codebookUsage <= 1)
+        #expect(report.unitSpeakerAccuracy.map { (0...1).contains($0) } == true)
+        let unnamed = AudioDataset(clips: clips, sampleRate: 8000, labels: [0, 1, 0, 1])
+        #expect(model.evaluateAudio(on: dataset, training: unnamed).unitSpeakerAccuracy == nil)   // no speakers to learn from
     }
 }
