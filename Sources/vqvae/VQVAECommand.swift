@@ -1,4 +1,5 @@
 import ArgumentParser
+import VQEngine
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,6 +19,8 @@ struct VQVAECommand: ParsableCommand {
         // A write beyond the file-size limit (`ulimit -f`) must fail like a full disk, with an error
         // the command reports in one line, rather than kill the process with SIGXFSZ.
         signal(SIGXFSZ, SIG_IGN)
+        // Training frees and allocates the same large buffers every step: keep them in the process.
+        AllocatorTuning.keepFreedMemory()
         main(nil)
     }
 }

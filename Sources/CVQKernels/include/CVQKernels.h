@@ -137,6 +137,13 @@ int vqk_im2col(int kernel, const vqk_im2col_geometry *geometry, const float *ima
 /// im2col copies from it (the image is overwritten). Returns 0, or -1 as `vqk_im2col`.
 int vqk_col2im(int kernel, const vqk_im2col_geometry *geometry, const float *columns, long column_stride, float *image);
 
+// MARK: - allocator
+
+/// Sets glibc's malloc to serve every block below 1 GiB from its heap and never to trim the heap, so
+/// freed buffers are reused without page faults. Returns 1 when glibc took both settings, 0 otherwise
+/// (another C library: nothing is changed).
+int vqk_keep_freed_memory(void);
+
 #ifdef __cplusplus
 }
 #endif
