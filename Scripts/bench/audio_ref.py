@@ -19,11 +19,15 @@ loaded machine slows PyTorch 10-20x); the policy and the load average at start a
 Training time counts drawing the windows, the step and the restarts (as ours), not loading the WAVs.
 
 The model (VQVAEConfiguration.speech(sampleRate: 8000, speakers: 6): mono, hidden 128, residual 32,
-3 residual blocks dilated 1, 3, 9, downsampling 64, D 64, quantizer `standard(.vq)`), 416193 parameters
-with 6 speakers (the codebook and the speaker tables counted, as `vqvae audio train` prints):
+3 residual blocks dilated 1, 3, 9, downsampling 64, D 64, quantizer `standard(.vq)`, 2 residual blocks
+at every intermediate resolution, speaker adversary 0.1), 597383 parameters with 6 speakers (the
+codebook, the speaker tables and the adversary counted, as `vqvae audio train` prints; 416193 with
+--stage-blocks 0 --speaker-adversary 0, the recipe of commit d2d0db5 and before):
   Encoder (Sources/VQModels/VQVAE.swift, Encoder), input (N, 1, T), T a multiple of 64:
     conv1..conv6  Conv1d(k 4, stride 2, padding 1), ReLU after each: 1→64, 64→64 (×4), 64→128
                   (log2 64 = 6 strided layers; all but the last to hidden/2 = 64 channels)
+    stage1..5     after each of conv1..conv5 (and its ReLU), a residual stack as below with 64 channels,
+                  residual 32, --stage-blocks blocks (2) dilated 1, 3
     conv7         Conv1d(128→128, k 3, padding 1), no activation
     residual      3 blocks x + Conv1d(32→128, k 1)(ReLU(Conv1d(128→32, k 3, dilation d, padding d)(ReLU(x)))),
                   both convolutions without bias, d = 1, 3, 9 (dilationGrowth 3); then ReLU
@@ -48,8 +52,9 @@ with 6 speakers (the codebook and the speaker tables counted, as `vqvae audio tr
     conv_transpose1..6  ConvTranspose1d(k 4, stride 2, padding 1): 128→64, 64→64 (×4), 64→1, each
                   preceded by its own zero-initialised (6, input channels) table added per speaker,
                   ReLU between them, none after the last                 → (N, 1, T)
-  Speaker adversary (SpeakerAdversary.swift; only with --speaker-adversary W > 0, as `vqvae audio train
-    --speaker-adversary W`): Conv1d(64→64, k 3, padding 1), ReLU, Conv1d(64→speakers, k 3, padding 1) on the
+    stage1..5     after each of conv_transpose1..5 (and its ReLU), a conditioned residual stack of
+                  64 channels, residual 32, --stage-blocks blocks (2) dilated 1, 3
+  Speaker adversary (SpeakerAdversary.swift; with --speaker-adversary W > 0, 0.1 in the recipe): Conv1d(64→64, k 3, padding 1), ReLU, Conv1d(64→speakers, k 3, padding 1) on the
     quantized latents (N, 64, T/64) behind a gradient reversal (identity forward, −W × gradient backward);
     its loss, the mean cross-entropy of every frame's logits against the item's speaker, is added to the
     total as is; its parameters are drawn after the decoder's (speaker_adversary.conv1, conv2).
@@ -683,10 +688,11 @@ def main():
                          "the same seed); torch: PyTorch's init and numpy draws")
     ap.add_argument("--mel-weight", type=float, default=1.0,
                     help="weight of the STFT loss's log-mel term (1, the recipe's; 0: the loss of commit 9df96ae)")
-    ap.add_argument("--stage-blocks", type=int, default=0, help="residual blocks per intermediate stage (0, as `--stage-blocks`)")
+    ap.add_argument("--stage-blocks", type=int, default=2,
+                    help="residual blocks per intermediate stage (2, the recipe's; 0 for models of commit d2d0db5 and before)")
     ap.add_argument("--center-latents", action="store_true", help="centre the encoder's output over time (as `--center-latents`)")
-    ap.add_argument("--speaker-adversary", type=float, default=0.0,
-                    help="weight of the speaker classifier trained against the encoder (0: none, as `--speaker-adversary`)")
+    ap.add_argument("--speaker-adversary", type=float, default=0.1,
+                    help="weight of the speaker classifier trained against the encoder (0.1, the recipe's; 0: none)")
     ap.add_argument("--data", help="train: a folder of FSDD WAVs (or holding recordings/)")
     ap.add_argument("--log-every", type=int, default=100, help="train: progress and a loss-log entry every this many steps")
     ap.add_argument("--speakers", type=int, default=6, help="speed: speaker classes of the decoder (6, as FSDD)")

@@ -23,8 +23,9 @@ struct AudioTrainCommand: ParsableCommand {
         abstract: "Train the speech VQ-VAE on a folder of WAVs and evaluate it on the test split.",
         discussion: """
             The default recipe (VQVAEConfiguration.speech, TrainingOptions.speech): raw waveform at the files' \
-            rate, 64x downsampling, K 512 codes with dead-code restarts, a decoder conditioned on the speaker, \
-            waveform L1 + multi-resolution STFT loss, batches of 32 windows of 2048 samples. A folder of \
+            rate, 64x downsampling, K 512 codes with dead-code restarts, residual blocks at every resolution, \
+            a decoder conditioned on the speaker, a speaker classifier trained against the encoder (weight \
+            0.1), waveform L1 + multi-resolution STFT loss, batches of 32 windows of 2048 samples. A folder of \
             FSDD-named files (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
             other folders take labels from sub-folders. The run folder gets model.safetensors, \
             training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
@@ -81,6 +82,7 @@ struct AudioTrainCommand: ParsableCommand {
                 embeddingDim: sized.embeddingDim, conditionClasses: speakers,
                 quantizer: { var q = configuration.quantizer; if q.kind != .fsq { q.codebookSize = sized.numEmbeddings }; return q }(),
                 reconstructionLoss: configuration.reconstructionLoss)
+            configuration.speakerAdversaryWeight = sized.speakerAdversaryWeight
         }
         if let hidden { configuration.hiddenChannels = hidden }
         if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }

@@ -5,23 +5,30 @@ import VQNN
 /// 125 codes per second, 1125 bit/s), a decoder conditioned on the speaker.
 extension VQVAEConfiguration {
     /// Mono sequences, hidden 128 (the strided layers 64), residual 32, 3 residual blocks dilated
-    /// 1, 3, 9, downsampling 64, D 64, the default quantizer (vq, K 512, dead-code restarts), decoder
-    /// conditioned on `speakers` (0: unconditional), waveform L1 + multi-resolution STFT loss with its
-    /// log-mel term (weight 1) at `sampleRate`. The log-mel term doubled the digit accuracy of the
-    /// reconstructions (BENCHMARKS.md, "Speech"); centring the latents (`centersLatents`) was measured
-    /// and is off: it cost content and did not help conversion.
+    /// 1, 3, 9, and 2 more (64 channels, residual 32, dilated 1, 3) after every strided and transposed
+    /// layer but the last, downsampling 64, D 64, the default quantizer (vq, K 512, dead-code
+    /// restarts), decoder conditioned on `speakers` (0: unconditional) with a speaker adversary of
+    /// weight 0.1 when there are two or more, waveform L1 + multi-resolution STFT loss with its log-mel
+    /// term (weight 1) at `sampleRate`. Measured in BENCHMARKS.md, "Speech": the log-mel term doubled
+    /// the digit accuracy of the reconstructions; the stage blocks and the adversary each made
+    /// conversion better; centring the latents (`centersLatents`) cost content and did not help
+    /// conversion, and is off.
     public static func speech(sampleRate: Int, speakers: Int, downsampling: Int = 64,
                               quantizer: QuantizerConfiguration = .default) -> VQVAEConfiguration {
-        VQVAEConfiguration(spatialRank: 1, inputChannels: 1, hiddenChannels: 128, residualChannels: 32, residualBlocks: 3,
-                           dilationGrowth: 3, downsampling: downsampling, embeddingDim: 64, conditionClasses: speakers,
-                           quantizer: quantizer, reconstructionLoss: .audio(sampleRate: sampleRate))
+        var configuration = VQVAEConfiguration(
+            spatialRank: 1, inputChannels: 1, hiddenChannels: 128, residualChannels: 32, residualBlocks: 3, stageResidualBlocks: 2,
+            dilationGrowth: 3, downsampling: downsampling, embeddingDim: 64, conditionClasses: speakers,
+            quantizer: quantizer, reconstructionLoss: .audio(sampleRate: sampleRate))
+        configuration.speakerAdversaryWeight = speakers >= 2 ? 0.1 : 0
+        return configuration
     }
 
-    /// The speech recipe shrunk for trying the workflow in seconds: hidden 16, residual 8, 2 blocks,
-    /// D 8, K 32, downsampling 16.
+    /// The speech recipe shrunk for trying the workflow in seconds: hidden 16, residual 8, 2 blocks, no
+    /// stage blocks, D 8, K 32, downsampling 16.
     public static func tinySpeech(sampleRate: Int, speakers: Int) -> VQVAEConfiguration {
         var configuration = speech(sampleRate: sampleRate, speakers: speakers, downsampling: 16)
         (configuration.hiddenChannels, configuration.residualChannels, configuration.residualBlocks) = (16, 8, 2)
+        configuration.stageResidualBlocks = 0
         configuration.embeddingDim = 8
         configuration.quantizer.codebookSize = 32
         return configuration
