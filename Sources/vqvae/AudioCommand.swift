@@ -73,16 +73,15 @@ struct AudioTrainCommand: ParsableCommand {
         var configuration = base.configuration
         if let preset {
             let rate = base.options.sampleRate ?? 8000, speakers = configuration.conditionClasses
-            let sized: VQVAEConfiguration = preset == .tiny ? .tinySpeech(sampleRate: rate, speakers: speakers)
+            // The preset's sizes (every field of its configuration), with the base's quantizer (at the
+            // preset's K) and loss.
+            var sized: VQVAEConfiguration = preset == .tiny ? .tinySpeech(sampleRate: rate, speakers: speakers)
                                                             : .speech(sampleRate: rate, speakers: speakers)
-            configuration = VQVAEConfiguration(
-                spatialRank: 1, inputChannels: 1, hiddenChannels: sized.hiddenChannels, residualChannels: sized.residualChannels,
-                residualBlocks: sized.residualBlocks, stageResidualBlocks: sized.stageResidualBlocks,
-                dilationGrowth: sized.dilationGrowth, downsampling: sized.downsampling,
-                embeddingDim: sized.embeddingDim, conditionClasses: speakers,
-                quantizer: { var q = configuration.quantizer; if q.kind != .fsq { q.codebookSize = sized.numEmbeddings }; return q }(),
-                reconstructionLoss: configuration.reconstructionLoss)
-            configuration.speakerAdversaryWeight = sized.speakerAdversaryWeight
+            let codebookSize = sized.numEmbeddings
+            sized.quantizer = configuration.quantizer
+            if sized.quantizer.kind != .fsq { sized.quantizer.codebookSize = codebookSize }
+            sized.reconstructionLoss = configuration.reconstructionLoss
+            configuration = sized
         }
         if let hidden { configuration.hiddenChannels = hidden }
         if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }
