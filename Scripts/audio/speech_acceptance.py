@@ -20,9 +20,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CLASSIFIERS = os.path.join(ROOT, "Scripts/audio/speech_classifiers.py")
 
 
+def run(command):
+    """Runs `command`; on failure exits naming the command (its first words) and what it wrote to standard error."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command[:4])} … failed with status {done.returncode}:\n{done.stderr.strip()[-2000:]}")
+    return done.stdout
+
+
 def judge(classifiers, folder, *flags):
     command = [sys.executable, CLASSIFIERS, "judge", "--model", classifiers, "--clips", folder, "--expect-digit-from-name"] + list(flags)
-    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    return json.loads(run(command).strip().splitlines()[-1])
 
 
 def main():
@@ -39,8 +47,7 @@ def main():
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     reconstructed = os.path.join(args.work, "reconstructed")
-    subprocess.run([args.ours, "audio", "reconstruct", "--model", args.model, "--out", reconstructed] + clips,
-                   check=True, capture_output=True)
+    run([args.ours, "audio", "reconstruct", "--model", args.model, "--out", reconstructed] + clips)
     result = {"model": args.model, "test_clips": len(clips)}
     rec = judge(args.classifiers, reconstructed, "--speaker-from-name")
     result["real_digit_accuracy"] = rec["real_test"]["digit_accuracy"]
@@ -51,8 +58,7 @@ def main():
     for target in speakers:
         folder = os.path.join(args.work, "as_" + target)
         sources = [c for c in clips if os.path.basename(c).split("_")[1] != target]
-        subprocess.run([args.ours, "audio", "convert", "--model", args.model, "--speaker", target, "--out", folder] + sources,
-                       check=True, capture_output=True)
+        run([args.ours, "audio", "convert", "--model", args.model, "--speaker", target, "--out", folder] + sources)
         verdict = judge(args.classifiers, folder, "--target-speaker", target)
         per_target[target] = {"speaker_accuracy": verdict["speaker_accuracy"], "digit_accuracy": verdict["digit_accuracy"]}
         n = len(sources)

@@ -27,6 +27,7 @@ def main():
     parser.add_argument("--stage-blocks", type=int, default=None, help="passed to both (default: each one's recipe)")
     parser.add_argument("--speaker-adversary", type=float, default=None, help="passed to both")
     parser.add_argument("--center-latents", choices=["true", "false"], default=None, help="passed to both")
+    parser.add_argument("--harmonics", type=int, default=None, help="passed to both (0: no pitch source)")
     parser.add_argument("--ours", default=os.path.join(ROOT, ".build/release/vqvae"))
     args = parser.parse_args()
     common = ["--batch", str(args.batch), "--window", str(args.window), "--speakers", str(args.speakers), "--steps", str(args.steps)]
@@ -39,6 +40,9 @@ def main():
     if args.speaker_adversary is not None:
         ours += ["--speaker-adversary", str(args.speaker_adversary)]
         peer += ["--speaker-adversary", str(args.speaker_adversary)]
+    if args.harmonics is not None:
+        ours += ["--harmonics", str(args.harmonics)]
+        peer += ["--harmonics", str(args.harmonics)]
     if args.center_latents is not None:
         ours += ["--center-latents", args.center_latents]
         peer += ["--center-latents"] if args.center_latents == "true" else []

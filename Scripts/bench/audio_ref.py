@@ -20,9 +20,10 @@ Training time counts drawing the windows, the step and the restarts (as ours), n
 
 The model (VQVAEConfiguration.speech(sampleRate: 8000, speakers: 6): mono, hidden 128, residual 32,
 3 residual blocks dilated 1, 3, 9, downsampling 64, D 64, quantizer `standard(.vq)`, 2 residual blocks
-at every intermediate resolution, speaker adversary 0.1), 597383 parameters with 6 speakers (the
-codebook, the speaker tables and the adversary counted, as `vqvae audio train` prints; 416193 with
---stage-blocks 0 --speaker-adversary 0, the recipe of commit d2d0db5 and before):
+at every intermediate resolution, speaker adversary 0.03, pitch source of 16 harmonics), 605607
+parameters with 6 speakers (the codebook, the speaker tables and the adversary counted, as `vqvae audio
+train` prints; 597383 with --harmonics 0, the recipe of commit c5e1fbd (whose adversary was 0.1);
+416193 with --harmonics 0 --stage-blocks 0 --speaker-adversary 0, the recipe of commit d2d0db5):
   Encoder (Sources/VQModels/VQVAE.swift, Encoder), input (N, 1, T), T a multiple of 64:
     conv1..conv6  Conv1d(k 4, stride 2, padding 1), ReLU after each: 1→64, 64→64 (×4), 64→128
                   (log2 64 = 6 strided layers; all but the last to hidden/2 = 64 channels)
@@ -54,10 +55,17 @@ codebook, the speaker tables and the adversary counted, as `vqvae audio train` p
                   ReLU between them, none after the last                 → (N, 1, T)
     stage1..5     after each of conv_transpose1..5 (and its ReLU), a conditioned residual stack of
                   64 channels, residual 32, --stage-blocks blocks (2) dilated 1, 3
-  Speaker adversary (SpeakerAdversary.swift; with --speaker-adversary W > 0, 0.1 in the recipe): Conv1d(64→64, k 3, padding 1), ReLU, Conv1d(64→speakers, k 3, padding 1) on the
+  Speaker adversary (SpeakerAdversary.swift; with --speaker-adversary W > 0, 0.03 in the recipe): Conv1d(64→64, k 3, padding 1), ReLU, Conv1d(64→speakers, k 3, padding 1) on the
     quantized latents (N, 64, T/64) behind a gradient reversal (identity forward, −W × gradient backward);
     its loss, the mean cross-entropy of every frame's logits against the item's speaker, is added to the
     total as is; its parameters are drawn after the decoder's (speaker_adversary.conv1, conv2).
+  Pitch source (PitchTracker.swift, PitchSource.swift; --harmonics H, 16 in the recipe, 0: none): each
+    window's F0 per 64-sample frame by YIN (`pitch_frames`: τ 20-134, threshold 0.15, silent below a mean
+    square of 1e-5), quantised to 63 log-spaced levels over 60-400 Hz or 0 (`quantised_pitch`), held over
+    its frame and integrated to a phase φ from 0 at the window's start; carriers sin(kφ), cos(kφ) for
+    k = 1 … H, zero where unvoiced or k·F0 ≥ 4000 Hz (`harmonic_carriers`). conv_transpose6 then has
+    1 + 2H output channels and the output is x[:, :1] + Σ_c x[:, 1 + c]·carrier_c. Computed from the
+    input inside the forward pass and timed with it, as ours.
   Initialisation: convolution weights and biases U(±1/√fanIn) (fanIn = in·k, for a transposed
     convolution out·k: PyTorch's own default, ConvNd.swift), codebook U(±1/K), tables zero.
 Loss (VQVAE+Training.swift, ReconstructionLoss.swift .audio(sampleRate: 8000)), x the windows, x̂ the
@@ -264,19 +272,22 @@ class Encoder(nn.Module):
 
 class Decoder(nn.Module):
     """With stage_blocks > 0 a conditioned ResidualStack(h/2, h/4, stage_blocks) after every transposed
-    layer but the last (after its ReLU)."""
+    layer but the last (after its ReLU). With harmonics > 0 the last layer has 1 + 2·harmonics channels:
+    the waveform and one amplitude per carrier, mixed as x[:, :1] + Σ_c x[:, 1 + c]·carriers[:, c]
+    (Tensor+CarrierMix.swift)."""
 
-    def __init__(s, classes, h=HIDDEN, rh=RESIDUAL, n=BLOCKS, layers=6, stage_blocks=0):
+    def __init__(s, classes, h=HIDDEN, rh=RESIDUAL, n=BLOCKS, layers=6, stage_blocks=0, harmonics=0):
         super().__init__()
         s.conv = nn.Conv1d(D, h, 3, padding=1)
         s.res = ResidualStack(h, rh, n, classes)
         ins = [h if i == 0 else h // 2 for i in range(layers)]
-        s.up = nn.ModuleList([nn.ConvTranspose1d(ins[i], 1 if i == layers - 1 else h // 2, 4, 2, 1) for i in range(layers)])
+        s.up = nn.ModuleList([nn.ConvTranspose1d(ins[i], 1 + 2 * harmonics if i == layers - 1 else h // 2, 4, 2, 1)
+                              for i in range(layers)])
         s.tables = nn.ParameterList([nn.Parameter(torch.zeros(classes, c)) for c in ins])
         s.stages = nn.ModuleList([ResidualStack(h // 2, max(h // 4, 1), stage_blocks, classes) for _ in range(layers - 1)]
                                  if stage_blocks else [])
 
-    def forward(s, q, labels):
+    def forward(s, q, labels, carriers=None):
         x = s.res(s.conv(q), labels)
         for i, (table, layer) in enumerate(zip(s.tables, s.up)):
             x = layer(x + table[labels].unsqueeze(-1))
@@ -284,7 +295,7 @@ class Decoder(nn.Module):
                 x = F.relu(x)
             if i < len(s.stages):
                 x = s.stages[i](x, labels)
-        return x
+        return x if carriers is None else x[:, :1] + (x[:, 1:] * carriers).sum(1, keepdim=True)
 
 
 class VQ(nn.Module):
@@ -357,19 +368,25 @@ class SpeakerAdversary(nn.Module):
 
 
 class SpeechVQVAE(nn.Module):
-    def __init__(s, speakers, stage_blocks=0, center=False, adversary_weight=0.0):
+    def __init__(s, speakers, stage_blocks=0, center=False, adversary_weight=0.0, harmonics=0):
         super().__init__()
         s.encoder = Encoder(stage_blocks=stage_blocks, center=center)
         s.quantizer = VQ()
-        s.decoder = Decoder(speakers, stage_blocks=stage_blocks)
+        s.decoder = Decoder(speakers, stage_blocks=stage_blocks, harmonics=harmonics)
         s.adversary_weight = adversary_weight
         s.adversary = SpeakerAdversary(speakers) if adversary_weight > 0 else None
+        s.harmonics = harmonics
 
     def forward(s, x, labels):
-        """(x̂, codebook loss, commitment loss, rows, codes, speaker-adversary loss or None)."""
+        """(x̂, codebook loss, commitment loss, rows, codes, speaker-adversary loss or None); with a pitch
+        source the input's own quantised F0 drives the carriers (VQVAE.callAsFunction)."""
+        carriers = None
+        if s.harmonics:
+            signals = x[:, 0].numpy()
+            carriers = torch.from_numpy(harmonic_carriers(quantised_pitch(pitch_frames(signals)), signals.shape[1], s.harmonics))
         q, codebook_loss, commitment_loss, rows, codes = s.quantizer(s.encoder(x))
         adversarial = s.adversary.loss(q, labels, s.adversary_weight) if s.adversary is not None and s.training else None
-        return s.decoder(q, labels), codebook_loss, commitment_loss, rows, codes, adversarial
+        return s.decoder(q, labels, carriers), codebook_loss, commitment_loss, rows, codes, adversarial
 
     def swift_parameters(s):
         """(our name, parameter, init bound or None for a zero table) in our forEachParameter order,
@@ -421,6 +438,77 @@ class SpeechVQVAE(nn.Module):
         rng = SwiftRandom(seed)
         for _, p, bound in s.swift_parameters():
             p.copy_(torch.zeros_like(p) if bound is None else rng.uniform(tuple(p.shape), -bound, bound))
+
+# ---------------------------------------------------------------------------------------------------
+# The pitch source (PitchTracker.swift, PitchSource.swift).
+
+PITCH_MIN, PITCH_MAX, PITCH_THRESHOLD, SILENCE_POWER, PITCH_LEVELS = 60.0, 400.0, 0.15, 1e-5, 63
+MAX_LAG = math.ceil(SAMPLE_RATE / PITCH_MIN)            # τmax = W = 134
+MIN_LAG = max(2, math.floor(SAMPLE_RATE / PITCH_MAX))   # τmin = 20
+
+
+def pitch_frames(x, hop=DOWNSAMPLING):
+    """YIN F0 (Hz, 0 unvoiced) of every frame of hop samples of each row of x (N, T): frame k reads the
+    2·τmax samples around k·hop + hop/2 (zeros outside); silent under SILENCE_POWER; d, d′, the first dip
+    under the threshold from τmin followed down, a parabola; 0 outside [60, 400] Hz."""
+    n, t = x.shape
+    frames = -(-t // hop)
+    padded = np.zeros((n, frames * hop + 2 * MAX_LAG), dtype=np.float32)
+    padded[:, MAX_LAG - hop // 2:MAX_LAG - hop // 2 + t] = x
+    starts = np.arange(frames) * hop
+    windows = padded[:, starts[:, None] + np.arange(2 * MAX_LAG)]               # (N, frames, 2τmax)
+    windows = windows.astype(np.float64)
+    power = (windows ** 2).mean(-1)
+    head = windows[..., :MAX_LAG]
+    # d(τ) = Σ_j x_j² + Σ_j x_{j+τ}² − 2 Σ_j x_j·x_{j+τ}, the last as one batched product.
+    shifted = np.lib.stride_tricks.sliding_window_view(windows, MAX_LAG, axis=-1)[..., 1:MAX_LAG + 1, :]
+    squares = np.concatenate([np.zeros((n, frames, 1)), np.cumsum(windows ** 2, -1)], -1)
+    taus = np.arange(1, MAX_LAG + 1)
+    d = squares[..., MAX_LAG:MAX_LAG + 1] + (squares[..., taus + MAX_LAG] - squares[..., taus]) \
+        - 2 * np.einsum("nfj,nftj->nft", head, shifted)
+    running = np.cumsum(d, -1)
+    normalised = np.ones((n, frames, MAX_LAG + 1))                                # d′(0) = 1
+    normalised[..., 1:] = np.where(running > 0, d * taus / np.where(running > 0, running, 1), 1)
+    below = normalised[..., MIN_LAG:MAX_LAG] < PITCH_THRESHOLD
+    found = below.any(-1) & (power >= SILENCE_POWER)
+    tau = MIN_LAG + below.argmax(-1)
+    rows = np.indices(tau.shape)
+    while True:   # on down the dip while d′ keeps falling
+        step = found & (tau + 1 < MAX_LAG)
+        nxt = np.minimum(tau + 1, MAX_LAG)
+        step &= normalised[rows[0], rows[1], nxt] < normalised[rows[0], rows[1], tau]
+        if not step.any():
+            break
+        tau = tau + step
+    a, b, c = (normalised[rows[0], rows[1], tau + o] for o in (-1, 0, 1))
+    curvature = a - 2 * b + c
+    shift = np.where(curvature > 0, np.clip(0.5 * (a - c) / np.where(curvature > 0, curvature, 1), -0.5, 0.5), 0)
+    value = SAMPLE_RATE / (tau + shift)
+    f0 = np.where(found & (value >= PITCH_MIN) & (value <= PITCH_MAX), value, 0).astype(np.float32)
+    return f0
+
+
+def quantised_pitch(f0):
+    """PitchSource.code then frequency(ofCode:): 0 stays 0, else one of 63 log-spaced levels over 60-400 Hz."""
+    low, high = np.log(np.float32(PITCH_MIN)), np.log(np.float32(PITCH_MAX))
+    voiced = f0 > 0
+    step = np.floor((np.log(np.where(voiced, f0, 1)) - low) / (high - low) * (PITCH_LEVELS - 1) + 0.5)
+    code = np.clip(step, 0, PITCH_LEVELS - 1)
+    return np.where(voiced, np.exp(low + code / (PITCH_LEVELS - 1) * (high - low)), 0).astype(np.float32)
+
+
+def harmonic_carriers(contour, length, harmonics, hop=DOWNSAMPLING):
+    """(N, 2·harmonics, length): sin and cos of k·φ, φ the running phase of the frames' F0 (held over each
+    frame, φ[0] = 0), zero where unvoiced or k·F0 ≥ rate/2."""
+    f = np.repeat(contour.astype(np.float64), hop, axis=1)[:, :length]
+    cycles = np.concatenate([np.zeros((f.shape[0], 1)), np.cumsum(f / SAMPLE_RATE, axis=1)[:, :-1]], axis=1) % 1.0
+    angle = 2 * np.pi * cycles
+    out = np.zeros((f.shape[0], 2 * harmonics, length), dtype=np.float32)
+    for k in range(1, harmonics + 1):
+        live = (f > 0) & (k * f < SAMPLE_RATE / 2)
+        out[:, 2 * (k - 1)] = np.where(live, np.sin(k * angle), 0)
+        out[:, 2 * k - 1] = np.where(live, np.cos(k * angle), 0)
+    return out
 
 # ---------------------------------------------------------------------------------------------------
 # The loss.
@@ -582,7 +670,8 @@ def reconstruct_clip(model, samples, speaker):
 
 
 def new_model(speakers, a):
-    model = SpeechVQVAE(speakers, stage_blocks=a.stage_blocks, center=a.center_latents, adversary_weight=a.speaker_adversary)
+    model = SpeechVQVAE(speakers, stage_blocks=a.stage_blocks, center=a.center_latents, adversary_weight=a.speaker_adversary,
+                        harmonics=a.harmonics)
     if a.rng == "swift":
         model.initialise_as_swift(a.seed)
     return model
@@ -691,8 +780,11 @@ def main():
     ap.add_argument("--stage-blocks", type=int, default=2,
                     help="residual blocks per intermediate stage (2, the recipe's; 0 for models of commit d2d0db5 and before)")
     ap.add_argument("--center-latents", action="store_true", help="centre the encoder's output over time (as `--center-latents`)")
-    ap.add_argument("--speaker-adversary", type=float, default=0.1,
-                    help="weight of the speaker classifier trained against the encoder (0.1, the recipe's; 0: none)")
+    ap.add_argument("--speaker-adversary", type=float, default=0.03,
+                    help="weight of the speaker classifier trained against the encoder (0.03, the recipe's; 0.1 in the "
+                         "recipe of commit c5e1fbd; 0: none)")
+    ap.add_argument("--harmonics", type=int, default=16,
+                    help="harmonics of the pitch source (16, the recipe's; 0: none, the recipe of commit c5e1fbd and before)")
     ap.add_argument("--data", help="train: a folder of FSDD WAVs (or holding recordings/)")
     ap.add_argument("--log-every", type=int, default=100, help="train: progress and a loss-log entry every this many steps")
     ap.add_argument("--speakers", type=int, default=6, help="speed: speaker classes of the decoder (6, as FSDD)")

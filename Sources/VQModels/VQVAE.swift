@@ -65,6 +65,9 @@ public struct Encoder: Layer {
 /// Conditioned (`conditionClasses` > 0), every block's input gets its label's learnt vector added:
 /// each residual block's, and each transposed convolution's (`ConditionEmbedding`).
 ///
+/// With a pitch source the last transposed convolution has one more channel per carrier: the
+/// carriers' amplitudes, mixed into the waveform (`Tensor.mixed(withCarriers:)`).
+///
 /// Parameter names: `conv`, `residual` (with `residual.<i>.condition.table`), `conv_transpose1` …
 /// `conv_transpose<n>`, `condition<i>.table` before conv_transpose<i>.
 public struct Decoder: Layer {
@@ -86,7 +89,7 @@ public struct Decoder: Layer {
                                       generator: &generator)
         upsampling = (0..<n).map { index in
             ConvTransposeNd(spatialRank: rank, inputChannels: index == 0 ? h : h / 2,
-                                  outputChannels: index == n - 1 ? c.inputChannels : h / 2, kernelSize: 4, stride: 2, padding: 1,
+                                  outputChannels: index == n - 1 ? c.outputChannels : h / 2, kernelSize: 4, stride: 2, padding: 1,
                                   generator: &generator)
         }
         stages = c.stageResidualBlocks > 0 ? (1..<max(n, 1)).map { _ in
@@ -97,8 +100,9 @@ public struct Decoder: Layer {
             ? (0..<n).map { ConditionEmbedding(classes: c.conditionClasses, channels: $0 == 0 ? h : h / 2) } : []
     }
 
-    /// Decodes latents (N, D, grid…); `condition` holds one label per item when the decoder is conditioned.
-    public func callAsFunction(_ input: Tensor, condition labels: [Int32]? = nil) -> Tensor {
+    /// Decodes latents (N, D, grid…); `condition` holds one label per item when the decoder is conditioned;
+    /// `carriers` (N, carriers, F·t), a pitch source's, are mixed by the last layer's extra channels.
+    public func callAsFunction(_ input: Tensor, condition labels: [Int32]? = nil, carriers: Tensor? = nil) -> Tensor {
         var hidden = residualStack(convolution(input), condition: labels)
         for (index, layer) in upsampling.enumerated() {
             if !upsamplingConditions.isEmpty { hidden = upsamplingConditions[index](hidden, labels: labels) }
@@ -106,7 +110,7 @@ public struct Decoder: Layer {
             if index < upsampling.count - 1 { hidden = hidden.relu() }
             if index < stages.count { hidden = stages[index](hidden, condition: labels) }
         }
-        return hidden
+        return carriers.map { hidden.mixed(withCarriers: $0) } ?? hidden
     }
 
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {
@@ -134,6 +138,12 @@ public struct VQVAE: Layer {
     public var speakerAdversary: SpeakerAdversary?
     /// The STFT loss of an audio model's reconstruction loss, its DFT bases built once (nil for MSE).
     let spectralLoss: MultiResolutionSTFTLoss?
+    /// The pitch tracker and carriers of a speech model with a pitch source, else nil.
+    public let pitchSource: PitchSource?
+    /// With a pitch source and a conditioned decoder, each speaker's mean ln F0 over its training clips'
+    /// voiced frames (0: not known), (conditionClasses): where `convert(clip:to:)` moves a clip's F0.
+    /// Set by `measureSpeakerPitch(on:)` before training; a buffer, saved with the model.
+    public var speakerPitch: Tensor?
 
     /// A freshly initialised model; the same seed gives the same weights on every platform.
     public init(_ configuration: VQVAEConfiguration, generator: inout RandomGenerator) {
@@ -146,6 +156,8 @@ public struct VQVAE: Layer {
             ? SpeakerAdversary(latentChannels: configuration.latentChannels, speakers: configuration.conditionClasses,
                                generator: &generator) : nil
         spectralLoss = configuration.reconstructionLoss.makeSpectralLoss()
+        pitchSource = configuration.pitchSource.map { PitchSource($0, hop: configuration.downsampling) }
+        speakerPitch = pitchSource != nil && configuration.conditionClasses > 0 ? Tensor(zeros: [configuration.conditionClasses]) : nil
     }
 
     public mutating func forEachParameter(_ body: (String, inout Tensor) -> Void) {
@@ -157,6 +169,7 @@ public struct VQVAE: Layer {
 
     public mutating func forEachBuffer(_ body: (String, inout Tensor) -> Void) {
         visitBuffers(&quantizer, named: "quantizer", body)
+        if speakerPitch != nil { body("speaker_pitch", &speakerPitch!) }
     }
 
     /// The result of one forward pass.
@@ -171,13 +184,18 @@ public struct VQVAE: Layer {
 
     /// Encodes, quantizes (straight-through, the first `depth` stages, all when nil) and decodes
     /// `input` (N, C, H, W) or (N, C, T), every side divisible by F; `condition` holds one label per
-    /// item for a conditioned decoder (the label decoded with, not necessarily the input's).
-    public func callAsFunction(_ input: Tensor, depth: Int? = nil, condition: [Int32]? = nil) -> Output {
+    /// item for a conditioned decoder (the label decoded with, not necessarily the input's). With a pitch
+    /// source, `pitch` is the F0 to decode with (N · T/F values, `PitchSource.contour`), by default the
+    /// input's own.
+    public func callAsFunction(_ input: Tensor, depth: Int? = nil, condition: [Int32]? = nil, pitch: [Float]? = nil) -> Output {
         let latents = encoder(checkedInput(input))
         let quantization = quantizer(VQVAE.rows(of: latents), depth: depth)
         let gridShape = Array(latents.shape.dropFirst(2))
+        let carriers = pitchSource.map { source in
+            source.carriers(contour: pitch ?? source.contour(ofBatch: input), items: input.shape[0], length: input.shape[2])
+        }
         let reconstruction = decoder(VQVAE.latents(from: quantization.quantized, batch: input.shape[0], gridShape: gridShape),
-                                     condition: checkedCondition(condition, batch: input.shape[0]))
+                                     condition: checkedCondition(condition, batch: input.shape[0]), carriers: carriers)
         return Output(reconstruction: reconstruction, quantization: quantization, gridShape: gridShape)
     }
 
@@ -196,12 +214,18 @@ public struct VQVAE: Layer {
     }
 
     /// Decodes `batch` code grids of `gridShape` with `depth` indices per position (from `encode`),
-    /// with one label per grid for a conditioned decoder.
-    public func decode(_ indices: [Int32], batch: Int, gridShape: [Int], depth: Int = 1, condition: [Int32]? = nil) -> Tensor {
+    /// with one label per grid for a conditioned decoder, and with a pitch source the F0 of every code
+    /// (`pitch`, batch · positions values; required).
+    public func decode(_ indices: [Int32], batch: Int, gridShape: [Int], depth: Int = 1, condition: [Int32]? = nil,
+                       pitch: [Float]? = nil) -> Tensor {
         precondition(gridShape.count == configuration.spatialRank && indices.count == batch * gridShape.reduce(1, *) * depth,
                      "VQVAE.decode: \(indices.count) indices for \(batch) grids of \(gridShape) at depth \(depth)")
+        precondition((pitchSource == nil) == (pitch == nil), "VQVAE.decode: F0 is needed exactly when the model has a pitch source")
+        let carriers = pitchSource.map { source in
+            source.carriers(contour: pitch!, items: batch, length: gridShape[0] * configuration.downsampling)
+        }
         return decoder(VQVAE.latents(from: quantizer.decode(indices, depth: depth), batch: batch, gridShape: gridShape),
-                       condition: checkedCondition(condition, batch: batch))
+                       condition: checkedCondition(condition, batch: batch), carriers: carriers)
     }
 
     /// The labels for the decoder: required (one per item, each below `conditionClasses`) exactly

@@ -43,6 +43,10 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     /// codes keep what was said and lose who said it. 0 (the default): no adversary. Needs a
     /// conditioned decoder over sequences (the labels are the speakers).
     public var speakerAdversaryWeight: Float = 0
+    /// A pitch source for a speech decoder (`PitchSource`): F0 per code frame beside the codes, its
+    /// harmonics as carriers the decoder's last layer gives amplitudes for. nil (the default): none.
+    /// Needs mono sequences.
+    public var pitchSource: PitchSourceConfiguration? = nil
     /// The quantizer between them.
     public var quantizer: QuantizerConfiguration
     /// What training compares the output with the input by: MSE (images) or waveform + STFT (audio).
@@ -88,6 +92,8 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     /// The channels of the encoder's output, the quantizer's rows and the decoder's input: D, or the
     /// number of FSQ levels.
     public var latentChannels: Int { quantizer.rowDimension(embeddingDim: embeddingDim) }
+    /// Channels of the decoder's last layer: the input's, and with a pitch source one amplitude per carrier.
+    public var outputChannels: Int { inputChannels + 2 * (pitchSource?.harmonics ?? 0) }
     /// Indices per grid position: the residual quantizer's stages, else 1.
     public var depth: Int { quantizer.depth }
     /// The number of strided convolutions in the encoder (and transposed ones in the decoder): log₂ F.
@@ -108,6 +114,10 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
             found.append("the speaker adversary's weight must be 0 or more, not \(speakerAdversaryWeight)")
         } else if speakerAdversaryWeight > 0 && (conditionClasses < 2 || spatialRank != 1) {
             found.append("a speaker adversary needs sequences with at least two speakers to condition on")
+        }
+        if let pitchSource {
+            if let problem = pitchSource.problems { found.append(problem) }
+            if spatialRank != 1 || inputChannels != 1 { found.append("a pitch source needs mono sequences") }
         }
         if inputChannels < 1 || hiddenChannels < 2 || residualChannels < 1 || residualBlocks < 0 || embeddingDim < 1 {
             found.append("channel counts must be positive (hidden at least 2)")
@@ -153,7 +163,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, stageResidualBlocks, dilationGrowth, downsampling,
-             embeddingDim, conditionClasses, centersLatents, speakerAdversaryWeight, quantizer, reconstructionLoss
+             embeddingDim, conditionClasses, centersLatents, speakerAdversaryWeight, pitchSource, quantizer, reconstructionLoss
         // Version 1 (before the quantizer abstraction): the codebook's settings at the top level.
         case numEmbeddings, commitmentCost, movingAverageCodebook, decay
     }
@@ -172,6 +182,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         conditionClasses = try container.decodeIfPresent(Int.self, forKey: .conditionClasses) ?? 0
         centersLatents = try container.decodeIfPresent(Bool.self, forKey: .centersLatents) ?? false
         speakerAdversaryWeight = try container.decodeIfPresent(Float.self, forKey: .speakerAdversaryWeight) ?? 0
+        pitchSource = try container.decodeIfPresent(PitchSourceConfiguration.self, forKey: .pitchSource)
         reconstructionLoss = try container.decodeIfPresent(ReconstructionLoss.self, forKey: .reconstructionLoss) ?? .meanSquaredError
         if let quantizer = try container.decodeIfPresent(QuantizerConfiguration.self, forKey: .quantizer) {
             self.quantizer = quantizer
@@ -197,6 +208,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         if conditionClasses != 0 { try container.encode(conditionClasses, forKey: .conditionClasses) }
         if centersLatents { try container.encode(centersLatents, forKey: .centersLatents) }
         if speakerAdversaryWeight != 0 { try container.encode(speakerAdversaryWeight, forKey: .speakerAdversaryWeight) }
+        try container.encodeIfPresent(pitchSource, forKey: .pitchSource)
         try container.encode(embeddingDim, forKey: .embeddingDim)
         try container.encode(quantizer, forKey: .quantizer)
         if reconstructionLoss != .meanSquaredError { try container.encode(reconstructionLoss, forKey: .reconstructionLoss) }

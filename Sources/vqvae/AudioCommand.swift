@@ -24,8 +24,8 @@ struct AudioTrainCommand: ParsableCommand {
         discussion: """
             The default recipe (VQVAEConfiguration.speech, TrainingOptions.speech): raw waveform at the files' \
             rate, 64x downsampling, K 512 codes with dead-code restarts, residual blocks at every resolution, \
-            a decoder conditioned on the speaker, a speaker classifier trained against the encoder (weight \
-            0.1), waveform L1 + multi-resolution STFT loss, batches of 32 windows of 2048 samples. A folder of \
+            a decoder conditioned on the speaker and given the pitch (F0 per code, its 16 harmonics as \
+            carriers), a speaker classifier trained against the encoder (weight 0.03), waveform L1 + multi-resolution STFT loss, batches of 32 windows of 2048 samples. A folder of \
             FSDD-named files (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
             other folders take labels from sub-folders. The run folder gets model.safetensors, \
             training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
@@ -46,6 +46,8 @@ struct AudioTrainCommand: ParsableCommand {
     @Option(help: "Weight of the STFT loss's log-mel term; 0: none (default: the preset's, 1).") var melWeight: Float?
     @Option(help: "Weight of a speaker classifier trained against the encoder, so the codes lose who spoke; 0: none (default: the preset's).")
     var speakerAdversary: Float?
+    @Option(help: "Harmonics of the pitch source (F0 per code beside the codes, its harmonics as carriers for the decoder); 0: none (default: the preset's).")
+    var harmonics: Int?
     @Option(help: "Training steps in all (default: 8000).") var steps: Int?
     @Option(help: "Windows per batch (default: 32).") var batch: Int?
     @Option(help: "Samples per training window (default: 2048).") var window: Int?
@@ -94,6 +96,10 @@ struct AudioTrainCommand: ParsableCommand {
         }
         if centerLatents { configuration.centersLatents = true }
         if let speakerAdversary { configuration.speakerAdversaryWeight = speakerAdversary }
+        if let harmonics {
+            let rate = sampleRate ?? base.options.sampleRate ?? 8000
+            configuration.pitchSource = harmonics > 0 ? PitchSourceConfiguration(harmonics: harmonics, sampleRate: rate) : nil
+        }
         if let problems = configuration.problems { throw ValidationError(problems) }
         configuration = try quantizerOptions.applied(to: configuration)
         var options = base.options
@@ -166,8 +172,9 @@ struct AudioTrainCommand: ParsableCommand {
         if group.isLeader { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var generator = RandomGenerator(seed: options.seed)
         let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048)
-        var trainer = Trainer(model: VQVAE(configuration, generator: &generator), dataset: windows, options: options,
-                              communicator: group.communicator)
+        var model = VQVAE(configuration, generator: &generator)
+        if !speakers.isEmpty { model.measureSpeakerPitch(on: trainSet) }
+        var trainer = Trainer(model: model, dataset: windows, options: options, communicator: group.communicator)
         group.note("training \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name): \(trainSet.count) train, \(testSet.count) test clips at \(rate) Hz\(speakers.isEmpty ? "" : ", \(speakers.count) speakers")\(group.summary.map { "; \($0)" } ?? "")\n")
         trainer.initializeQuantizer()
         let info = AudioModelInfo(sampleRate: rate, speakers: speakers, classes: trainSet.classNames)
@@ -274,7 +281,7 @@ struct AudioConvertCommand: ParsableCommand {
             for input in inputs {
                 let clip = try readClip(input, sampleRate: info.sampleRate)
                 let path = outputPath(folder: out, input: input)
-                try WAVFile(sampleRate: info.sampleRate, samples: vqvae.reconstruct(clip: clip[...], condition: target)).write(to: path)
+                try WAVFile(sampleRate: info.sampleRate, samples: vqvae.convert(clip: clip[...], to: target!)).write(to: path)
                 writeError("wrote \(path) as \(speaker)\n")
             }
         }
@@ -358,6 +365,7 @@ func jsonLine(_ report: AudioEvaluationReport, extra: [String: String]) -> Strin
     fields["log_spectral_distance_db"] = "\(report.logSpectralDistanceDecibels)"
     fields["mel_distance"] = "\(report.melDistance)"
     fields["bits_per_second"] = "\(report.bitsPerSecond)"
+    fields["pitch_bits_per_second"] = "\(report.pitchBitsPerSecond)"
     fields["perplexity"] = "\(report.perplexity)"
     fields["codebook_usage"] = "\(report.codebookUsage)"
     fields["dead_codes"] = "\(report.deadCodes)"

@@ -14,6 +14,7 @@ struct BenchAudioCommand: ParsableCommand {
     @Option(help: "Residual blocks per intermediate stage (default: the recipe's).") var stageBlocks: Int?
     @Option(help: "Centre the encoder's output over time: true or false (default: the recipe's).") var centerLatents: Bool?
     @Option(help: "Weight of the speaker-adversarial term; 0: none (default: the recipe's).") var speakerAdversary: Float?
+    @Option(help: "Harmonics of the pitch source; 0: none (default: the recipe's).") var harmonics: Int?
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
@@ -29,10 +30,11 @@ struct BenchAudioCommand: ParsableCommand {
         if let stageBlocks { configuration.stageResidualBlocks = stageBlocks }
         if let centerLatents { configuration.centersLatents = centerLatents }
         if let speakerAdversary { configuration.speakerAdversaryWeight = speakerAdversary }
+        if let harmonics { configuration.pitchSource = harmonics > 0 ? PitchSourceConfiguration(harmonics: harmonics, sampleRate: 8000) : nil }
         if let problems = configuration.problems { throw ValidationError(problems) }
         let result = ModelBenchmark.runAudio(configuration: configuration, batchSize: batch, windowLength: window, clipLength: clip, steps: steps)
         if json {
-            print(#"{"train_windows_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_clips_per_s":\#(rounded(result.reconstructImagesPerSecond)),"batch":\#(batch),"window":\#(window),"clip":\#(clip),"speakers":\#(speakers),"steps":\#(steps),"stage_blocks":\#(configuration.stageResidualBlocks),"center_latents":\#(configuration.centersLatents),"speaker_adversary":\#(configuration.speakerAdversaryWeight)}"#)
+            print(#"{"train_windows_per_s":\#(rounded(result.trainImagesPerSecond)),"reconstruct_clips_per_s":\#(rounded(result.reconstructImagesPerSecond)),"batch":\#(batch),"window":\#(window),"clip":\#(clip),"speakers":\#(speakers),"steps":\#(steps),"stage_blocks":\#(configuration.stageResidualBlocks),"center_latents":\#(configuration.centersLatents),"speaker_adversary":\#(configuration.speakerAdversaryWeight),"harmonics":\#(configuration.pitchSource?.harmonics ?? 0)}"#)
         } else {
             print("speech recipe, batch \(batch) x \(window) samples: train \(rounded(result.trainImagesPerSecond)) windows/s, reconstruct \(rounded(result.reconstructImagesPerSecond)) clips/s of \(clip) samples")
         }

@@ -18,8 +18,11 @@ public struct AudioEvaluationReport: Codable, Equatable, Sendable {
     public var logSpectralDistanceDecibels: Double
     /// `SpectralMeasures`' mean absolute log-mel difference, mean over frames.
     public var melDistance: Double
-    /// The codes' rate: (sample rate / F) positions per second × depth × ⌈log₂ K⌉ bits.
+    /// What the decoder is sent per second: the codes' rate, (sample rate / F) positions per second ×
+    /// depth × ⌈log₂ K⌉ bits, plus with a pitch source 6 bits of F0 per position.
     public var bitsPerSecond: Double
+    /// The pitch source's share of `bitsPerSecond` (0 without one).
+    public var pitchBitsPerSecond: Double = 0
     /// exp(entropy) of the first stage's codes over the test clips.
     public var perplexity: Double
     /// The fraction of the first stage's codes used at least once.
@@ -51,7 +54,7 @@ extension VQVAE {
             let clip = test.clip(index)
             let codes = encode(clip: clip, depth: stages)
             let condition = configuration.conditionClasses > 0 ? speakerMap.map { $0[Int(test.speakers[index])] } ?? test.speakers[index] : nil
-            let output = decode(clipCodes: codes, length: clip.count, depth: stages, condition: condition)
+            let output = decode(clipCodes: codes, length: clip.count, depth: stages, condition: condition, pitch: pitch(clip: clip))
             for (x, y) in zip(clip, output) { signal += Double(x) * Double(x); noise += Double(x - y) * Double(x - y) }
             let distances = measures.distances(original: Array(clip), reconstruction: output)
             (logSpectral, mel, frames) = (logSpectral + distances.logSpectral, mel + distances.mel, frames + distances.frames)
@@ -61,10 +64,12 @@ extension VQVAE {
         }
         let positionsPerSecond = Double(test.sampleRate) / Double(configuration.downsampling)
         let bitsPerCode = Double(max(1, Int(ceil(log2(Double(configuration.numEmbeddings))))))
+        let pitchBits = pitchSource == nil ? 0 : positionsPerSecond * Double(PitchSource.bitsPerFrame)
         var report = AudioEvaluationReport(
             clips: test.count, seconds: test.duration, snrDecibels: 10 * log10(signal / max(noise, 1e-30)),
             logSpectralDistanceDecibels: logSpectral / Double(max(frames, 1)), melDistance: mel / Double(max(frames, 1)),
-            bitsPerSecond: positionsPerSecond * Double(stages) * bitsPerCode, perplexity: usage.perplexities[0],
+            bitsPerSecond: positionsPerSecond * Double(stages) * bitsPerCode + pitchBits, pitchBitsPerSecond: pitchBits,
+            perplexity: usage.perplexities[0],
             codebookUsage: usage.usages[0], deadCodes: usage.deadCodes[0])
         if !test.labels.isEmpty {
             let classes = Int((test.labels + (training?.labels ?? [])).max()!) + 1

@@ -48,7 +48,7 @@ public struct AudioTrainingPictures: RunPictures {
             if let own, !speakerNames.isEmpty {
                 let others = (0..<speakerNames.count).map(Int32.init).filter { $0 != own }.prefix(conversions)
                 for other in others {
-                    panels.append(("as " + speakerNames[Int(other)], model.reconstruct(clip: clip, condition: other)))
+                    panels.append(("as " + speakerNames[Int(other)], model.convert(clip: clip, to: other)))
                 }
             }
             rows.append(panels)

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import VQData
 import VQEngine
 
@@ -19,18 +24,57 @@ extension VQVAE {
         return encode(paddedSignal(samples).signal, depth: depth)
     }
 
+    /// The quantised F0 of every code of a clip (`PitchSource.contour`), nil without a pitch source.
+    public func pitch(clip samples: ArraySlice<Float>) -> [Float]? {
+        guard let pitchSource else { return nil }
+        return paddedSignal(samples).signal.withUnsafeBufferPointer { pitchSource.contour(of: $0) }
+    }
+
     /// The clip decoded from `codes` (from `encode(clip:)`, `depth` per position), cropped to `length`
-    /// samples, with `condition` (a speaker) for a conditioned decoder.
-    public func decode(clipCodes codes: [Int32], length: Int, depth: Int = 1, condition: Int32? = nil) -> [Float] {
+    /// samples, with `condition` (a speaker) for a conditioned decoder and with a pitch source its F0
+    /// (`pitch(clip:)`, one per position; required).
+    public func decode(clipCodes codes: [Int32], length: Int, depth: Int = 1, condition: Int32? = nil, pitch: [Float]? = nil) -> [Float] {
         let positions = codes.count / depth
-        let decoded = decode(codes, batch: 1, gridShape: [positions], depth: depth, condition: condition.map { [$0] })
+        let decoded = decode(codes, batch: 1, gridShape: [positions], depth: depth, condition: condition.map { [$0] }, pitch: pitch)
         return Array(decoded.scalars.prefix(length))
     }
 
-    /// The clip encoded and decoded (its codes' reconstruction), with `condition` — the clip's own
-    /// speaker to reconstruct, another to convert the voice.
+    /// The clip encoded and decoded (its codes' reconstruction, with its own F0), with `condition` for a
+    /// conditioned decoder: the clip's own speaker.
     public func reconstruct(clip samples: ArraySlice<Float>, depth: Int? = nil, condition: Int32? = nil) -> [Float] {
         let stages = quantizer.resolvedDepth(depth)
-        return decode(clipCodes: encode(clip: samples, depth: stages), length: samples.count, depth: stages, condition: condition)
+        return decode(clipCodes: encode(clip: samples, depth: stages), length: samples.count, depth: stages, condition: condition,
+                      pitch: pitch(clip: samples))
+    }
+
+    /// The clip's voice converted to `speaker`'s: its codes decoded with that speaker's label and, with a
+    /// pitch source, its F0 moved to the speaker's mean (`speakerPitch`; kept where that is not known).
+    public func convert(clip samples: ArraySlice<Float>, to speaker: Int32, depth: Int? = nil) -> [Float] {
+        let stages = quantizer.resolvedDepth(depth)
+        var contour = pitch(clip: samples)
+        if let source = pitchSource, let means = speakerPitch, contour != nil, means.scalars[Int(speaker)] != 0 {
+            contour = source.shifted(contour!, toMeanLog: means.scalars[Int(speaker)])
+        }
+        return decode(clipCodes: encode(clip: samples, depth: stages), length: samples.count, depth: stages, condition: speaker,
+                      pitch: contour)
+    }
+
+    /// Sets `speakerPitch` from `dataset`'s clips: each speaker's mean ln F0 over its voiced frames
+    /// (`speakerMap` maps the dataset's speaker indices to the model's). No-op without a pitch source
+    /// or speakers.
+    public mutating func measureSpeakerPitch(on dataset: AudioDataset, speakerMap: [Int32]? = nil) {
+        guard let pitchSource, speakerPitch != nil, !dataset.speakers.isEmpty else { return }
+        var contours = [[Float]](repeating: [], count: dataset.count)
+        contours.withUnsafeMutableBufferPointer { output in
+            Parallel.forEach(dataset.count) { index in
+                output[index] = dataset.clip(index).withUnsafeBufferPointer { pitchSource.tracker.track($0) }
+            }
+        }
+        var sums = [Double](repeating: 0, count: configuration.conditionClasses), counts = sums
+        for (index, contour) in contours.enumerated() {
+            let speaker = Int(speakerMap.map { $0[Int(dataset.speakers[index])] } ?? dataset.speakers[index])
+            for f0 in contour where f0 > 0 { sums[speaker] += Double(log(f0)); counts[speaker] += 1 }
+        }
+        speakerPitch = Tensor(shape: [sums.count], scalars: zip(sums, counts).map { $1 > 0 ? Float($0 / $1) : 0 })
     }
 }

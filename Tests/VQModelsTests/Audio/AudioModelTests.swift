@@ -13,6 +13,7 @@ import VQModels
         configuration.residualBlocks = 2
         configuration.embeddingDim = 4
         configuration.quantizer.codebookSize = 16
+        configuration.pitchSource = nil      // PitchSourceTests has the recipe's pitch source
         var generator = RandomGenerator(seed: 2)
         return VQVAE(configuration, generator: &generator)
     }
