@@ -20,10 +20,10 @@ Training time counts drawing the windows, the step and the restarts (as ours), n
 
 The model (VQVAEConfiguration.speech(sampleRate: 8000, speakers: 6): mono, hidden 128, residual 32,
 3 residual blocks dilated 1, 3, 9, downsampling 64, D 64, quantizer `standard(.vq)`, 2 residual blocks
-at every intermediate resolution, speaker adversary 0.03, pitch source of 16 harmonics), 605607
-parameters with 6 speakers (the codebook, the speaker tables and the adversary counted, as `vqvae audio
-train` prints; 597383 with --harmonics 0, the recipe of commit c5e1fbd (whose adversary was 0.1);
-416193 with --harmonics 0 --stage-blocks 0 --speaker-adversary 0, the recipe of commit d2d0db5):
+at every intermediate resolution, speaker adversary 0.1), 597383 parameters with 6 speakers (the
+codebook, the speaker tables and the adversary counted, as `vqvae audio train` prints; 605607 with
+--harmonics 16, the pitch source; 416193 with --stage-blocks 0 --speaker-adversary 0, the recipe of
+commit d2d0db5 and before):
   Encoder (Sources/VQModels/VQVAE.swift, Encoder), input (N, 1, T), T a multiple of 64:
     conv1..conv6  Conv1d(k 4, stride 2, padding 1), ReLU after each: 1→64, 64→64 (×4), 64→128
                   (log2 64 = 6 strided layers; all but the last to hidden/2 = 64 channels)
@@ -55,11 +55,11 @@ train` prints; 597383 with --harmonics 0, the recipe of commit c5e1fbd (whose ad
                   ReLU between them, none after the last                 → (N, 1, T)
     stage1..5     after each of conv_transpose1..5 (and its ReLU), a conditioned residual stack of
                   64 channels, residual 32, --stage-blocks blocks (2) dilated 1, 3
-  Speaker adversary (SpeakerAdversary.swift; with --speaker-adversary W > 0, 0.03 in the recipe): Conv1d(64→64, k 3, padding 1), ReLU, Conv1d(64→speakers, k 3, padding 1) on the
+  Speaker adversary (SpeakerAdversary.swift; with --speaker-adversary W > 0, 0.1 in the recipe): Conv1d(64→64, k 3, padding 1), ReLU, Conv1d(64→speakers, k 3, padding 1) on the
     quantized latents (N, 64, T/64) behind a gradient reversal (identity forward, −W × gradient backward);
     its loss, the mean cross-entropy of every frame's logits against the item's speaker, is added to the
     total as is; its parameters are drawn after the decoder's (speaker_adversary.conv1, conv2).
-  Pitch source (PitchTracker.swift, PitchSource.swift; --harmonics H, 16 in the recipe, 0: none): each
+  Pitch source (PitchTracker.swift, PitchSource.swift; --harmonics H > 0, off in the recipe): each
     window's F0 per 64-sample frame by YIN (`pitch_frames`: τ 20-134, threshold 0.15, silent below a mean
     square of 1e-5), quantised to 63 log-spaced levels over 60-400 Hz or 0 (`quantised_pitch`), held over
     its frame and integrated to a phase φ from 0 at the window's start; carriers sin(kφ), cos(kφ) for
@@ -70,7 +70,7 @@ train` prints; 597383 with --harmonics 0, the recipe of commit c5e1fbd (whose ad
     convolution out·k: PyTorch's own default, ConvNd.swift), codebook U(±1/K), tables zero.
 Loss (VQVAE+Training.swift, ReconstructionLoss.swift .audio(sampleRate: 8000)), x the windows, x̂ the
   reconstruction:
-    waveform      mean |x̂ − x|                                   (weight 1)
+    waveform      mean |x̂ − x|                                   (weight --waveform-weight, 1)
     multi-resolution STFT (MultiResolutionSTFTLoss.swift, Tensor+STFT.swift), (fft, hop, window) =
                   (256, 64, 256), (512, 128, 512), (128, 32, 128) (the 16 kHz defaults scaled to 8 kHz):
                   |S| = √(re² + im² + 1e-7) of torch.stft(center=True, pad_mode="constant", periodic Hann
@@ -82,7 +82,7 @@ Loss (VQVAE+Training.swift, ReconstructionLoss.swift .audio(sampleRate: 8000)), 
                   spaced in mel from 0 to 4000 Hz, peak 1), averaged over the resolutions, weight
                   --mel-weight (1, the recipe's; 0 for models of commit 9df96ae and before); STFT loss =
                   convergence + log magnitude + weight · log mel
-    reconstruction = waveform + STFT loss
+    reconstruction = weight · waveform + STFT loss
     total = reconstruction + codebook + 0.25 · commitment
   Adam lr 3e-4, β (0.9, 0.999), ε 1e-8, constant rate, no clipping, no weight decay (TrainingOptions.speech).
 Training data (AudioFolder.swift, AudioDataset+Batches.swift, TrainingSet.swift): the FSDD WAVs
@@ -142,6 +142,7 @@ K, D, BETA = 512, 64, 0.25
 RESOLUTIONS = [(256, 64, 256), (512, 128, 512), (128, 32, 128)]  # (fft, hop, window) at 8 kHz
 MAGNITUDE_EPSILON, LOG_OFFSET = 1e-7, 1e-5
 MEL_WEIGHT = 1.0  # set from --mel-weight
+WAVEFORM_WEIGHT = 1.0  # set from --waveform-weight
 DEAD_CODE_USAGE, USAGE_DECAY = np.float32(1.0) / np.float32(3.0), np.float32(0.99)
 LEARNING_RATE = 3e-4
 SMOOTHING = 100  # steps in the reported means of the training loss
@@ -564,7 +565,7 @@ def reconstruction_loss(prediction, target):
     convergence = sum(convergences) / len(RESOLUTIONS)
     log_magnitude = sum(log_distances) / len(RESOLUTIONS)
     log_mel = sum(mel_distances) / len(RESOLUTIONS) if mel_distances else torch.zeros(())
-    total = waveform + convergence + log_magnitude + MEL_WEIGHT * log_mel
+    total = WAVEFORM_WEIGHT * waveform + convergence + log_magnitude + MEL_WEIGHT * log_mel
     return total, waveform, convergence, log_magnitude, log_mel
 
 
@@ -780,11 +781,12 @@ def main():
     ap.add_argument("--stage-blocks", type=int, default=2,
                     help="residual blocks per intermediate stage (2, the recipe's; 0 for models of commit d2d0db5 and before)")
     ap.add_argument("--center-latents", action="store_true", help="centre the encoder's output over time (as `--center-latents`)")
-    ap.add_argument("--speaker-adversary", type=float, default=0.03,
-                    help="weight of the speaker classifier trained against the encoder (0.03, the recipe's; 0.1 in the "
-                         "recipe of commit c5e1fbd; 0: none)")
-    ap.add_argument("--harmonics", type=int, default=16,
-                    help="harmonics of the pitch source (16, the recipe's; 0: none, the recipe of commit c5e1fbd and before)")
+    ap.add_argument("--speaker-adversary", type=float, default=0.1,
+                    help="weight of the speaker classifier trained against the encoder (0.1, the recipe's; 0: none)")
+    ap.add_argument("--waveform-weight", type=float, default=1.0,
+                    help="weight of the waveform L1 term (1, the recipe's; 0: the spectral loss alone)")
+    ap.add_argument("--harmonics", type=int, default=0,
+                    help="harmonics of the pitch source (0, the recipe's: none)")
     ap.add_argument("--data", help="train: a folder of FSDD WAVs (or holding recordings/)")
     ap.add_argument("--log-every", type=int, default=100, help="train: progress and a loss-log entry every this many steps")
     ap.add_argument("--speakers", type=int, default=6, help="speed: speaker classes of the decoder (6, as FSDD)")
@@ -797,8 +799,9 @@ def main():
         ap.error("train needs --data")
     if a.log_every < 1 or a.steps < 1 or a.batch < 1:
         ap.error("--steps, --batch and --log-every must be at least 1")
-    global MEL_WEIGHT
+    global MEL_WEIGHT, WAVEFORM_WEIGHT
     MEL_WEIGHT = a.mel_weight
+    WAVEFORM_WEIGHT = a.waveform_weight
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     load = os.getloadavg()

@@ -24,8 +24,8 @@ struct AudioTrainCommand: ParsableCommand {
         discussion: """
             The default recipe (VQVAEConfiguration.speech, TrainingOptions.speech): raw waveform at the files' \
             rate, 64x downsampling, K 512 codes with dead-code restarts, residual blocks at every resolution, \
-            a decoder conditioned on the speaker and given the pitch (F0 per code, its 16 harmonics as \
-            carriers), a speaker classifier trained against the encoder (weight 0.03), waveform L1 + multi-resolution STFT loss, batches of 32 windows of 2048 samples. A folder of \
+            a decoder conditioned on the speaker, a speaker classifier trained against the encoder (weight \
+            0.1), waveform L1 + multi-resolution STFT loss, batches of 32 windows of 2048 samples. A folder of \
             FSDD-named files (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
             other folders take labels from sub-folders. The run folder gets model.safetensors, \
             training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
@@ -65,6 +65,7 @@ struct AudioTrainCommand: ParsableCommand {
         if let sampleRate, sampleRate < 1000 || sampleRate > 192_000 { throw ValidationError("--sample-rate must be between 1000 and 192000") }
         if resume != nil && (out != nil || overwrite) { throw ValidationError("--resume continues the run in its own folder; drop --out and --overwrite") }
         if resume == nil && data == nil { throw ValidationError("--data is required for a new run") }
+        if let harmonics, !(0...64).contains(harmonics) { throw ValidationError("--harmonics must be between 0 (none) and 64") }
     }
 
     func run() throws { try failingWithOneLine(train) }

@@ -81,4 +81,24 @@ import VQModels
         #expect(Self.failure(common + ["--steps", "1", "--window", "100", "--out", folder + "/bad"])?.contains("not a multiple of the downsampling factor 16") == true)
         #expect(!FileManager.default.fileExists(atPath: folder + "/bad"))
     }
+
+    /// `--harmonics 4`: the model has a pitch source; its evaluation counts the F0 beside the codes,
+    /// 8000/16 positions per second × (5 bits of K 32 + 6 bits of F0) = 5500 bit/s, 3000 of them F0; it
+    /// converts; out-of-range harmonics are refused in one line.
+    @Test func pitchSourceEndToEnd() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/run"
+        try Self.run(["audio", "train", "--data", folder + "/data", "--preset", "tiny", "--batch", "4", "--window", "256",
+                      "--steps", "2", "--harmonics", "4", "--out", run])
+        let model = run + "/model.safetensors"
+        let configuration = try VQVAE(checkpoint: SafeTensors(contentsOf: model), path: model).configuration
+        #expect(configuration.pitchSource == PitchSourceConfiguration(harmonics: 4, sampleRate: 8000))
+        let report = try AnomalyCommandsTests.json(AnomalyCommandsTests.output(["audio", "eval", "--model", model, "--data", folder + "/data", "--json"]))
+        #expect(report["bits_per_second"] as? Double == 5500 && report["pitch_bits_per_second"] as? Double == 3000, "\(report)")
+        try Self.run(["audio", "convert", "--model", model, "--speaker", "bob", "--out", folder + "/conv", folder + "/data/1_ann_0.wav"])
+        #expect(try WAVFile(contentsOf: folder + "/conv/1_ann_0.wav").frameCount == 800)
+        #expect(Self.failure(["audio", "train", "--data", folder + "/data", "--harmonics", "65", "--out", folder + "/bad"])?
+                    .contains("--harmonics must be between 0 (none) and 64") == true)
+    }
 }

@@ -2,37 +2,35 @@ import VQNN
 
 /// The speech VQ-VAE this project ships (`vqvae audio train` without options), after the paper's
 /// section 4.3 scaled to two CPU cores: raw waveform in, 64× downsampling, K = 512 codes (at 8 kHz:
-/// 125 codes per second, 1125 bit/s), a decoder conditioned on the speaker and given the pitch (6 bits
-/// of F0 per code, 750 bit/s: 1875 bit/s in all).
+/// 125 codes per second, 1125 bit/s), a decoder conditioned on the speaker.
 extension VQVAEConfiguration {
     /// Mono sequences, hidden 128 (the strided layers 64), residual 32, 3 residual blocks dilated
     /// 1, 3, 9, and 2 more (64 channels, residual 32, dilated 1, 3) after every strided and transposed
     /// layer but the last, downsampling 64, D 64, the default quantizer (vq, K 512, dead-code
     /// restarts), decoder conditioned on `speakers` (0: unconditional) with a speaker adversary of
-    /// weight 0.03 when there are two or more, a pitch source of 16 harmonics (`PitchSource`), waveform
-    /// L1 + multi-resolution STFT loss with its log-mel term (weight 1) at `sampleRate`. Measured in
-    /// BENCHMARKS.md, "Speech": the log-mel term doubled the digit accuracy of the reconstructions; the
-    /// stage blocks, the adversary and the pitch source each made conversion better; with the pitch
-    /// source the adversary at 0.1 collapsed the codebook within 700 steps, at 0.03 it did not;
-    /// centring the latents (`centersLatents`) cost content and did not help conversion, and is off.
+    /// weight 0.1 when there are two or more, waveform L1 + multi-resolution STFT loss with its log-mel
+    /// term (weight 1) at `sampleRate`. Measured in BENCHMARKS.md, "Speech": the log-mel term doubled
+    /// the digit accuracy of the reconstructions; the stage blocks and the adversary each made
+    /// conversion better; centring the latents (`centersLatents`) cost content and did not help
+    /// conversion, and is off. A pitch source (`pitchSource`, `--harmonics 16`, with the adversary at
+    /// 0.03: at 0.1 it collapsed the codebook) rendered the low harmonics at the speaker's pitch but
+    /// lost content and conversion at 8000 steps, and is off.
     public static func speech(sampleRate: Int, speakers: Int, downsampling: Int = 64,
                               quantizer: QuantizerConfiguration = .default) -> VQVAEConfiguration {
         var configuration = VQVAEConfiguration(
             spatialRank: 1, inputChannels: 1, hiddenChannels: 128, residualChannels: 32, residualBlocks: 3, stageResidualBlocks: 2,
             dilationGrowth: 3, downsampling: downsampling, embeddingDim: 64, conditionClasses: speakers,
             quantizer: quantizer, reconstructionLoss: .audio(sampleRate: sampleRate))
-        configuration.speakerAdversaryWeight = speakers >= 2 ? 0.03 : 0
-        configuration.pitchSource = PitchSourceConfiguration(harmonics: 16, sampleRate: sampleRate)
+        configuration.speakerAdversaryWeight = speakers >= 2 ? 0.1 : 0
         return configuration
     }
 
     /// The speech recipe shrunk for trying the workflow in seconds: hidden 16, residual 8, 2 blocks, no
-    /// stage blocks, D 8, K 32, downsampling 16, 4 harmonics.
+    /// stage blocks, D 8, K 32, downsampling 16.
     public static func tinySpeech(sampleRate: Int, speakers: Int) -> VQVAEConfiguration {
         var configuration = speech(sampleRate: sampleRate, speakers: speakers, downsampling: 16)
         (configuration.hiddenChannels, configuration.residualChannels, configuration.residualBlocks) = (16, 8, 2)
         configuration.stageResidualBlocks = 0
-        configuration.pitchSource?.harmonics = 4
         configuration.embeddingDim = 8
         configuration.quantizer.codebookSize = 32
         return configuration
