@@ -277,12 +277,13 @@ struct AudioConvertCommand: ParsableCommand {
     func run() throws {
         try failingWithOneLine {
             let (vqvae, info) = try loadSpeechModel(model)
-            let target = try decoderLabel(vqvae, info: info, input: model, speaker: speaker)
+            // An unconditioned model has no voices to convert to: decoderLabel refuses --speaker for it.
+            guard let target = try decoderLabel(vqvae, info: info, input: model, speaker: speaker) else { return }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             for input in inputs {
                 let clip = try readClip(input, sampleRate: info.sampleRate)
                 let path = outputPath(folder: out, input: input)
-                try WAVFile(sampleRate: info.sampleRate, samples: vqvae.convert(clip: clip[...], to: target!)).write(to: path)
+                try WAVFile(sampleRate: info.sampleRate, samples: vqvae.convert(clip: clip[...], to: target)).write(to: path)
                 writeError("wrote \(path) as \(speaker)\n")
             }
         }
