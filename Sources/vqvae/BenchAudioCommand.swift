@@ -22,6 +22,7 @@ struct BenchAudioCommand: ParsableCommand {
             throw ValidationError("need batch, steps and clip ≥ 1, speakers ≥ 0, and the window a positive multiple of 64")
         }
         if let stageBlocks, stageBlocks < 0 { throw ValidationError("--stage-blocks must be 0 or more") }
+        if let harmonics, !(0...64).contains(harmonics) { throw ValidationError("--harmonics must be between 0 (none) and 64") }
     }
 
     func run() throws {
