@@ -41,8 +41,8 @@ public struct PitchSource: Sendable {
     public let tracker: PitchTracker
     /// Voiced levels of the quantised F0; code 0 is unvoiced.
     public static let levels = 63
-    /// Bits of F0 sent per code frame.
-    public static let bitsPerFrame = 6
+    /// Bits of F0 sent per code frame: enough for the unvoiced code and the voiced levels (6).
+    public static var bitsPerFrame: Int { Int.bitWidth - levels.leadingZeroBitCount }
 
     public init(_ configuration: PitchSourceConfiguration, hop: Int) {
         self.configuration = configuration
@@ -77,7 +77,6 @@ public struct PitchSource: Sendable {
     /// The quantised F0 of every item of `input` (N, 1, T), item after item (N · T/hop values).
     public func contour(ofBatch input: Tensor) -> [Float] {
         let (items, length) = (input.shape[0], input.shape[2])
-        let frames = tracker.frameCount(samples: length)
         var contours = [[Float]](repeating: [], count: items)
         input.withUnsafeBufferPointer { samples in
             contours.withUnsafeMutableBufferPointer { output in
@@ -86,7 +85,6 @@ public struct PitchSource: Sendable {
                 }
             }
         }
-        precondition(contours.allSatisfy { $0.count == frames })
         return contours.flatMap { $0 }
     }
 

@@ -42,21 +42,24 @@ extension VQVAE {
     /// The clip encoded and decoded (its codes' reconstruction, with its own F0), with `condition` for a
     /// conditioned decoder: the clip's own speaker.
     public func reconstruct(clip samples: ArraySlice<Float>, depth: Int? = nil, condition: Int32? = nil) -> [Float] {
-        let stages = quantizer.resolvedDepth(depth)
-        return decode(clipCodes: encode(clip: samples, depth: stages), length: samples.count, depth: stages, condition: condition,
-                      pitch: pitch(clip: samples))
+        decodeOwnCodes(samples, depth: depth, condition: condition, pitch: pitch(clip: samples))
     }
 
     /// The clip's voice converted to `speaker`'s: its codes decoded with that speaker's label and, with a
     /// pitch source, its F0 moved to the speaker's mean (`speakerPitch`; kept where that is not known).
     public func convert(clip samples: ArraySlice<Float>, to speaker: Int32, depth: Int? = nil) -> [Float] {
-        let stages = quantizer.resolvedDepth(depth)
         var contour = pitch(clip: samples)
-        if let source = pitchSource, let means = speakerPitch, contour != nil, means.scalars[Int(speaker)] != 0 {
-            contour = source.shifted(contour!, toMeanLog: means.scalars[Int(speaker)])
+        if let source = pitchSource, let own = contour, let target = speakerPitch?.scalars[Int(speaker)], target != 0 {
+            contour = source.shifted(own, toMeanLog: target)
         }
-        return decode(clipCodes: encode(clip: samples, depth: stages), length: samples.count, depth: stages, condition: speaker,
-                      pitch: contour)
+        return decodeOwnCodes(samples, depth: depth, condition: speaker, pitch: contour)
+    }
+
+    /// The clip's codes decoded with `condition` and `pitch`, cropped to the clip's length.
+    private func decodeOwnCodes(_ samples: ArraySlice<Float>, depth: Int?, condition: Int32?, pitch: [Float]?) -> [Float] {
+        let stages = quantizer.resolvedDepth(depth)
+        return decode(clipCodes: encode(clip: samples, depth: stages), length: samples.count, depth: stages, condition: condition,
+                      pitch: pitch)
     }
 
     /// Sets `speakerPitch` from `dataset`'s clips: each speaker's mean ln F0 over its voiced frames
