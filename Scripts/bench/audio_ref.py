@@ -88,7 +88,9 @@ Loss (VQVAE+Training.swift, ReconstructionLoss.swift .audio(sampleRate: 8000)), 
 Training data (AudioFolder.swift, AudioDataset+Batches.swift, TrainingSet.swift): the FSDD WAVs
   (16-bit PCM, mono, 8 kHz, sample/32768; other rates are refused, ours would resample), files sorted
   by name; takes 5-49 train (2700 clips), takes 0-4 test (300); speakers indexed by sorted name (the
-  names of both splits). Each step: 32 windows of 2048 samples; for each window in turn a clip drawn
+  names of both splits). With --clip-peak P (VQVAEConfiguration.clipPeak,
+  AudioDataset+Peak.swift) every clip is multiplied by P / max|x| in float32 (1 for a silent clip);
+  SNR is the same whether it is measured at that level or back at the clip's own. Each step: 32 windows of 2048 samples; for each window in turn a clip drawn
   uniformly among the training clips, then an offset uniformly among the positions where the window
   fits (0..len−2048; 0 for a shorter clip, which is padded with zeros at the end); each window
   labelled with its clip's speaker.
@@ -617,8 +619,17 @@ def read_wav(path):
     return samples
 
 
-def load_fsdd(folder):
-    """Train (takes 5-49) and test (takes 0-4) clips, speakers indexed by sorted name, files in name order."""
+def peak_normalised(samples, level):
+    """AudioDataset.peakNormalized(to:): the clip times level / max|x| (float32), unchanged if silent or level is 0."""
+    peak = np.abs(samples).max()
+    if level <= 0 or peak == 0:
+        return samples
+    return samples * (np.float32(level) / peak)
+
+
+def load_fsdd(folder, clip_peak=0.0):
+    """Train (takes 5-49) and test (takes 0-4) clips, speakers indexed by sorted name, files in name order,
+    each peak-normalised to clip_peak (0: as read)."""
     if not any(n.lower().endswith(".wav") for n in os.listdir(folder)) and os.path.isdir(os.path.join(folder, "recordings")):
         folder = os.path.join(folder, "recordings")
     names = sorted(n for n in os.listdir(folder) if not n.startswith(".") and n.lower().endswith(".wav"))
@@ -632,7 +643,8 @@ def load_fsdd(folder):
     index = {speaker: i for i, speaker in enumerate(speakers)}
     split = {"train": [], "test": []}
     for name, speaker, take in parsed:
-        split["test" if take <= 4 else "train"].append((read_wav(os.path.join(folder, name)), index[speaker]))
+        clip = peak_normalised(read_wav(os.path.join(folder, name)), clip_peak)
+        split["test" if take <= 4 else "train"].append((clip, index[speaker]))
     return split["train"], split["test"], speakers, folder
 
 
@@ -711,7 +723,7 @@ def mean_parts(history):
 
 
 def train(a):
-    train_clips, test_clips, speakers, folder = load_fsdd(a.data)
+    train_clips, test_clips, speakers, folder = load_fsdd(a.data, a.clip_peak)
     windows = Windows(train_clips)
     model = new_model(len(speakers), a)
     count = parameter_count(model)
@@ -787,6 +799,8 @@ def main():
                     help="weight of the waveform L1 term (1, the recipe's; 0: the spectral loss alone)")
     ap.add_argument("--harmonics", type=int, default=0,
                     help="harmonics of the pitch source (0, the recipe's: none)")
+    ap.add_argument("--clip-peak", type=float, default=0.0,
+                    help="train: scale every clip to this peak, as `--clip-peak` (0, the default: as read)")
     ap.add_argument("--data", help="train: a folder of FSDD WAVs (or holding recordings/)")
     ap.add_argument("--log-every", type=int, default=100, help="train: progress and a loss-log entry every this many steps")
     ap.add_argument("--speakers", type=int, default=6, help="speed: speaker classes of the decoder (6, as FSDD)")

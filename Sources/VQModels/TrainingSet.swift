@@ -24,22 +24,28 @@ extension ImageDataset: TrainingSet {
 }
 
 /// Fixed-length windows of an audio set's clips (`AudioDataset.windows`): random clip, random offset,
-/// shorter clips padded with zeros; the labels are the clips' speakers.
+/// shorter clips padded with zeros; the labels are the clips' speakers. With a clip peak (the model's
+/// `VQVAEConfiguration.clipPeak`) the windows are cut from the peak-normalised clips, as the model
+/// sees a whole clip.
 public struct AudioWindowSet: TrainingSet {
+    /// The clips as read (what the run's identity fingerprints).
     public let dataset: AudioDataset
     /// Samples per window.
     public let windowLength: Int
+    /// The clips the windows are cut from: `dataset`, or it peak-normalised.
+    let windowSource: AudioDataset
 
-    public init(dataset: AudioDataset, windowLength: Int) {
+    public init(dataset: AudioDataset, windowLength: Int, clipPeak: Float? = nil) {
         precondition(windowLength > 0 && dataset.count > 0, "AudioWindowSet: \(dataset.count) clips, windows of \(windowLength)")
         self.dataset = dataset
         self.windowLength = windowLength
+        windowSource = clipPeak.map { dataset.peakNormalized(to: $0) } ?? dataset
     }
 
     public var channels: Int { 1 }
 
     public func trainingBatch(count: Int, generator: inout RandomGenerator) -> (input: Tensor, labels: [Int32]) {
-        let windows = dataset.windows(count: count, length: windowLength, generator: &generator)
+        let windows = windowSource.windows(count: count, length: windowLength, generator: &generator)
         return (windows.samples, windows.speakers)
     }
 

@@ -47,6 +47,12 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
     /// harmonics as carriers the decoder's last layer gives amplitudes for. nil (the default): none.
     /// Needs mono sequences.
     public var pitchSource: PitchSourceConfiguration? = nil
+    /// Peak normalisation of audio clips (`AudioDataset.peakNormalized(to:)`): every clip the model
+    /// is trained on, encodes or reconstructs is first scaled so its largest magnitude is this level,
+    /// and what the model gives back is scaled back by the same gain, so outputs keep the input's
+    /// loudness. The model then spends nothing on loudness, and a quiet speaker weighs in the loss as
+    /// much as a loud one. nil (the default): clips as they are. Needs mono sequences.
+    public var clipPeak: Float? = nil
     /// The quantizer between them.
     public var quantizer: QuantizerConfiguration
     /// What training compares the output with the input by: MSE (images) or waveform + STFT (audio).
@@ -119,6 +125,10 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
             if let problem = pitchSource.problems { found.append(problem) }
             if spatialRank != 1 || inputChannels != 1 { found.append("a pitch source needs mono sequences") }
         }
+        if let clipPeak {
+            if !(clipPeak > 0 && clipPeak <= 1) { found.append("the clip peak must be above 0 and at most 1, not \(clipPeak)") }
+            if spatialRank != 1 || inputChannels != 1 { found.append("a clip peak needs mono sequences") }
+        }
         if inputChannels < 1 || hiddenChannels < 2 || residualChannels < 1 || residualBlocks < 0 || embeddingDim < 1 {
             found.append("channel counts must be positive (hidden at least 2)")
         }
@@ -163,7 +173,8 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case spatialRank, inputChannels, hiddenChannels, residualChannels, residualBlocks, stageResidualBlocks, dilationGrowth, downsampling,
-             embeddingDim, conditionClasses, centersLatents, speakerAdversaryWeight, pitchSource, quantizer, reconstructionLoss
+             embeddingDim, conditionClasses, centersLatents, speakerAdversaryWeight, pitchSource, clipPeak, quantizer,
+             reconstructionLoss
         // Version 1 (before the quantizer abstraction): the codebook's settings at the top level.
         case numEmbeddings, commitmentCost, movingAverageCodebook, decay
     }
@@ -183,6 +194,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         centersLatents = try container.decodeIfPresent(Bool.self, forKey: .centersLatents) ?? false
         speakerAdversaryWeight = try container.decodeIfPresent(Float.self, forKey: .speakerAdversaryWeight) ?? 0
         pitchSource = try container.decodeIfPresent(PitchSourceConfiguration.self, forKey: .pitchSource)
+        clipPeak = try container.decodeIfPresent(Float.self, forKey: .clipPeak)
         reconstructionLoss = try container.decodeIfPresent(ReconstructionLoss.self, forKey: .reconstructionLoss) ?? .meanSquaredError
         if let quantizer = try container.decodeIfPresent(QuantizerConfiguration.self, forKey: .quantizer) {
             self.quantizer = quantizer
@@ -209,6 +221,7 @@ public struct VQVAEConfiguration: Codable, Equatable, Sendable {
         if centersLatents { try container.encode(centersLatents, forKey: .centersLatents) }
         if speakerAdversaryWeight != 0 { try container.encode(speakerAdversaryWeight, forKey: .speakerAdversaryWeight) }
         try container.encodeIfPresent(pitchSource, forKey: .pitchSource)
+        try container.encodeIfPresent(clipPeak, forKey: .clipPeak)
         try container.encode(embeddingDim, forKey: .embeddingDim)
         try container.encode(quantizer, forKey: .quantizer)
         if reconstructionLoss != .meanSquaredError { try container.encode(reconstructionLoss, forKey: .reconstructionLoss) }

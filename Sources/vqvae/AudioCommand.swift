@@ -48,6 +48,8 @@ struct AudioTrainCommand: ParsableCommand {
     var speakerAdversary: Float?
     @Option(help: "Harmonics of the pitch source (F0 per code beside the codes, its harmonics as carriers for the decoder); 0: none (default: the preset's).")
     var harmonics: Int?
+    @Option(help: "Scale every clip so its largest sample is this level before the model sees it (outputs are scaled back); 0: clips as they are (default: the preset's).")
+    var clipPeak: Float?
     @Option(help: "Training steps in all (default: 8000).") var steps: Int?
     @Option(help: "Windows per batch (default: 32).") var batch: Int?
     @Option(help: "Samples per training window (default: 2048).") var window: Int?
@@ -66,6 +68,7 @@ struct AudioTrainCommand: ParsableCommand {
         if resume != nil && (out != nil || overwrite) { throw ValidationError("--resume continues the run in its own folder; drop --out and --overwrite") }
         if resume == nil && data == nil { throw ValidationError("--data is required for a new run") }
         if let harmonics, !(0...64).contains(harmonics) { throw ValidationError("--harmonics must be between 0 (none) and 64") }
+        if let clipPeak, !(clipPeak >= 0 && clipPeak <= 1) { throw ValidationError("--clip-peak must be between 0 (off) and 1") }
     }
 
     func run() throws { try failingWithOneLine(train) }
@@ -101,6 +104,7 @@ struct AudioTrainCommand: ParsableCommand {
             let rate = sampleRate ?? base.options.sampleRate ?? 8000
             configuration.pitchSource = harmonics > 0 ? PitchSourceConfiguration(harmonics: harmonics, sampleRate: rate) : nil
         }
+        if let clipPeak { configuration.clipPeak = clipPeak > 0 ? clipPeak : nil }
         if let problems = configuration.problems { throw ValidationError(problems) }
         configuration = try quantizerOptions.applied(to: configuration)
         var options = base.options
@@ -172,7 +176,7 @@ struct AudioTrainCommand: ParsableCommand {
         try group.checkShares(batch: options.batchSize)
         if group.isLeader { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var generator = RandomGenerator(seed: options.seed)
-        let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048)
+        let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048, clipPeak: configuration.clipPeak)
         var model = VQVAE(configuration, generator: &generator)
         if !speakers.isEmpty { model.measureSpeakerPitch(on: trainSet) }
         var trainer = Trainer(model: model, dataset: windows, options: options, communicator: group.communicator)
@@ -192,7 +196,7 @@ struct AudioTrainCommand: ParsableCommand {
         }
         let source = try AudioSource.detect(data ?? saved.dataset.name)
         let (trainSet, testSet) = try source.load(sampleRate: options.sampleRate)
-        let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048)
+        let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048, clipPeak: configuration.clipPeak)
         let identity = windows.identity(name: source.name)
         try group.checkShares(batch: options.batchSize)
         let trainer = try Trainer(resuming: run, dataset: windows, identity: identity, communicator: group.communicator)

@@ -101,4 +101,29 @@ import VQModels
         #expect(Self.failure(["audio", "train", "--data", folder + "/data", "--harmonics", "65", "--out", folder + "/bad"])?
                     .contains("--harmonics must be between 0 (none) and 64") == true)
     }
+
+    /// `--clip-peak 0.5`: the model keeps the level; a clip and its copy at a tenth of the loudness
+    /// reconstruct alike, each at its own loudness (to 1% of the peak: both pass through 16-bit WAVs);
+    /// a level above 1 is refused in one line.
+    @Test func clipPeakEndToEnd() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/run"
+        try Self.run(["audio", "train", "--data", folder + "/data", "--preset", "tiny", "--batch", "4", "--window", "256",
+                      "--steps", "2", "--clip-peak", "0.5", "--out", run])
+        let model = run + "/model.safetensors"
+        #expect(try VQVAE(checkpoint: SafeTensors(contentsOf: model), path: model).configuration.clipPeak == 0.5)
+        let loud = try WAVFile(contentsOf: folder + "/data/1_ann_0.wav")
+        try FileManager.default.createDirectory(atPath: folder + "/quiet", withIntermediateDirectories: true)
+        try WAVFile(sampleRate: 8000, samples: loud.samples.map { $0 * 0.1 }).write(to: folder + "/quiet/1_ann_0.wav")
+        try Self.run(["audio", "reconstruct", "--model", model, "--out", folder + "/rec-loud", folder + "/data/1_ann_0.wav"])
+        try Self.run(["audio", "reconstruct", "--model", model, "--out", folder + "/rec-quiet", folder + "/quiet/1_ann_0.wav"])
+        let a = try WAVFile(contentsOf: folder + "/rec-loud/1_ann_0.wav").samples
+        let b = try WAVFile(contentsOf: folder + "/rec-quiet/1_ann_0.wav").samples
+        let largest = a.map(abs).max()!
+        #expect(largest > 0.01)
+        #expect(zip(a, b).map { abs($0 * 0.1 - $1) }.max()! <= 0.01 * largest + 2.0 / 32768)
+        #expect(Self.failure(["audio", "train", "--data", folder + "/data", "--clip-peak", "2", "--out", folder + "/bad"])?
+                    .contains("--clip-peak must be between 0 (off) and 1") == true)
+    }
 }

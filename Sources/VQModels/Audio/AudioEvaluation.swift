@@ -52,9 +52,8 @@ extension VQVAE {
         var testUnits: [[Int32]] = []
         for index in 0..<test.count {
             let clip = test.clip(index)
-            let codes = encode(clip: clip, depth: stages)
             let condition = configuration.conditionClasses > 0 ? speakerMap.map { $0[Int(test.speakers[index])] } ?? test.speakers[index] : nil
-            let output = decode(clipCodes: codes, length: clip.count, depth: stages, condition: condition, pitch: pitch(clip: clip))
+            let (codes, output) = decodeOwnCodes(clip, depth: stages, condition: condition, pitch: pitch(clip: clip))
             for (x, y) in zip(clip, output) { signal += Double(x) * Double(x); noise += Double(x - y) * Double(x - y) }
             let distances = measures.distances(original: Array(clip), reconstruction: output)
             (logSpectral, mel, frames) = (logSpectral + distances.logSpectral, mel + distances.mel, frames + distances.frames)

@@ -9,12 +9,18 @@ import VQEngine
 /// Running a sequence model (spatial rank 1) on whole clips of any length: padded with zeros to a
 /// multiple of the downsampling factor, run, cropped back.
 extension VQVAE {
-    /// The clip as (1, 1, T′), T′ its length rounded up to a multiple of F, and its length.
+    /// The gain the model puts on this clip before encoding it: `AudioDataset.peakGain` to the
+    /// configuration's `clipPeak`, 1 without one. Outputs are divided by it.
+    public func inputGain(_ samples: ArraySlice<Float>) -> Float {
+        configuration.clipPeak.map { AudioDataset.peakGain(of: samples, level: $0) } ?? 1
+    }
+
+    /// The clip times `inputGain` as (1, 1, T′), T′ its length rounded up to a multiple of F, and its length.
     func paddedSignal(_ samples: ArraySlice<Float>) -> (signal: Tensor, length: Int) {
-        let factor = configuration.downsampling
+        let factor = configuration.downsampling, gain = inputGain(samples)
         let padded = max(factor, (samples.count + factor - 1) / factor * factor)
         var scalars = [Float](repeating: 0, count: padded)
-        scalars.replaceSubrange(0..<samples.count, with: samples)
+        for (position, sample) in zip(0..., samples) { scalars[position] = sample * gain }
         return (Tensor(shape: [1, 1, padded], scalars: scalars), samples.count)
     }
 
@@ -32,7 +38,8 @@ extension VQVAE {
 
     /// The clip decoded from `codes` (from `encode(clip:)`, `depth` per position), cropped to `length`
     /// samples, with `condition` (a speaker) for a conditioned decoder and with a pitch source its F0
-    /// (`pitch(clip:)`, one per position; required).
+    /// (`pitch(clip:)`, one per position; required). At the level the model works at: with a
+    /// `clipPeak`, divide by the clip's `inputGain` for its own loudness.
     public func decode(clipCodes codes: [Int32], length: Int, depth: Int = 1, condition: Int32? = nil, pitch: [Float]? = nil) -> [Float] {
         let positions = codes.count / depth
         let decoded = decode(codes, batch: 1, gridShape: [positions], depth: depth, condition: condition.map { [$0] }, pitch: pitch)
@@ -42,7 +49,7 @@ extension VQVAE {
     /// The clip encoded and decoded (its codes' reconstruction, with its own F0), with `condition` for a
     /// conditioned decoder: the clip's own speaker.
     public func reconstruct(clip samples: ArraySlice<Float>, depth: Int? = nil, condition: Int32? = nil) -> [Float] {
-        decodeOwnCodes(samples, depth: depth, condition: condition, pitch: pitch(clip: samples))
+        decodeOwnCodes(samples, depth: depth, condition: condition, pitch: pitch(clip: samples)).output
     }
 
     /// The clip's voice converted to `speaker`'s: its codes decoded with that speaker's label and, with a
@@ -52,17 +59,19 @@ extension VQVAE {
         if let source = pitchSource, let own = contour, let target = speakerPitch?.scalars[Int(speaker)], target != 0 {
             contour = source.shifted(own, toMeanLog: target)
         }
-        return decodeOwnCodes(samples, depth: depth, condition: speaker, pitch: contour)
+        return decodeOwnCodes(samples, depth: depth, condition: speaker, pitch: contour).output
     }
 
-    /// The clip's codes decoded with `condition` and `pitch`, cropped to the clip's length.
-    private func decodeOwnCodes(_ samples: ArraySlice<Float>, depth: Int?, condition: Int32?, pitch: [Float]?) -> [Float] {
-        let stages = quantizer.resolvedDepth(depth)
-        return decode(clipCodes: encode(clip: samples, depth: stages), length: samples.count, depth: stages, condition: condition,
-                      pitch: pitch)
+    /// The clip's codes, and the clip decoded from them with `condition` and `pitch`, cropped to the
+    /// clip's length and back at its own loudness (divided by its `inputGain`).
+    func decodeOwnCodes(_ samples: ArraySlice<Float>, depth: Int?, condition: Int32?, pitch: [Float]?) -> (codes: [Int32], output: [Float]) {
+        let stages = quantizer.resolvedDepth(depth), codes = encode(clip: samples, depth: stages), gain = inputGain(samples)
+        let output = decode(clipCodes: codes, length: samples.count, depth: stages, condition: condition, pitch: pitch)
+        return (codes, gain == 1 ? output : output.map { $0 / gain })
     }
 
-    /// Sets `speakerPitch` from `dataset`'s clips: each speaker's mean ln F0 over its voiced frames
+    /// Sets `speakerPitch` from `dataset`'s clips (as read: scaled by `inputGain` here, as the model
+    /// sees them): each speaker's mean ln F0 over its voiced frames
     /// (`speakerMap` maps the dataset's speaker indices to the model's). No-op without a pitch source
     /// or speakers.
     public mutating func measureSpeakerPitch(on dataset: AudioDataset, speakerMap: [Int32]? = nil) {
@@ -70,7 +79,8 @@ extension VQVAE {
         var contours = [[Float]](repeating: [], count: dataset.count)
         contours.withUnsafeMutableBufferPointer { output in
             Parallel.forEach(dataset.count) { index in
-                output[index] = dataset.clip(index).withUnsafeBufferPointer { pitchSource.tracker.track($0) }
+                let clip = dataset.clip(index), gain = inputGain(clip)
+                output[index] = clip.map { $0 * gain }.withUnsafeBufferPointer { pitchSource.tracker.track($0) }
             }
         }
         var sums = [Double](repeating: 0, count: configuration.conditionClasses), counts = sums

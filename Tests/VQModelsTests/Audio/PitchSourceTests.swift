@@ -98,11 +98,12 @@ import VQModels
         let clip = clips[0][...]
         let codes = model.encode(clip: clip), pitch = model.pitch(clip: clip)!
         #expect(pitch.count == 100 && pitch[20...80].allSatisfy { abs($0 / 110 - 1) < 0.016 })
-        #expect(model.reconstruct(clip: clip, condition: 0) == model.decode(clipCodes: codes, length: 800, condition: 0, pitch: pitch))
+        let gain = model.inputGain(clip)       // the recipe's clip peak: outputs come back at the clip's loudness
+        #expect(model.reconstruct(clip: clip, condition: 0) == model.decode(clipCodes: codes, length: 800, condition: 0, pitch: pitch).map { $0 / gain })
         let moved = model.pitchSource!.shifted(pitch, toMeanLog: model.speakerPitch!.scalars[1])
-        #expect(model.convert(clip: clip, to: 1) == model.decode(clipCodes: codes, length: 800, condition: 1, pitch: moved))
+        #expect(model.convert(clip: clip, to: 1) == model.decode(clipCodes: codes, length: 800, condition: 1, pitch: moved).map { $0 / gain })
         #expect(moved[20...80].allSatisfy { abs($0 / 220 - 1) < 0.02 })
-        let unvoiced = model.decode(clipCodes: codes, length: 800, condition: 0, pitch: [Float](repeating: 0, count: 100))
+        let unvoiced = model.decode(clipCodes: codes, length: 800, condition: 0, pitch: [Float](repeating: 0, count: 100)).map { $0 / gain }
         #expect(unvoiced != model.reconstruct(clip: clip, condition: 0))
     }
 
