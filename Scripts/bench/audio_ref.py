@@ -20,7 +20,7 @@ Training time counts drawing the windows, the step and the restarts (as ours), n
 
 The model (VQVAEConfiguration.speech(sampleRate: 8000, speakers: 6): mono, hidden 128, residual 32,
 3 residual blocks dilated 1, 3, 9, downsampling 64, D 64, quantizer `standard(.vq)`, 2 residual blocks
-at every intermediate resolution, speaker adversary 0.1), 597383 parameters with 6 speakers (the
+at every intermediate resolution, speaker adversary 0.1, clips scaled to peak 0.5), 597383 parameters with 6 speakers (the
 codebook, the speaker tables and the adversary counted, as `vqvae audio train` prints; 605607 with
 --harmonics 16, the pitch source; 416193 with --stage-blocks 0 --speaker-adversary 0, the recipe of
 commit d2d0db5 and before):
@@ -799,8 +799,8 @@ def main():
                     help="weight of the waveform L1 term (1, the recipe's; 0: the spectral loss alone)")
     ap.add_argument("--harmonics", type=int, default=0,
                     help="harmonics of the pitch source (0, the recipe's: none)")
-    ap.add_argument("--clip-peak", type=float, default=0.0,
-                    help="train: scale every clip to this peak, as `--clip-peak` (0, the default: as read)")
+    ap.add_argument("--clip-peak", type=float, default=0.5,
+                    help="train: scale every clip to this peak, as `--clip-peak` (0.5, the recipe's; 0: as read)")
     ap.add_argument("--data", help="train: a folder of FSDD WAVs (or holding recordings/)")
     ap.add_argument("--log-every", type=int, default=100, help="train: progress and a loss-log entry every this many steps")
     ap.add_argument("--speakers", type=int, default=6, help="speed: speaker classes of the decoder (6, as FSDD)")

@@ -25,8 +25,9 @@ struct AudioTrainCommand: ParsableCommand {
             The default recipe (VQVAEConfiguration.speech, TrainingOptions.speech): raw waveform at the files' \
             rate, 64x downsampling, K 512 codes with dead-code restarts, residual blocks at every resolution, \
             a decoder conditioned on the speaker, a speaker classifier trained against the encoder (weight \
-            0.1), waveform L1 + multi-resolution STFT loss, batches of 32 windows of 2048 samples. A folder of \
-            FSDD-named files (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
+            0.1), every clip scaled to peak 0.5 (outputs scaled back), waveform L1 + multi-resolution STFT \
+            loss, batches of 32 windows of 2048 samples. A folder of FSDD-named files \
+            (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
             other folders take labels from sub-folders. The run folder gets model.safetensors, \
             training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
             alone continues a run with its saved options. Under mpirun -np N the N processes train one \

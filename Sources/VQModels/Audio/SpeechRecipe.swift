@@ -8,13 +8,16 @@ extension VQVAEConfiguration {
     /// 1, 3, 9, and 2 more (64 channels, residual 32, dilated 1, 3) after every strided and transposed
     /// layer but the last, downsampling 64, D 64, the default quantizer (vq, K 512, dead-code
     /// restarts), decoder conditioned on `speakers` (0: unconditional) with a speaker adversary of
-    /// weight 0.1 when there are two or more, waveform L1 + multi-resolution STFT loss with its log-mel
-    /// term (weight 1) at `sampleRate`. Measured in BENCHMARKS.md, "Speech": the log-mel term doubled
-    /// the digit accuracy of the reconstructions; the stage blocks and the adversary each made
-    /// conversion better; centring the latents (`centersLatents`) cost content and did not help
-    /// conversion, and is off. A pitch source (`pitchSource`, `--harmonics 16`, with the adversary at
-    /// 0.03: at 0.1 it collapsed the codebook) rendered the low harmonics at the speaker's pitch but
-    /// lost content and conversion at 8000 steps, and is off.
+    /// weight 0.1 when there are two or more, every clip scaled to peak 0.5 (`clipPeak`), waveform
+    /// L1 + multi-resolution STFT loss with its log-mel term (weight 1) at `sampleRate`. Measured in
+    /// BENCHMARKS.md, "Speech": the log-mel term doubled the digit accuracy of the reconstructions;
+    /// the stage blocks and the adversary each made conversion better; the clip peak lifted the
+    /// digits of reconstructions and conversions past their bars (FSDD's quiet speakers had weighed
+    /// little in the loss); an adversary of 0.2 on top cost content and gained no conversion;
+    /// centring the latents (`centersLatents`) cost content and did not help conversion, and is off.
+    /// A pitch source (`pitchSource`, `--harmonics 16`, with the adversary at 0.03: at 0.1 it
+    /// collapsed the codebook) rendered the low harmonics at the speaker's pitch but lost content and
+    /// conversion at 8000 steps, and is off.
     public static func speech(sampleRate: Int, speakers: Int, downsampling: Int = 64,
                               quantizer: QuantizerConfiguration = .default) -> VQVAEConfiguration {
         var configuration = VQVAEConfiguration(
@@ -22,6 +25,7 @@ extension VQVAEConfiguration {
             dilationGrowth: 3, downsampling: downsampling, embeddingDim: 64, conditionClasses: speakers,
             quantizer: quantizer, reconstructionLoss: .audio(sampleRate: sampleRate))
         configuration.speakerAdversaryWeight = speakers >= 2 ? 0.1 : 0
+        configuration.clipPeak = 0.5
         return configuration
     }
 
