@@ -39,6 +39,15 @@ import VQModels
         do { try run(arguments); return nil } catch { return VQVAECommand.message(for: error) }
     }
 
+    /// Two steps of the tiny preset on `folder`/data with `extra` options, in `folder`/`run`: the
+    /// model's path and its configuration.
+    static func trainTiny(in folder: String, _ extra: [String], run: String = "run") throws -> (model: String, configuration: VQVAEConfiguration) {
+        try Self.run(["audio", "train", "--data", folder + "/data", "--preset", "tiny", "--batch", "4", "--window", "256",
+                      "--steps", "2", "--out", folder + "/" + run] + extra)
+        let model = folder + "/" + run + "/model.safetensors"
+        return (model, try VQVAE(checkpoint: SafeTensors(contentsOf: model), path: model).configuration)
+    }
+
     @Test func trainReconstructConvertEvaluateResume() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -88,11 +97,7 @@ import VQModels
     @Test func pitchSourceEndToEnd() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let run = folder + "/run"
-        try Self.run(["audio", "train", "--data", folder + "/data", "--preset", "tiny", "--batch", "4", "--window", "256",
-                      "--steps", "2", "--harmonics", "4", "--out", run])
-        let model = run + "/model.safetensors"
-        let configuration = try VQVAE(checkpoint: SafeTensors(contentsOf: model), path: model).configuration
+        let (model, configuration) = try Self.trainTiny(in: folder, ["--harmonics", "4"])
         #expect(configuration.pitchSource == PitchSourceConfiguration(harmonics: 4, sampleRate: 8000))
         let report = try AnomalyCommandsTests.json(AnomalyCommandsTests.output(["audio", "eval", "--model", model, "--data", folder + "/data", "--json"]))
         #expect(report["bits_per_second"] as? Double == 5500 && report["pitch_bits_per_second"] as? Double == 3000, "\(report)")
@@ -102,17 +107,15 @@ import VQModels
                     .contains("--harmonics must be between 0 (none) and 64") == true)
     }
 
-    /// `--clip-peak 0.5`: the model keeps the level; a clip and its copy at a tenth of the loudness
-    /// reconstruct alike, each at its own loudness (to 1% of the peak: both pass through 16-bit WAVs);
-    /// a level above 1 is refused in one line.
+    /// The recipe's clip peak (0.5) is kept with the model, and `--clip-peak 0` turns it off; a clip
+    /// and its copy at a tenth of the loudness reconstruct alike, each at its own loudness (to 1% of
+    /// the peak: both pass through 16-bit WAVs); a level above 1 is refused in one line.
     @Test func clipPeakEndToEnd() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let run = folder + "/run"
-        try Self.run(["audio", "train", "--data", folder + "/data", "--preset", "tiny", "--batch", "4", "--window", "256",
-                      "--steps", "2", "--clip-peak", "0.5", "--out", run])
-        let model = run + "/model.safetensors"
-        #expect(try VQVAE(checkpoint: SafeTensors(contentsOf: model), path: model).configuration.clipPeak == 0.5)
+        let (model, configuration) = try Self.trainTiny(in: folder, [])
+        #expect(configuration.clipPeak == 0.5)
+        #expect(try Self.trainTiny(in: folder, ["--clip-peak", "0"], run: "off").configuration.clipPeak == nil)
         let loud = try WAVFile(contentsOf: folder + "/data/1_ann_0.wav")
         try FileManager.default.createDirectory(atPath: folder + "/quiet", withIntermediateDirectories: true)
         try WAVFile(sampleRate: 8000, samples: loud.samples.map { $0 * 0.1 }).write(to: folder + "/quiet/1_ann_0.wav")
