@@ -73,7 +73,7 @@ public final class Tape {
             let inputGradients = vjp(gradient)
             for (inputIndex, inputGradient) in zip(entry.inputs, inputGradients) {
                 guard let inputIndex, let inputGradient else { continue }
-                accumulated[inputIndex] = accumulated[inputIndex].map { $0.adding(inputGradient) } ?? inputGradient
+                if accumulated[inputIndex] == nil { accumulated[inputIndex] = inputGradient } else { accumulated[inputIndex]!.accumulate(inputGradient) }
             }
             if !wanted.contains(index) { accumulated[index] = nil }  // free intermediate gradients early
         }
@@ -106,18 +106,16 @@ extension Tensor {
         return result
     }
 
-    /// Elementwise sum of two tensors of the same shape, never recorded (used to accumulate gradients).
-    func adding(_ other: Tensor) -> Tensor {
+    /// Adds `other` (same shape) into this tensor, never recorded (how the tape sums a tensor's
+    /// gradients): in place when this tensor's storage is not shared (otherwise on a copy, by
+    /// copy-on-write), split across the cores for large tensors.
+    mutating func accumulate(_ other: Tensor) {
         precondition(shape == other.shape, "Tape: gradient shapes \(shape) and \(other.shape) differ")
-        var result = Tensor.uninitialized(shape)
         let n = count
-        result.withUnsafeMutableBufferPointer { r in
-            withUnsafeBufferPointer { a in
-                other.withUnsafeBufferPointer { b in
-                    for i in 0..<n { r[i] = a[i] + b[i] }
-                }
+        withUnsafeMutableBufferPointer { sum in
+            other.withUnsafeBufferPointer { addend in
+                Elementwise.map(UnsafePointer(sum.baseAddress!), addend.baseAddress!, sum.baseAddress!, count: n, Elementwise.Addition())
             }
         }
-        return result
     }
 }
