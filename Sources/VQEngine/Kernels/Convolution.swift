@@ -104,7 +104,7 @@ extension Convolution {
         let product = weight.map { _ in Tensor.uninitialized(g.outputShape) }
         let weightCount = g.weightShape.reduce(1, *)
         let plan = ConvolutionPlan(geometry: g, strategy: strategy, chunkColumns: chunkColumns)
-        let accumulators = columnSide == nil ? nil : ConvolutionScratch(count: plan.workerCount * weightCount, zeroed: true)
+        let accumulators = columnSide == nil ? nil : ConvolutionScratch(count: plan.shareCount * weightCount)
         defer { accumulators?.deallocate() }
         let imagePointer = UnsafePointer(image.storage.pointer), productPointer = product?.storage.pointer
         let packedWeight = weight.map { plan.packedWeight(UnsafePointer($0.storage.pointer)) }
@@ -112,7 +112,7 @@ extension Convolution {
         let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }
         let sidePointer = columnSide.map { UnsafePointer($0.storage.pointer) }
 
-        plan.run { worker, images, buffers in
+        plan.run { share, images, isFirstChunk, buffers in
             let columns = plan.columns(of: imagePointer, images: images, buffers: buffers)
             if let packedWeight, let productPointer {
                 let output = plan.outputMatrix(productPointer, images: images, buffers: buffers)
@@ -121,10 +121,11 @@ extension Convolution {
             }
             if let sidePointer, let accumulators {
                 let side = plan.gathered(sidePointer, images: images, buffers: buffers)
-                plan.accumulateWeightGradient(side, columns, into: accumulators.pointer + worker * weightCount, images: images)
+                plan.accumulateWeightGradient(side, columns, into: accumulators.pointer + share * weightCount, images: images,
+                                              overwriting: isFirstChunk)
             }
         }
-        let weightGradient = accumulators.map { $0.summed(parts: plan.workerCount, shape: g.weightShape) }
+        let weightGradient = accumulators.map { $0.summed(parts: plan.shareCount, shape: g.weightShape) }
         return (product, weightGradient)
     }
 
@@ -138,7 +139,7 @@ extension Convolution {
         defer { packedWeight.forEach { $0.deallocate() } }
         let sidePointer = UnsafePointer(columnSide.storage.pointer)
         let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }
-        plan.run { _, images, buffers in
+        plan.run { _, images, _, buffers in
             let side = plan.gathered(sidePointer, images: images, buffers: buffers)
             let columns = plan.columnsDestination(imagePointer, images: images, buffers: buffers)
             plan.multiplyWeightTransposed(packedWeight, side, into: columns, images: images)

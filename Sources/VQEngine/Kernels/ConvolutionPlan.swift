@@ -8,22 +8,33 @@ struct ConvolutionPlan {
     let geometry: ConvolutionGeometry
     /// Whether im2col, col2im and copies run in parallel over a chunk's images (GEMMs then run on all cores too).
     let parallelInside: Bool
-    /// The contiguous share of the batch of each worker.
+    /// Contiguous runs of whole chunks of the batch, taken by the cores one at a time as each finishes
+    /// its last (`run`). Up to `sharesPerWorker` per core, so a core that runs slower (a busy sibling,
+    /// a lower clock, colder caches) takes fewer shares and the other does not wait for it.
     let shares: [Range<Int>]
     let imagesPerChunk: Int
+
+    /// Shares per core in `parallelOverBatch`: the finer, the better balanced, but each share keeps
+    /// its own weight-gradient accumulator (summed at the end) and scratch buffers.
+    static let sharesPerWorker = 4
 
     init(geometry g: ConvolutionGeometry, strategy: ConvolutionStrategy, chunkColumns: Int) {
         geometry = g
         parallelInside = strategy == .parallelInsideGemm
         let workers = parallelInside ? 1 : max(1, min(Parallel.workerCount, g.batch))
-        shares = (0..<workers).map { worker in (g.batch * worker / workers)..<(g.batch * (worker + 1) / workers) }
         let columnsPerImage = g.inputChannels * g.kernelArea * g.outputArea
-        let largestShare = shares.map(\.count).max() ?? 1
+        let largestShare = (g.batch + workers - 1) / workers
         let wanted = (chunkColumns + g.outputArea - 1) / max(g.outputArea, 1)
         let affordable = max(1, Convolution.columnsBudget / max(columnsPerImage, 1))
         let most = max(1, min(affordable, largestShare))
         imagesPerChunk = g.isPointwise ? 1 : ConvolutionPlan.imagesFillingTiles(from: min(wanted, most), most: most,
                                                                                  area: g.outputArea)
+        let perChunk = imagesPerChunk, chunks = (g.batch + perChunk - 1) / perChunk
+        let shareCount = min(chunks, workers == 1 ? 1 : workers * ConvolutionPlan.sharesPerWorker)  // 0: empty batch
+        shares = (0..<shareCount).map { share in
+            let first = chunks * share / shareCount, end = chunks * (share + 1) / shareCount
+            return min(g.batch, first * perChunk)..<min(g.batch, end * perChunk)
+        }
     }
 
     /// The share of useful columns below which a chunk grows by more images: the microkernel always
@@ -47,25 +58,27 @@ struct ConvolutionPlan {
         return best
     }
 
-    var workerCount: Int { shares.count }
+    var shareCount: Int { shares.count }
 
-    /// Scratch memory of one worker: im2col columns and one chunk matrix of (F, B·Ho·Wo).
+    /// Scratch memory of one share: im2col columns and one chunk matrix of (F, B·Ho·Wo).
     struct Buffers {
         let columns: UnsafeMutablePointer<Float>
         let matrix: UnsafeMutablePointer<Float>
     }
 
-    /// Runs `body(worker, images, buffers)` for every chunk of every worker's share, the workers in parallel.
-    func run(_ body: (_ worker: Int, _ images: Range<Int>, _ buffers: Buffers) -> Void) {
+    /// Runs `body(share, images, isFirstChunk, buffers)` for every chunk of every share, the shares in
+    /// parallel (each share's chunks in order, on one core). Which core runs a share varies from run
+    /// to run, never what the share computes, so results do not depend on the timing.
+    func run(_ body: (_ share: Int, _ images: Range<Int>, _ isFirstChunk: Bool, _ buffers: Buffers) -> Void) {
         let g = geometry
         let columnsCount = g.isPointwise ? 0 : g.inputChannels * g.kernelArea * g.outputArea * imagesPerChunk
         let matrixCount = imagesPerChunk > 1 ? g.outputChannels * g.outputArea * imagesPerChunk : 0
-        Parallel.forEach(workerCount) { worker in
+        Parallel.forEach(shareCount) { share in
             let columns = ConvolutionScratch(count: columnsCount), matrix = ConvolutionScratch(count: matrixCount)
             defer { columns.deallocate(); matrix.deallocate() }
-            let share = shares[worker]
-            for start in stride(from: share.lowerBound, to: share.upperBound, by: imagesPerChunk) {
-                body(worker, start..<min(start + imagesPerChunk, share.upperBound),
+            let range = shares[share]
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: imagesPerChunk) {
+                body(share, start..<min(start + imagesPerChunk, range.upperBound), start == range.lowerBound,
                      Buffers(columns: columns.pointer, matrix: matrix.pointer))
             }
         }
@@ -208,14 +221,15 @@ extension ConvolutionPlan {
         }
     }
 
-    /// weightGradient (F, (C/groups)·kh·kw) += side (F, B·Ho·Wo) · columnsᵀ, group by group.
+    /// weightGradient (F, (C/groups)·kh·kw) = side (F, B·Ho·Wo) · columnsᵀ, group by group, added to
+    /// what it held unless `overwriting` (a share's first chunk: the accumulator need not be zeroed).
     func accumulateWeightGradient(_ side: UnsafePointer<Float>, _ columns: UnsafePointer<Float>,
-                                  into weightGradient: UnsafeMutablePointer<Float>, images: Range<Int>) {
+                                  into weightGradient: UnsafeMutablePointer<Float>, images: Range<Int>, overwriting: Bool) {
         let g = geometry, leading = leadingDimension(images)
         let filters = g.outputChannelsPerGroup, rows = g.columnRowsPerGroup
         for group in 0..<g.groups {
             Gemm.multiply(transposeB: true, m: filters, n: rows, k: leading, a: side + group * filters * leading, lda: leading,
-                          b: columns + group * rows * leading, ldb: leading, beta: 1,
+                          b: columns + group * rows * leading, ldb: leading, beta: overwriting ? 0 : 1,
                           c: weightGradient + group * filters * rows, ldc: rows)
         }
     }
@@ -226,24 +240,31 @@ struct ConvolutionScratch {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
 
-    init(count: Int, zeroed: Bool = false) {
+    init(count: Int) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        if zeroed { pointer.initialize(repeating: 0, count: count) }
     }
 
     func deallocate() { UnsafeMutableRawPointer(pointer).deallocate() }
 
-    /// The sum of the `parts` consecutive blocks of `shape`'s size, as a tensor of `shape`.
+    /// The sum of the `parts` consecutive blocks of `shape`'s size, as a tensor of `shape`: every
+    /// element summed part 0 + part 1 + … in that order, in pieces of 4096 that stay in L1, split
+    /// across the cores for large blocks. Zeros when `parts` is 0.
     func summed(parts: Int, shape: [Int]) -> Tensor {
+        if parts == 0 { return Tensor(zeros: shape) }
         let size = shape.reduce(1, *)
         let result = Tensor.uninitialized(shape)
-        let destination = result.storage.pointer
-        destination.update(from: pointer, count: size)
-        for part in 1..<max(parts, 1) {
-            let source = pointer + part * size
-            for index in 0..<size { destination[index] += source[index] }
+        let destination = result.storage.pointer, source = pointer
+        Parallel.forRanges(size, granularity: 4096, minimumPerChunk: 1 << 16) { range in
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: 4096) {
+                let count = min(4096, range.upperBound - start)
+                (destination + start).update(from: source + start, count: count)
+                for part in 1..<parts {
+                    let piece = source + part * size + start, sum = destination + start
+                    for index in 0..<count { sum[index] += piece[index] }
+                }
+            }
         }
         return result
     }

@@ -40,13 +40,20 @@ public enum Parallel {
         }
     }
 
-    /// Splits 0..<total into at most `workerCount` contiguous chunks, each a multiple of `granularity`
-    /// (except the last), and runs `body(range)` for each in parallel. Small totals (under
-    /// `minimumPerChunk`) run in one chunk on the calling thread.
+    /// Chunks per core `forRanges` cuts a loop into: the cores take chunks as they finish the last,
+    /// so one that runs slower (a busy sibling, a lower clock, colder caches) takes fewer and the
+    /// other does not wait for it; measured on the speech recipe (BENCHMARKS.md, "Load balance").
+    public static let chunksPerWorker = 4
+
+    /// Splits 0..<total into at most `chunksPerWorker`·`workerCount` contiguous chunks of at least
+    /// `minimumPerChunk`, each a multiple of `granularity` (except the last), and runs `body(range)`
+    /// for each in parallel. Small totals (under twice `minimumPerChunk`) run in one chunk on the
+    /// calling thread. How the range is cut never depends on timing.
     public static func forRanges(_ total: Int, granularity: Int = 1, minimumPerChunk: Int = 1,
                                  _ body: (Range<Int>) -> Void) {
         guard total > 0 else { return }
-        let maximumChunks = max(1, min(workerCount, total / max(minimumPerChunk, 1)))
+        let most = workerCount == 1 ? 1 : workerCount * chunksPerWorker
+        let maximumChunks = max(1, min(most, total / max(minimumPerChunk, 1)))
         let units = (total + granularity - 1) / granularity
         let chunks = min(maximumChunks, units)
         if chunks <= 1 { body(0..<total); return }

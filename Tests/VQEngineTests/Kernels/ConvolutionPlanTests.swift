@@ -51,3 +51,48 @@ import Testing
         #expect(zip(short.scalars, long.scalars).allSatisfy { $0.bitPattern == $1.bitPattern })
     }
 }
+
+/// How `ConvolutionPlan` cuts the batch into shares the cores take one at a time.
+@Suite struct ConvolutionPlanSharesTests {
+    private func geometry(batch: Int, side: Int) -> ConvolutionGeometry {
+        ConvolutionGeometry(batch: batch, inputChannels: 8, inputHeight: side, inputWidth: side,
+                            outputChannels: 8, outputHeight: side, outputWidth: side,
+                            kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1, dilation: 1, groups: 1)
+    }
+
+    @Test(arguments: [(32, 16), (32, 7), (5, 16), (3, 7), (1, 16), (0, 16), (33, 5)])
+    func sharesAreWholeChunksCoveringTheBatchInOrder(batch: Int, side: Int) {
+        for strategy in ConvolutionStrategy.allCases {
+            let plan = ConvolutionPlan(geometry: geometry(batch: batch, side: side), strategy: strategy, chunkColumns: 64)
+            // Contiguous, in order, covering 0..<batch, none empty.
+            #expect(plan.shares.first?.lowerBound ?? 0 == 0)
+            #expect(plan.shares.last?.upperBound ?? 0 == batch)
+            #expect(zip(plan.shares, plan.shares.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(plan.shares.allSatisfy { !$0.isEmpty })
+            // Every share but the last starts a fresh chunk: its size is a whole number of chunks.
+            #expect(plan.shares.dropLast().allSatisfy { $0.count % plan.imagesPerChunk == 0 })
+            let most = strategy == .parallelInsideGemm || Parallel.workerCount == 1 ? 1 : Parallel.workerCount * ConvolutionPlan.sharesPerWorker
+            #expect(plan.shareCount == min((batch + plan.imagesPerChunk - 1) / plan.imagesPerChunk, most))
+        }
+    }
+
+    @Test func emptyBatchHasNoShareAndAZeroWeightGradient() {
+        let plan = ConvolutionPlan(geometry: geometry(batch: 0, side: 4), strategy: .parallelOverBatch, chunkColumns: 64)
+        #expect(plan.shareCount == 0)
+        let scratch = ConvolutionScratch(count: 0)
+        defer { scratch.deallocate() }
+        #expect(scratch.summed(parts: 0, shape: [2, 3]).scalars == [Float](repeating: 0, count: 6))
+    }
+
+    @Test func partsAreSummedInOrder() {
+        // Three parts of 5000 floats (more than one 4096 piece): part p holds p + 1 + index / 1000.
+        let size = 5000, scratch = ConvolutionScratch(count: 3 * size)
+        defer { scratch.deallocate() }
+        for part in 0..<3 { for index in 0..<size { scratch.pointer[part * size + index] = Float(part + 1) + Float(index) / 1000 } }
+        let sums = scratch.summed(parts: 3, shape: [size]).scalars
+        for index in [0, 1, 4095, 4096, 4999] {
+            let expected = (Float(1) + Float(index) / 1000) + (Float(2) + Float(index) / 1000) + (Float(3) + Float(index) / 1000)
+            #expect(sums[index] == expected)
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Testing
 import VQEngine
@@ -62,5 +63,23 @@ import VQEngine
             for index in range { covered[index] += 1 }
         }
         #expect(Array(UnsafeBufferPointer(start: covered, count: 1003)) == [Int](repeating: 1, count: 1003))
+    }
+
+    @Test(arguments: [(1003, 16, 1), (100_000, 64, 1), (100_000, 1, 30_000), (7, 1, 1), (50, 1, 100)])
+    func rangesAreAtMostFourPerCoreAndNoneBelowTheMinimum(total: Int, granularity: Int, minimum: Int) {
+        final class Pieces: @unchecked Sendable {
+            let lock = NSLock()
+            var ranges: [Range<Int>] = []
+        }
+        let pieces = Pieces()
+        Parallel.forRanges(total, granularity: granularity, minimumPerChunk: minimum) { range in
+            pieces.lock.withLock { pieces.ranges.append(range) }
+        }
+        let most = Parallel.workerCount == 1 ? 1 : Parallel.workerCount * Parallel.chunksPerWorker
+        let sorted = pieces.ranges.sorted { $0.lowerBound < $1.lowerBound }
+        #expect(sorted.count <= most)
+        #expect(sorted.first?.lowerBound == 0 && sorted.last?.upperBound == total)
+        #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        if sorted.count > 1 { #expect(sorted.dropLast().allSatisfy { $0.count >= minimum && $0.count % granularity == 0 }) }
     }
 }
