@@ -48,13 +48,10 @@ import _VQTestSupport
     }
 }
 
-/// A fresh empty folder under /tmp for one test.
+/// A fresh empty folder for one test, removed when the tests end.
 func temporaryFolder() throws -> String {
-    var template = Array("/tmp/vqdata-test-XXXXXX".utf8CString)
-    guard let result = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-        throw DataError("/tmp", "cannot create a temporary folder")
-    }
-    return String(cString: result)
+    guard let folder = TemporaryFolder.make(prefix: "vqdata-test") else { throw DataError("/tmp", "cannot create a temporary folder") }
+    return folder
 }
 
 /// Creates the folder at `path` (its parent must exist).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VQData
+import _VQTestSupport
 @testable import VQDownload
 
 /// Builds tar archives in memory, one 512-byte header per entry, as `tar --format=ustar` lays them out.
@@ -40,13 +41,12 @@ enum TarBuilder {
     static func archive(_ entries: [[UInt8]]) -> [UInt8] { entries.flatMap { $0 } + [UInt8](repeating: 0, count: 1024) }
 }
 
-/// A fresh empty folder under the system's temporary folder.
+/// A fresh empty folder for one test, removed when the tests end.
 func temporaryFolder() throws -> String {
-    var template = Array((NSTemporaryDirectory() + "/vqdownload-XXXXXX").utf8CString)
-    guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+    guard let folder = TemporaryFolder.make(prefix: "vqdownload") else {
         throw DataError(NSTemporaryDirectory(), "cannot create a temporary folder")
     }
-    return String(cString: created)
+    return folder
 }
 
 @Suite struct TarArchiveTests {

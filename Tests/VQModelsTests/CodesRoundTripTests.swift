@@ -2,6 +2,7 @@ import Testing
 import VQData
 import VQEngine
 import VQModels
+import _VQTestSupport
 
 /// The acceptance test of encode → decode: decoding the codes `vqvae encode` writes gives, byte for
 /// byte, the images `vqvae reconstruct` draws.
@@ -85,14 +86,7 @@ import VQModels
     }
 }
 
-/// A fresh folder under the system's temporary directory.
+/// A fresh folder for one test, removed when the tests end.
 func temporaryFolder() -> String {
-    var template = Array("/tmp/vqvae-test-XXXXXX".utf8CString)
-    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    TemporaryFolder.make(prefix: "vqvae-test")!
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
