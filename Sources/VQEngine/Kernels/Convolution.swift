@@ -1,7 +1,8 @@
 /// How the fast convolutions share the work between the cores.
 public enum ConvolutionStrategy: String, CaseIterable, Sendable {
-    /// Each core takes a contiguous share of the batch and runs im2col, col2im and the matrix products
-    /// of its images by itself (a `Gemm.multiply` called from a parallel loop runs on its caller's core).
+    /// The batch is cut into contiguous shares (up to 4 per core), each core takes shares as it frees up
+    /// and runs im2col, col2im and the matrix products of their images by itself (a `Gemm.multiply`
+    /// called from a parallel loop runs on its caller's core).
     case parallelOverBatch = "batch"
     /// Chunks of the batch one after another: im2col and col2im parallel over the chunk's images, each
     /// matrix product on all cores inside `Gemm.multiply`.

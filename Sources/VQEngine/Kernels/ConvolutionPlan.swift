@@ -1,4 +1,4 @@
-/// How one call of a fast convolution walks the batch: which worker takes which images, how many
+/// How one call of a fast convolution walks the batch: the shares of images the cores take, how many
 /// images go into one chunk's GEMM, and the chunk-level steps the two passes of `Convolution` are
 /// made of. Pointers are raw and unchecked; the shapes were validated by the op.
 ///
