@@ -90,6 +90,8 @@ static void free_plan(plan *p) { free(p->pieces); free(p->destination); free(p->
 /// The last plan of one kind this thread made, kept for the next call with the same geometry and
 /// column stride: a convolution calls im2col or col2im once per image with the same sizes, so each
 /// thread plans once per layer rather than once per image. Each thread keeps one plan of each kind.
+/// A plan is the same for every channel (only the replay loops count them), so the channel count is
+/// left out of the comparison: calls on pieces of an image's channels share one plan.
 typedef struct {
     int valid;
     vqk_im2col_geometry geometry;
@@ -103,13 +105,15 @@ static _Thread_local cached_plan cached_im2col, cached_col2im;
 /// replaces it); NULL when `make` does not plan this geometry.
 static const plan *cached(cached_plan *cache, const vqk_im2col_geometry *g, long column_stride,
                           int (*make)(const vqk_im2col_geometry *, long, plan *)) {
-    if (cache->valid && cache->column_stride == column_stride && memcmp(&cache->geometry, g, sizeof *g) == 0) {
+    vqk_im2col_geometry key = *g;
+    key.channels = 0;
+    if (cache->valid && cache->column_stride == column_stride && memcmp(&cache->geometry, &key, sizeof key) == 0) {
         return &cache->plan;
     }
     if (cache->valid) free_plan(&cache->plan);
     cache->valid = make(g, column_stride, &cache->plan);
     if (!cache->valid) return NULL;
-    cache->geometry = *g;
+    cache->geometry = key;
     cache->column_stride = column_stride;
     return &cache->plan;
 }

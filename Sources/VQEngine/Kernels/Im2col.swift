@@ -14,21 +14,48 @@ public enum Im2col {
     /// image (C, H, W) → columns (C·kh·kw rows, Ho·Wo columns, row stride `columnStride` ≥ Ho·Wo).
     /// Every column entry is written (zeros in the padding). `kernel` picks the C implementation
     /// (`.avx512`, or the portable one for the others; nil: `Gemm.Kernel.default`); it must be supported.
+    ///
+    /// The channels are split across the cores (each channel's rows come from its own plane only), so
+    /// one large image, as in reconstructing one clip, uses them all; inside a parallel loop, as when
+    /// the cores share a batch, the pieces run one after another on the caller's core.
     public static func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>,
                                       columnStride: Int, geometry: ConvolutionGeometry, kernel: Gemm.Kernel? = nil) {
-        var sizes = cGeometry(geometry)
-        let status = vqk_im2col(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), &sizes, image, columns, columnStride)
-        precondition(status == 0, "Im2col.imageToColumns: this CPU cannot run the \(kernel ?? .default) kernel")
+        let g = geometry
+        forChannelPieces(of: g) { channels in
+            var sizes = cGeometry(g)
+            sizes.channels = channels.count
+            let status = vqk_im2col(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), &sizes, image + channels.lowerBound * g.inputArea,
+                                    columns + channels.lowerBound * g.kernelArea * columnStride, columnStride)
+            precondition(status == 0, "Im2col.imageToColumns: this CPU cannot run the \(kernel ?? .default) kernel")
+        }
     }
 
     /// columns (C·kh·kw rows, Ho·Wo columns, row stride `columnStride`) → image (C, H, W): each pixel is
     /// overwritten with the sum of the column entries that im2col copies from it.
+    /// Split across the cores by channels like `imageToColumns`.
     public static func columnsToImage(_ columns: UnsafePointer<Float>, columnStride: Int,
                                       _ image: UnsafeMutablePointer<Float>, geometry: ConvolutionGeometry,
                                       kernel: Gemm.Kernel? = nil) {
-        var sizes = cGeometry(geometry)
-        let status = vqk_col2im(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), &sizes, columns, columnStride, image)
-        precondition(status == 0, "Im2col.columnsToImage: this CPU cannot run the \(kernel ?? .default) kernel")
+        let g = geometry
+        forChannelPieces(of: g) { channels in
+            var sizes = cGeometry(g)
+            sizes.channels = channels.count
+            let status = vqk_col2im(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), &sizes,
+                                    columns + channels.lowerBound * g.kernelArea * columnStride, columnStride,
+                                    image + channels.lowerBound * g.inputArea)
+            precondition(status == 0, "Im2col.columnsToImage: this CPU cannot run the \(kernel ?? .default) kernel")
+        }
+    }
+
+    /// Column entries below which one image's im2col or col2im is not split (a piece must be worth
+    /// waking a core for).
+    static let entriesPerPiece = 1 << 16
+
+    /// Runs `body` on pieces of the image's channels, in parallel when the image is large.
+    @inline(__always)
+    static func forChannelPieces(of g: ConvolutionGeometry, _ body: (Range<Int>) -> Void) {
+        let entriesPerChannel = max(1, g.kernelArea * g.outputArea)
+        Parallel.forRanges(g.inputChannels, minimumPerChunk: max(1, entriesPerPiece / entriesPerChannel), body)
     }
 
     /// The sizes of one image of `g` (all of its channels) for the C kernels.

@@ -35,7 +35,15 @@ import _VQTestSupport
            ConvolutionCase(input: [1, 2, 1, 20], filters: 1, kernel: HeightWidth(1, 24), stride: HeightWidth(1, 2),
                            padding: HeightWidth(0, 20)),
            ConvolutionCase(input: [1, 1, 1, 517], filters: 1, kernel: HeightWidth(1, 64), stride: HeightWidth(1, 16),
-                           padding: HeightWidth(0, 32))]
+                           padding: HeightWidth(0, 32)),
+           // Images large enough that their channels are split across the cores (`Im2col.entriesPerPiece`:
+           // 65 536 entries; 61 × 9 × 256, 67 × 3 × 1000 and 40 × 4 × 1025), in uneven pieces: a
+           // 3×3 layer, a dilated 1-D layer and a strided 1-D one as in the speech model.
+           ConvolutionCase(input: [1, 61, 16, 16], filters: 1, kernel: 3, padding: 1),
+           ConvolutionCase(input: [1, 67, 1, 1000], filters: 1, kernel: HeightWidth(1, 3), padding: HeightWidth(0, 3),
+                           dilation: HeightWidth(1, 3)),
+           ConvolutionCase(input: [1, 40, 1, 2050], filters: 1, kernel: HeightWidth(1, 4), stride: HeightWidth(1, 2),
+                           padding: HeightWidth(0, 1))]
             .map { try! $0.geometry() }
 
     /// Columns with 3 extra columns per row, as when an image is one of several in a chunk matrix.
