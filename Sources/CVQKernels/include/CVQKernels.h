@@ -46,6 +46,9 @@ typedef void (*vqk_parallel_runner)(long count, vqk_task task, void *context);
 /// when the pool is busy with another thread's loop or cannot start: run the loop another way.
 int vqk_pool_run(long threads, long count, vqk_task task, void *context);
 
+/// 1 when the calling thread is running a task of the pool's loop (a loop it starts runs inline), else 0.
+int vqk_pool_inside_loop(void);
+
 /// The data caches of this CPU as the operating system reports them, in bytes (0 when unknown): L1 data
 /// and L2 of one core, L3 as reported (usually shared). Read once.
 typedef struct {

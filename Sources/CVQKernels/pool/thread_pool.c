@@ -155,11 +155,15 @@ int vqk_pool_run(long threads, long count, vqk_task task, void *context) {
     return 0;
 }
 
+int vqk_pool_inside_loop(void) { return inside_loop; }
+
 #else
 
 int vqk_pool_run(long threads, long count, vqk_task task, void *context) {
     (void)threads; (void)count; (void)task; (void)context;
     return 1;
 }
+
+int vqk_pool_inside_loop(void) { return 0; }
 
 #endif

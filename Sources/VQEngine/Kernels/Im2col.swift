@@ -17,7 +17,7 @@ public enum Im2col {
     ///
     /// The channels are split across the cores (each channel's rows come from its own plane only), so
     /// one large image, as in reconstructing one clip, uses them all; inside a parallel loop, as when
-    /// the cores share a batch, the pieces run one after another on the caller's core.
+    /// the cores share a batch, it is one call on the caller's core.
     public static func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>,
                                       columnStride: Int, geometry: ConvolutionGeometry, kernel: Gemm.Kernel? = nil) {
         let g = geometry

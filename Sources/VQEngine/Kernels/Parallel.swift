@@ -48,7 +48,8 @@ public enum Parallel {
     /// Splits 0..<total into at most `chunksPerWorker`·`workerCount` contiguous chunks of at least
     /// `minimumPerChunk`, each a multiple of `granularity` (except the last), and runs `body(range)`
     /// for each in parallel. Small totals (under twice `minimumPerChunk`) run in one chunk on the
-    /// calling thread. How the range is cut never depends on timing.
+    /// calling thread, and so does a loop inside another loop's body (its pieces would run one after
+    /// another there anyway). How the range is cut never depends on timing.
     public static func forRanges(_ total: Int, granularity: Int = 1, minimumPerChunk: Int = 1,
                                  _ body: (Range<Int>) -> Void) {
         guard total > 0 else { return }
@@ -56,7 +57,7 @@ public enum Parallel {
         let maximumChunks = max(1, min(most, total / max(minimumPerChunk, 1)))
         let units = (total + granularity - 1) / granularity
         let chunks = min(maximumChunks, units)
-        if chunks <= 1 { body(0..<total); return }
+        if chunks <= 1 || vqk_pool_inside_loop() != 0 { body(0..<total); return }
         let unitsPerChunk = (units + chunks - 1) / chunks
         forEach(chunks) { chunk in
             let start = chunk * unitsPerChunk * granularity

@@ -1,4 +1,5 @@
 import Foundation
+import CVQKernels
 import Dispatch
 import Testing
 import VQEngine
@@ -81,5 +82,21 @@ import VQEngine
         #expect(sorted.first?.lowerBound == 0 && sorted.last?.upperBound == total)
         #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
         if sorted.count > 1 { #expect(sorted.dropLast().allSatisfy { $0.count >= minimum && $0.count % granularity == 0 }) }
+    }
+
+    @Test func rangesInsideALoopRunAsOnePiece() {
+        // Each outer task records how many pieces its inner loop was cut into, and whether it ran on
+        // the pool (a task the pool refused, running on Dispatch instead, may still cut its loop).
+        let pieces = UnsafeMutablePointer<Int>.allocate(capacity: 4), onPool = UnsafeMutablePointer<Bool>.allocate(capacity: 4)
+        pieces.initialize(repeating: 0, count: 4)
+        defer { pieces.deallocate(); onPool.deallocate() }
+        Parallel.forEach(4) { outer in
+            onPool[outer] = vqk_pool_inside_loop() != 0
+            let lock = NSLock()
+            var covered = 0
+            Parallel.forRanges(100_000, granularity: 64) { range in lock.withLock { pieces[outer] += 1; covered += range.count } }
+            #expect(covered == 100_000)
+        }
+        for outer in 0..<4 where onPool[outer] { #expect(pieces[outer] == 1) }
     }
 }
