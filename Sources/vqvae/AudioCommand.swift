@@ -26,8 +26,9 @@ struct AudioTrainCommand: ParsableCommand {
             rate, 64x downsampling, K 512 codes with dead-code restarts, residual blocks at every resolution, \
             a decoder conditioned on the speaker, a speaker classifier trained against the encoder (weight \
             0.1), every clip scaled to peak 0.5 (outputs scaled back), waveform L1 + multi-resolution STFT \
-            loss, batches of 32 windows of 2048 samples, 10000 steps (about 45 minutes on FSDD on two cores). A folder of FSDD-named files \
-            (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the takes-0-4 test split; \
+            loss, batches of 32 windows of 2048 samples, 10000 steps (about 45 minutes on FSDD on two \
+            cores). A folder of FSDD-named files (DIGIT_SPEAKER_TAKE.wav) gives digits, speakers and the \
+            takes-0-4 test split; \
             other folders take labels from sub-folders. The run folder gets model.safetensors, \
             training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
             alone continues a run with its saved options. Under mpirun -np N the N processes train one \
