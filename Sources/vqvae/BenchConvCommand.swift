@@ -31,6 +31,9 @@ struct BenchConvCommand: ParsableCommand {
     @Option(help: "Fewest columns (images x Ho x Wo) per chunk's GEMM (default: the library's).")
     var chunkColumns: Int?
 
+    @Option(help: "auto (Winograd for the 3x3 layers it applies to, im2col for the rest), im2col (everywhere), or both (alternating, for the layers where they differ).")
+    var algorithm: AlgorithmChoice = .auto
+
     @Option(help: "Only layers whose name contains this text.")
     var layer: String?
 
@@ -44,18 +47,38 @@ struct BenchConvCommand: ParsableCommand {
             .filter { layer.map($0.name.contains) ?? true }
         if !json { print(BenchConvCommand.tableHeader) }
         for convolution in layers {
+            let winogradSettings = convolution.usesWinograd(batch: batch) ? algorithm.winogradSettings : [false]
             for split in strategy.strategies {
-                let result = Convolution.$strategy.withValue(split) {
-                    Convolution.$chunkColumns.withValue(chunkColumns ?? Convolution.chunkColumns) {
-                        convolution.measure(batch: batch, warmup: warmup, repeats: repeats)
+                for winograd in winogradSettings {
+                    let result = Winograd.$isEnabled.withValue(winograd) {
+                        Convolution.$strategy.withValue(split) {
+                            Convolution.$chunkColumns.withValue(chunkColumns ?? Convolution.chunkColumns) {
+                                convolution.measure(batch: batch, warmup: warmup, repeats: repeats)
+                            }
+                        }
                     }
+                    print(json ? result.jsonLine(strategy: split, repeats: repeats) : result.tableRow(strategy: split))
                 }
-                print(json ? result.jsonLine(strategy: split, repeats: repeats) : result.tableRow(strategy: split))
             }
         }
     }
 
-    static let tableHeader = "input    layer                op               weight             strategy  forward ms  GFLOP/s  backward ms  GFLOP/s"
+    static let tableHeader =
+        "input    layer                op               weight             strategy algorithm  forward ms  GFLOP/s  backward ms  GFLOP/s"
+}
+
+/// Which algorithm the 3×3 layers Winograd applies to use.
+enum AlgorithmChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, im2col, both
+
+    /// The values of `Winograd.isEnabled` to measure under.
+    var winogradSettings: [Bool] {
+        switch self {
+        case .auto: [true]
+        case .im2col: [false]
+        case .both: [true, false]
+        }
+    }
 }
 
 /// Which inputs' layers to measure.
@@ -128,6 +151,11 @@ struct SonnetConvolution {
             : input.conv2d(weight: weight, bias: bias, stride: HeightWidth(stride), padding: HeightWidth(padding))
     }
 
+    /// Whether this layer goes through `Winograd` when it is enabled.
+    func usesWinograd(batch: Int) -> Bool {
+        !transposed && Winograd.applies(to: geometry(batch: batch))
+    }
+
     /// Median forward time (inference: nothing recorded) and median backward time (the tape's VJP for
     /// input, weight and bias, the forward recorded untimed before each run).
     func measure(batch: Int, warmup: Int, repeats: Int) -> ConvolutionMeasurement {
@@ -146,25 +174,32 @@ struct SonnetConvolution {
             _ = recorded.0.gradients(of: recorded.1, seed: cotangent, withRespectTo: recorded.2)
         }.median
         return ConvolutionMeasurement(layer: self, inputShape: input.shape, outputShape: output.shape,
+                                      algorithm: Winograd.isEnabled && usesWinograd(batch: batch) ? "winograd" : "im2col",
                                       floatingPointOperations: floatingPointOperations(batch: batch),
                                       forwardSeconds: forward, backwardSeconds: backward)
     }
 
     /// 2·N·F·Ho·Wo·(C/groups)·kh·kw in the terms of the convolution (for a transposed one, the
     /// convolution it transposes).
+    /// Winograd's convolutions do fewer multiply-adds; GFLOP/s are counted in im2col's, so they compare.
     func floatingPointOperations(batch: Int) -> Double {
-        let geometry = transposed
+        geometry(batch: batch).forwardFloatingPointOperations
+    }
+
+    func geometry(batch: Int) -> ConvolutionGeometry {
+        transposed
             ? try! Tensor.convTranspose2dShapes(input: [batch, inputChannels, size, size], weight: weightShape,
                                                 parameters: ConvTranspose2dParameters(stride: HeightWidth(stride), padding: HeightWidth(padding)))
             : try! Tensor.conv2dShapes(input: [batch, inputChannels, size, size], weight: weightShape,
                                        parameters: Conv2dParameters(stride: HeightWidth(stride), padding: HeightWidth(padding)))
-        return geometry.forwardFloatingPointOperations
     }
 }
 
 struct ConvolutionMeasurement {
     let layer: SonnetConvolution
     let inputShape: [Int], outputShape: [Int]
+    /// "winograd" or "im2col".
+    let algorithm: String
     let floatingPointOperations: Double
     let forwardSeconds: Double, backwardSeconds: Double
 
@@ -178,7 +213,7 @@ struct ConvolutionMeasurement {
         return "{\"bench\":\"conv\",\"engine\":\"vqengine\",\"image\":\"\(layer.image)\",\"layer\":\"\(layer.name)\","
             + "\"op\":\"\(operation)\",\"input_shape\":\(list(inputShape)),\"weight_shape\":\(list(layer.weightShape)),"
             + "\"output_shape\":\(list(outputShape)),\"stride\":\(layer.stride),\"padding\":\(layer.padding),"
-            + "\"bias\":\(layer.bias),\"strategy\":\"\(strategy.rawValue)\",\"gemm_kernel\":\"\(Gemm.kernelName)\","
+            + "\"bias\":\(layer.bias),\"strategy\":\"\(strategy.rawValue)\",\"algorithm\":\"\(algorithm)\",\"gemm_kernel\":\"\(Gemm.kernelName)\","
             + "\"threads\":\(Parallel.workerCount),\"repeats\":\(repeats),"
             + "\"forward_ms\":\(number(forwardSeconds * 1e3, 3)),\"backward_ms\":\(number(backwardSeconds * 1e3, 3)),"
             + "\"forward_gflops\":\(number(forwardGigaflops, 2)),\"backward_gflops\":\(number(backwardGigaflops, 2))}"
@@ -191,7 +226,8 @@ struct ConvolutionMeasurement {
             return String(repeating: " ", count: max(0, width - text.count)) + text
         }
         return padded(layer.image, 9) + padded(layer.name, 21) + padded(operation, 17)
-            + padded(layer.weightShape.map(String.init).joined(separator: "x"), 19) + padded(strategy.rawValue, 8)
+            + padded(layer.weightShape.map(String.init).joined(separator: "x"), 19) + padded(strategy.rawValue, 9)
+            + padded(algorithm, 9)
             + number(forwardSeconds * 1e3, 2, 12) + number(forwardGigaflops, 1, 9)
             + number(backwardSeconds * 1e3, 2, 13) + number(backwardGigaflops, 1, 9)
     }

@@ -15,5 +15,11 @@ import VQEngine
         #expect(object["input_shape"] as? [Int] == [2, 128, 7, 7])
         #expect(object["weight_shape"] as? [Int] == [128, 128, 3, 3])
         for key in ["image", "layer", "op", "forward_ms", "backward_ms"] { #expect(object[key] != nil, "\(key)") }
+        // A 3×3 stride-1 layer with 128 channels each side: Winograd's, unless turned off.
+        #expect(object["algorithm"] as? String == "winograd")
+        let im2col = Winograd.$isEnabled.withValue(false) { layer.measure(batch: 2, warmup: 0, repeats: 1) }
+        #expect(im2col.algorithm == "im2col")
+        let stride2 = SonnetConvolution.layers(channels: 1, size: 28).first { $0.name == "encoder.conv2" }!
+        #expect(!stride2.usesWinograd(batch: 2))
     }
 }

@@ -140,6 +140,35 @@ int vqk_im2col(int kernel, const vqk_im2col_geometry *geometry, const float *ima
 /// im2col copies from it (the image is overwritten). Returns 0, or -1 as `vqk_im2col`.
 int vqk_col2im(int kernel, const vqk_im2col_geometry *geometry, const float *columns, long column_stride, float *image);
 
+// MARK: - Winograd F(2×2, 3×3)
+//
+// winograd.c. `kernel` is a `VQK_KERNEL_*` value (each instruction set gives the same bits); every
+// function returns 0, or -1 (and does nothing) when this CPU lacks the kernel or the image is too large.
+
+/// image (C, H, W) → each 2×2 output tile's input transform V = Bᵀ d B, d the tile's 4×4 patch (rows and
+/// columns 2r − 1 … 2r + 2, zero outside): entry ξ = 4i + j of tile t = r·⌈W/2⌉ + c' of channel c at
+/// transformed[ξ·position_stride + t·C + c]. `pixels` is scratch of H·W·C floats, `zeros` C zeros.
+int vqk_winograd_input_transform(int kernel, const float *image, long channels, long height, long width,
+                                 float *pixels, const float *zeros, float *transformed, long position_stride);
+
+/// output gradient (C, H, W) → each tile's A e Aᵀ (4×4), e its 2×2 gradient (zero past the edges), laid
+/// out as `vqk_winograd_input_transform`'s; the adjoint of the output transform's tile transform.
+int vqk_winograd_gradient_transform(int kernel, const float *gradient, long channels, long height, long width,
+                                    float *pixels, const float *zeros, float *transformed, long position_stride);
+
+/// products m, entry ξ of tile t of channel c at products[ξ·position_stride + c·channel_stride + t] →
+/// output (C, H, W): each tile's Aᵀ m A (2×2) plus bias[c] (bias may be NULL), cropped at the edges.
+/// At most 4096 tiles per image.
+int vqk_winograd_output_transform(int kernel, const float *products, long position_stride, long channel_stride,
+                                  long channels, long height, long width, const float *bias, float *output);
+
+/// `count` consecutive 3×3 filters g → U = G g Gᵀ, entry ξ of filter p at transformed[ξ·stride + p].
+int vqk_winograd_filter_transform(int kernel, const float *weight, long count, long stride, float *transformed);
+
+/// The adjoint of `vqk_winograd_filter_transform`: dU (entry ξ of filter p at transformed[ξ·stride + p])
+/// → Gᵀ dU G, `count` consecutive 3×3 filters.
+int vqk_winograd_filter_gradient(int kernel, const float *transformed, long count, long stride, float *weight);
+
 // MARK: - allocator
 
 /// Sets glibc's malloc to serve every block below 1 GiB from its heap and never to trim the heap, so

@@ -16,7 +16,8 @@ public enum ConvolutionStrategy: String, CaseIterable, Sendable {
 /// The batch is cut into chunks of B images whose columns (per group (C/groups)·kh·kw rows, B·Ho·Wo
 /// columns) are one GEMM operand. A chunk of one image multiplies straight into the tensors; larger
 /// chunks, for small maps, gather and scatter the (F, Ho·Wo) planes of their images. 1×1 stride-1
-/// unpadded convolutions skip im2col: the columns are the image itself.
+/// unpadded convolutions skip im2col: the columns are the image itself. 3×3 stride-1 padding-1
+/// convolutions with 16 or more channels on both sides go through `Winograd` instead (all three passes).
 public enum Convolution {
     /// How the work is shared between the cores (measured by `vqvae bench conv`).
     @TaskLocal public static var strategy: ConvolutionStrategy = .parallelOverBatch
@@ -30,6 +31,7 @@ public enum Convolution {
     /// input (N, C, H, W), weight (F, C/groups, kh, kw), bias (F) → output (N, F, Ho, Wo).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry) -> Tensor {
         if geometry.coversWholeInput { return wholeInputForward(input: input, weight: weight, bias: bias, geometry: geometry) }
+        if usesWinograd(geometry) { return Winograd.forward(input: input, weight: weight, bias: bias, geometry: geometry) }
         return columnsPass(image: input, weight: weight, bias: bias, columnSide: nil, geometry: geometry).product!
     }
 
@@ -51,12 +53,23 @@ public enum Convolution {
 
     /// outputGradient (N, F, Ho, Wo), weight (F, C/groups, kh, kw) → input gradient (N, C, H, W).
     public static func inputGradient(outputGradient: Tensor, weight: Tensor, geometry: ConvolutionGeometry) -> Tensor {
-        imagePass(columnSide: outputGradient, weight: weight, bias: nil, geometry: geometry)
+        if usesWinograd(geometry) {
+            return Winograd.inputGradient(outputGradient: outputGradient, weight: weight, geometry: geometry)
+        }
+        return imagePass(columnSide: outputGradient, weight: weight, bias: nil, geometry: geometry)
     }
 
     /// input (N, C, H, W), outputGradient (N, F, Ho, Wo) → weight gradient (F, C/groups, kh, kw).
     public static func weightGradient(input: Tensor, outputGradient: Tensor, geometry: ConvolutionGeometry) -> Tensor {
-        columnsPass(image: input, weight: nil, bias: nil, columnSide: outputGradient, geometry: geometry).weightGradient!
+        if usesWinograd(geometry) {
+            return Winograd.weightGradient(input: input, outputGradient: outputGradient, geometry: geometry)
+        }
+        return columnsPass(image: input, weight: nil, bias: nil, columnSide: outputGradient, geometry: geometry).weightGradient!
+    }
+
+    /// Whether the 3×3 convolutions of `geometry` go through `Winograd` (enabled, and it applies).
+    static func usesWinograd(_ geometry: ConvolutionGeometry) -> Bool {
+        Winograd.isEnabled && Winograd.applies(to: geometry)
     }
 
     /// The transposed convolution, in the geometry's terms: input (N, F, Ho, Wo),

@@ -29,11 +29,17 @@ struct ConvolutionPlan {
         let most = max(1, min(affordable, largestShare))
         imagesPerChunk = g.isPointwise ? 1 : ConvolutionPlan.imagesFillingTiles(from: min(wanted, most), most: most,
                                                                                  area: g.outputArea)
-        let perChunk = imagesPerChunk, chunks = (g.batch + perChunk - 1) / perChunk
-        let shareCount = min(chunks, workers == 1 ? 1 : workers * ConvolutionPlan.sharesPerWorker)  // 0: empty batch
-        shares = (0..<shareCount).map { share in
+        shares = ConvolutionPlan.shares(batch: g.batch, imagesPerChunk: imagesPerChunk, workers: workers)
+    }
+
+    /// The batch cut into runs of whole chunks of `imagesPerChunk` images, up to `sharesPerWorker`
+    /// per worker (one run for one worker, none for an empty batch), as even as whole chunks allow.
+    static func shares(batch: Int, imagesPerChunk perChunk: Int, workers: Int) -> [Range<Int>] {
+        let chunks = (batch + perChunk - 1) / perChunk
+        let shareCount = min(chunks, workers == 1 ? 1 : workers * sharesPerWorker)  // 0: empty batch
+        return (0..<shareCount).map { share in
             let first = chunks * share / shareCount, end = chunks * (share + 1) / shareCount
-            return min(g.batch, first * perChunk)..<min(g.batch, end * perChunk)
+            return min(batch, first * perChunk)..<min(batch, end * perChunk)
         }
     }
 
