@@ -247,8 +247,19 @@ extension ImageCodec {
     /// (raster order), every tile of the group (in order) whose position falls inside the grid gets
     /// `code(position in the grid, its logits)`, which returns the code to fix there. `context`: the
     /// prior's context map of every tile of the tiling (`stageContext`), or nil.
+    ///
+    /// The prior's arithmetic is part of the file format (its logits become the coding tables), so it
+    /// runs with im2col's convolutions only: the context map's 3×3 convolution would otherwise go
+    /// through `Winograd`, whose sums round differently, and files written before it could not be read.
     func walk(_ prior: any CodePrior, tiling: Tiling, group: Int, context: Tensor?,
               code: (_ position: Int, _ logits: [Float]) throws -> Int32) rethrows {
+        try Winograd.$isEnabled.withValue(false) {
+            try walkWithTheFormatsConvolutions(prior, tiling: tiling, group: group, context: context, code: code)
+        }
+    }
+
+    private func walkWithTheFormatsConvolutions(_ prior: any CodePrior, tiling: Tiling, group: Int, context: Tensor?,
+                                                code: (_ position: Int, _ logits: [Float]) throws -> Int32) rethrows {
         let tiles = tiling.tiles(ofGroup: group), side = tiling.side
         var cursor = prior.makeCursor(count: tiles.count, height: side, width: side, labels: nil,
                                       context: context?.sliced(alongAxis: 0, tiles))

@@ -87,6 +87,23 @@ enum TinyCodec {
         #expect(try codec.decodeCodes(compressed.file, path: "x") == codes)
     }
 
+    /// The prior's arithmetic is part of the file format, so coding runs with im2col's convolutions
+    /// whatever the caller's setting: `Winograd` rounds its sums differently, and a context map's 3×3
+    /// convolution of 16 or more channels would otherwise go through it.
+    @Test func codingRunsWithTheFormatsConvolutions() throws {
+        let folder = TinyCodec.folder("format-convolutions")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let codec = try TinyCodec.make(in: folder)
+        let prior = try #require(codec.prior(ofStage: 0, .prior))
+        var settings: [Bool] = []
+        codec.walk(prior, tiling: .init(height: 2, width: 2, side: 2), group: 0, context: nil) { _, _ in
+            settings.append(Winograd.isEnabled)
+            return 0
+        }
+        #expect(Winograd.isEnabled)
+        #expect(settings.count == 4 && settings.allSatisfy { !$0 })
+    }
+
     /// Tiles of a 41x61 grid (481x321 pixels at /8) with side 16: 3x4 tiles in two groups of 6, the
     /// edge tiles' positions outside the grid are nil, and every grid position belongs to one tile.
     @Test func tilingCutsTheGridIntoGroupsOfTiles() {
