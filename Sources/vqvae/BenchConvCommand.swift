@@ -31,6 +31,12 @@ struct BenchConvCommand: ParsableCommand {
     @Option(help: "Fewest columns (images x Ho x Wo) per chunk's GEMM (default: the library's).")
     var chunkColumns: Int?
 
+    @Option(help: "Fewest tile columns per chunk's products in Winograd's convolutions (default: the library's).")
+    var winogradColumns: Int?
+
+    @Option(help: "Output tile side of Winograd's convolutions, 2 or 4 (default: the library's).")
+    var winogradTile: Int?
+
     @Option(help: "auto (Winograd for the 3x3 layers it applies to, im2col for the rest), im2col (everywhere), or both (alternating, for the layers where they differ).")
     var algorithm: AlgorithmChoice = .auto
 
@@ -39,6 +45,8 @@ struct BenchConvCommand: ParsableCommand {
 
     func validate() throws {
         guard batch >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("batch and repeats must be positive, warmup not negative") }
+        if let winogradTile, winogradTile != 2, winogradTile != 4 { throw ValidationError("--winograd-tile must be 2 or 4, not \(winogradTile)") }
+        if let winogradColumns, winogradColumns < 1 { throw ValidationError("--winograd-columns must be positive") }
     }
 
     func run() throws {
@@ -51,11 +59,15 @@ struct BenchConvCommand: ParsableCommand {
             for split in strategy.strategies {
                 for winograd in winogradSettings {
                     let result = Winograd.$isEnabled.withValue(winograd) {
+                      Winograd.$chunkColumns.withValue(winogradColumns ?? Winograd.chunkColumns) {
+                        Winograd.$outputTile.withValue(winogradTile ?? Winograd.outputTile) {
                         Convolution.$strategy.withValue(split) {
                             Convolution.$chunkColumns.withValue(chunkColumns ?? Convolution.chunkColumns) {
                                 convolution.measure(batch: batch, warmup: warmup, repeats: repeats)
                             }
                         }
+                      }
+                    }
                     }
                     print(json ? result.jsonLine(strategy: split, repeats: repeats) : result.tableRow(strategy: split))
                 }
@@ -151,9 +163,10 @@ struct SonnetConvolution {
             : input.conv2d(weight: weight, bias: bias, stride: HeightWidth(stride), padding: HeightWidth(padding))
     }
 
-    /// Whether this layer goes through `Winograd` when it is enabled.
+    /// Whether this layer goes through `Winograd` when it is enabled (a transposed convolution does when
+    /// the convolution it transposes does).
     func usesWinograd(batch: Int) -> Bool {
-        !transposed && Winograd.applies(to: geometry(batch: batch))
+        Winograd.applies(to: geometry(batch: batch))
     }
 
     /// Median forward time (inference: nothing recorded) and median backward time (the tape's VJP for

@@ -140,34 +140,53 @@ int vqk_im2col(int kernel, const vqk_im2col_geometry *geometry, const float *ima
 /// im2col copies from it (the image is overwritten). Returns 0, or -1 as `vqk_im2col`.
 int vqk_col2im(int kernel, const vqk_im2col_geometry *geometry, const float *columns, long column_stride, float *image);
 
-// MARK: - Winograd F(2×2, 3×3)
+// MARK: - Winograd F(m×m, r×r)
 //
-// winograd.c. `kernel` is a `VQK_KERNEL_*` value (each instruction set gives the same bits); every
-// function returns 0, or -1 (and does nothing) when this CPU lacks the kernel or the image is too large.
+// winograd.c. `kernel` is a `VQK_KERNEL_*` value (each instruction set gives the same bits); `tile` m and
+// `taps` r name the variant: F(2×2, 3×3), F(4×4, 3×3) or F(4×4, 2×2) (input tiles of n = m + r − 1).
+// Every function returns 0, or -1 (and does nothing) when this CPU lacks the kernel or the variant is
+// another. The expanding transforms turn the image channels-last first: `pixels` is scratch of H·W·C
+// floats, `zeros` C zeros.
 
-/// image (C, H, W) → each 2×2 output tile's input transform V = Bᵀ d B, d the tile's 4×4 patch (rows and
-/// columns 2r − 1 … 2r + 2, zero outside): entry ξ = 4i + j of tile t = r·⌈W/2⌉ + c' of channel c at
-/// transformed[ξ·position_stride + t·C + c]. `pixels` is scratch of H·W·C floats, `zeros` C zeros.
-int vqk_winograd_input_transform(int kernel, const float *image, long channels, long height, long width,
-                                 float *pixels, const float *zeros, float *transformed, long position_stride);
+/// image (C, H, W) → the input transform V = Bᵀ d B of each m×m tile of an output grid of
+/// output_height × output_width, d the tile's n×n patch at rows and columns m·r − 1 … (padding 1, zero
+/// outside): entry ξ = n·i + j of tile t = r·⌈Wo/m⌉ + t' of channel c at
+/// transformed[ξ·position_stride + t·C + c].
+int vqk_winograd_input_transform(int kernel, int tile, int taps, const float *image, long channels, long height,
+                                 long width, long output_height, long output_width, float *pixels, const float *zeros,
+                                 float *transformed, long position_stride);
 
-/// output gradient (C, H, W) → each tile's A e Aᵀ (4×4), e its 2×2 gradient (zero past the edges), laid
-/// out as `vqk_winograd_input_transform`'s; the adjoint of the output transform's tile transform.
-int vqk_winograd_gradient_transform(int kernel, const float *gradient, long channels, long height, long width,
-                                    float *pixels, const float *zeros, float *transformed, long position_stride);
+/// The four phases of a 4×4 stride-2 padding-1 convolution's input, for F(4×4, 2×2): phase (a, b) is
+/// the image's rows 2u + a − 1 and columns 2v + b − 1, its tiles read like `vqk_winograd_input_transform`'s
+/// with no padding, over an output grid of output_height × output_width; entry ξ of tile t, phase
+/// (a, b), channel c at transformed[ξ·position_stride + t·4C + (2a + b)·C + c].
+int vqk_winograd_phase_input_transform(int kernel, const float *image, long channels, long height, long width,
+                                       long output_height, long output_width, float *pixels, const float *zeros,
+                                       float *transformed, long position_stride);
 
-/// products m, entry ξ of tile t of channel c at products[ξ·position_stride + c·channel_stride + t] →
-/// output (C, H, W): each tile's Aᵀ m A (2×2) plus bias[c] (bias may be NULL), cropped at the edges.
-/// At most 4096 tiles per image.
-int vqk_winograd_output_transform(int kernel, const float *products, long position_stride, long channel_stride,
-                                  long channels, long height, long width, const float *bias, float *output);
+/// output gradient (C, H, W) → each m×m tile's A e Aᵀ (n×n), e its gradient (zero past the edges), laid
+/// out as the input transform's; the adjoint of the output transform's tile transform.
+int vqk_winograd_gradient_transform(int kernel, int tile, int taps, const float *gradient, long channels, long height,
+                                    long width, float *pixels, const float *zeros, float *transformed,
+                                    long position_stride);
 
-/// `count` consecutive 3×3 filters g → U = G g Gᵀ, entry ξ of filter p at transformed[ξ·stride + p].
-int vqk_winograd_filter_transform(int kernel, const float *weight, long count, long stride, float *transformed);
+/// products m of `images` consecutive images, entry ξ of column k (image k / tiles, its tile k % tiles)
+/// of channel c at products[ξ·position_stride + c·channel_stride + k] → output (images, C, H, W): each
+/// tile's Aᵀ m A (m×m) plus bias[c] (bias may be NULL), cropped at the edges. With `phases`, C = 4·C',
+/// H × W is the grid of four phases and channel (2a + b)·C' + c goes to row 2y + a − 1, column 2x + b − 1 of
+/// channel c of output (images, C', 2·(H − 1), 2·(W − 1)), what falls outside dropped.
+int vqk_winograd_output_transform(int kernel, int tile, int taps, int phases, const float *products, long position_stride,
+                                  long channel_stride, long images, long channels, long height, long width,
+                                  const float *bias, float *output);
+
+/// `count` consecutive r×r filters g → U = G g Gᵀ, entry ξ of filter p at transformed[ξ·stride + p].
+int vqk_winograd_filter_transform(int kernel, int tile, int taps, const float *weight, long count, long stride,
+                                  float *transformed);
 
 /// The adjoint of `vqk_winograd_filter_transform`: dU (entry ξ of filter p at transformed[ξ·stride + p])
-/// → Gᵀ dU G, `count` consecutive 3×3 filters.
-int vqk_winograd_filter_gradient(int kernel, const float *transformed, long count, long stride, float *weight);
+/// → Gᵀ dU G, `count` consecutive r×r filters.
+int vqk_winograd_filter_gradient(int kernel, int tile, int taps, const float *transformed, long count, long stride,
+                                 float *weight);
 
 // MARK: - allocator
 

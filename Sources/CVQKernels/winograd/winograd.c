@@ -1,37 +1,53 @@
-// The transforms of Winograd's minimal filtering F(2×2, 3×3) (VQEngine/Kernels/Winograd.swift says
-// how they make a 3×3 convolution; WinogradNaive.swift computes each one from its matrices):
+// The transforms of Winograd's minimal filtering F(m×m, r×r) (VQEngine/Kernels/Winograd.swift says
+// how they make 3×3 convolutions, and 4×4 stride-2 ones through their four phases; WinogradNaive.swift
+// computes each one from its matrices). Three variants: F(2×2, 3×3), F(4×4, 3×3) and F(4×4, 2×2).
+// With n = m + r − 1, an input tile d (n×n) gives V = Bᵀ d B, a filter g (r×r) U = G g Gᵀ, a
+// product tile m (n×n) the output tile y = Aᵀ m A (m×m); the gradients are the adjoints, A e Aᵀ (n×n)
+// of an output-gradient tile e (m×m) and Gᵀ dU G (r×r). The matrices follow Lavin and Gray ("Fast
+// Algorithms for Convolutional Neural Networks", 2016), interpolation points 0, ±1, ∞ for F(2, 3),
+// 0, ±1, ±2, ∞ for F(4, 3) and 0, ±1, 2, ∞ for F(4, 2):
 //
-//   input tile d (4×4) → V = Bᵀ d B        Bᵀ = [1  0 −1  0]   G = [1    0    0  ]   Aᵀ = [1  1  1  0]
-//   filter g (3×3)     → U = G g Gᵀ             [0  1  1  0]       [1/2  1/2  1/2]        [0  1 −1 −1]
-//   product m (4×4)    → y = Aᵀ m A (2×2)       [0 −1  1  0]       [1/2 −1/2  1/2]
-//   gradient e (2×2)   → A e Aᵀ (4×4)           [0  1  0 −1]       [0    0    1  ]
-//   dU (4×4)           → Gᵀ dU G (3×3)
+//   F(2, 3): Bᵀ = [1  0 −1  0]   G = [1    0    0  ]   Aᵀ = [1  1  1  0]
+//                [0  1  1  0]       [1/2  1/2  1/2]        [0  1 −1 −1]
+//                [0 −1  1  0]       [1/2 −1/2  1/2]
+//                [0  1  0 −1]       [0    0    1  ]
 //
-// Bᵀ and Aᵀ hold only ±1 and 0, so the tile transforms are fixed sequences of additions: they give
-// the same bits at any vector width, which is why each is compiled for every instruction set
-// (AVX-512, AVX2, portable) from one body and picked at run time like the sgemm. G's halves are
-// exact, so the filter transforms are the same on every CPU too.
+//   F(4, 3): Bᵀ = [4  0 −5  0  1  0]   G = [ 1/4     0     0  ]   Aᵀ = [1  1  1  1  1  0]
+//                [0 −4 −4  1  1  0]       [−1/6  −1/6  −1/6 ]        [0  1 −1  2 −2  0]
+//                [0  4 −4 −1  1  0]       [−1/6   1/6  −1/6 ]        [0  1  1  4  4  0]
+//                [0 −2 −1  2  1  0]       [ 1/24  1/12  1/6 ]        [0  1 −1  8 −8  1]
+//                [0  2 −1 −2  1  0]       [ 1/24 −1/12  1/6 ]
+//                [0  4  0 −5  0  1]       [ 0     0     1   ]
+//
+//   F(4, 2): Bᵀ = [2 −1 −2  1  0]   G = [ 1/2    0  ]   Aᵀ = [1  1  1  1  0]
+//                 [0 −2 −1  1  0]       [−1/2  −1/2 ]        [0  1 −1  2  0]
+//                 [0  2 −3  1  0]       [−1/6   1/6 ]        [0  1  1  4  0]
+//                 [0 −1  0  1  0]       [ 1/6   1/3 ]        [0  1 −1  8  1]
+//                 [0  2 −1 −2  1]       [ 0     1   ]
+//
+// Every transform is written as one fixed sequence of additions and multiplications by constants,
+// and contraction into fused multiply-adds is off for this file, so each instruction set (AVX-512,
+// AVX2, portable, compiled from one body and picked at run time like the sgemm) gives the same bits.
 //
 // The expanding transforms (input, gradient) run down the channels: the image is first turned to
-// (H, W, C), so a tile's 16 pixels are 16 rows of C contiguous floats and every operation is a vector
-// over channels. They write position ξ = 4i + j of tile t of channel c to
-// transformed[ξ·position_stride + t·C + c]: per position a (tiles, C) matrix, the products' operand.
-// The output transform reads the products (F, tiles) per position and runs along an image's tiles.
+// (H, W, C), so a tile's pixels are rows of C contiguous floats and every operation is a vector over
+// channels. They write entry ξ = n·i + j of tile t of channel c to transformed[ξ·position_stride +
+// t·row + c] (row = C, or 4·C for the four phases of a stride-2 input): per position a (tiles, row)
+// matrix, the products' operand. The output transform reads the products (F, tiles) per position and
+// runs along the tiles.
 #include "CVQKernels.h"
 #include "../sgemm/sgemm_internal.h"
 
 #include <string.h>
 
 #if defined(__clang__)
+#pragma clang fp contract(off)
 #define VQK_VECTORIZE _Pragma("clang loop vectorize(assume_safety)")
 #else
+#pragma GCC optimize("fp-contract=off")
 #define VQK_VECTORIZE
 #endif
 #define VQK_INLINE static inline __attribute__((always_inline))
-
-/// The most tiles of one image the output transform keeps on its stack (Winograd.swift's budget
-/// allows at most 4096 at 16 channels).
-enum { max_tiles = 4096 };
 
 /// image (C, H, W) → pixels (H·W, C): pixel by pixel, its channels read `area` apart.
 VQK_INLINE void to_channels_last(const float *image, long channels, long area, float *pixels) {
@@ -59,175 +75,436 @@ __attribute__((target("avx512f"))) static void to_channels_last_avx512(const flo
 }
 #endif
 
-/// Bᵀ d B of one tile down the channels; d[i][j] points at C floats (the pixel, or zeros).
-VQK_INLINE void input_tile(const float *const d[4][4], long channels, float *out, long position_stride) {
-    VQK_VECTORIZE
-    for (long c = 0; c < channels; c++) {
-        float t[4][4];
-        for (int j = 0; j < 4; j++) {  // Bᵀ d, down each column of the tile
-            t[0][j] = d[0][j][c] - d[2][j][c];
-            t[1][j] = d[1][j][c] + d[2][j][c];
-            t[2][j] = d[2][j][c] - d[1][j][c];
-            t[3][j] = d[1][j][c] - d[3][j][c];
-        }
-        for (int i = 0; i < 4; i++) {  // (Bᵀ d) B, along each row
-            out[(4 * i + 0) * position_stride + c] = t[i][0] - t[i][2];
-            out[(4 * i + 1) * position_stride + c] = t[i][1] + t[i][2];
-            out[(4 * i + 2) * position_stride + c] = t[i][2] - t[i][1];
-            out[(4 * i + 3) * position_stride + c] = t[i][1] - t[i][3];
-        }
-    }
+// MARK: - The one-dimensional transforms (a vector in, a vector out), named by the variant: 23, 43, 42
+
+/// Bᵀ x, F(2, 3).
+VQK_INLINE void input_1d_23(const float x[4], float o[4]) {
+    o[0] = x[0] - x[2];
+    o[1] = x[1] + x[2];
+    o[2] = x[2] - x[1];
+    o[3] = x[1] - x[3];
 }
 
-/// V of every tile of pixels (H·W, C).
+/// Bᵀ x, F(4, 3).
+VQK_INLINE void input_1d_43(const float x[6], float o[6]) {
+    float a = x[4] - 4.0f * x[2], b = x[3] - 4.0f * x[1], c = x[4] - x[2], d = 2.0f * (x[3] - x[1]);
+    o[0] = (4.0f * x[0] - 5.0f * x[2]) + x[4];
+    o[1] = a + b;
+    o[2] = a - b;
+    o[3] = c + d;
+    o[4] = c - d;
+    o[5] = (4.0f * x[1] - 5.0f * x[3]) + x[5];
+}
+
+/// Bᵀ x, F(4, 2).
+VQK_INLINE void input_1d_42(const float x[5], float o[5]) {
+    float difference = x[3] - x[1];
+    o[0] = 2.0f * (x[0] - x[2]) + difference;
+    o[1] = (x[3] - x[2]) - 2.0f * x[1];
+    o[2] = (2.0f * x[1] + x[3]) - 3.0f * x[2];
+    o[3] = difference;
+    o[4] = 2.0f * (x[1] - x[3]) + (x[4] - x[2]);
+}
+
+/// Aᵀ x, F(2, 3).
+VQK_INLINE void output_1d_23(const float x[4], float y[2]) {
+    y[0] = x[0] + x[1] + x[2];
+    y[1] = x[1] - x[2] - x[3];
+}
+
+/// Aᵀ x, F(4, 3).
+VQK_INLINE void output_1d_43(const float x[6], float y[4]) {
+    float sum12 = x[1] + x[2], difference12 = x[1] - x[2], sum34 = x[3] + x[4], difference34 = x[3] - x[4];
+    y[0] = x[0] + sum12 + sum34;
+    y[1] = difference12 + 2.0f * difference34;
+    y[2] = sum12 + 4.0f * sum34;
+    y[3] = difference12 + 8.0f * difference34 + x[5];
+}
+
+/// Aᵀ x, F(4, 2).
+VQK_INLINE void output_1d_42(const float x[5], float y[4]) {
+    float sum12 = x[1] + x[2], difference12 = x[1] - x[2];
+    y[0] = x[0] + sum12 + x[3];
+    y[1] = difference12 + 2.0f * x[3];
+    y[2] = sum12 + 4.0f * x[3];
+    y[3] = difference12 + 8.0f * x[3] + x[4];
+}
+
+/// A e, F(2, 3): the adjoint of `output_1d_23`.
+VQK_INLINE void gradient_1d_23(const float e[2], float r[4]) {
+    r[0] = e[0];
+    r[1] = e[0] + e[1];
+    r[2] = e[0] - e[1];
+    r[3] = -e[1];
+}
+
+/// A e, F(4, 3): the adjoint of `output_1d_43`.
+VQK_INLINE void gradient_1d_43(const float e[4], float r[6]) {
+    float even = e[0] + e[2], odd = e[1] + e[3], even4 = e[0] + 4.0f * e[2], odd8 = 2.0f * e[1] + 8.0f * e[3];
+    r[0] = e[0];
+    r[1] = even + odd;
+    r[2] = even - odd;
+    r[3] = even4 + odd8;
+    r[4] = even4 - odd8;
+    r[5] = e[3];
+}
+
+/// A e, F(4, 2): the adjoint of `output_1d_42`.
+VQK_INLINE void gradient_1d_42(const float e[4], float r[5]) {
+    float even = e[0] + e[2], odd = e[1] + e[3];
+    r[0] = e[0];
+    r[1] = even + odd;
+    r[2] = even - odd;
+    r[3] = (e[0] + 2.0f * e[1]) + (4.0f * e[2] + 8.0f * e[3]);
+    r[4] = e[3];
+}
+
+/// G g, F(2, 3).
+VQK_INLINE void filter_1d_23(const float g[3], float u[4]) {
+    u[0] = g[0];
+    u[1] = (g[0] + g[1] + g[2]) * 0.5f;
+    u[2] = (g[0] - g[1] + g[2]) * 0.5f;
+    u[3] = g[2];
+}
+
+/// G g, F(4, 3).
+VQK_INLINE void filter_1d_43(const float g[3], float u[6]) {
+    float outer = g[0] + g[2], outer4 = g[0] + 4.0f * g[2];
+    u[0] = g[0] * 0.25f;
+    u[1] = (outer + g[1]) * (-1.0f / 6.0f);
+    u[2] = (outer - g[1]) * (-1.0f / 6.0f);
+    u[3] = (outer4 + 2.0f * g[1]) * (1.0f / 24.0f);
+    u[4] = (outer4 - 2.0f * g[1]) * (1.0f / 24.0f);
+    u[5] = g[2];
+}
+
+/// G g, F(4, 2).
+VQK_INLINE void filter_1d_42(const float g[2], float u[5]) {
+    u[0] = g[0] * 0.5f;
+    u[1] = (g[0] + g[1]) * -0.5f;
+    u[2] = (g[1] - g[0]) * (1.0f / 6.0f);
+    u[3] = (g[0] + 2.0f * g[1]) * (1.0f / 6.0f);
+    u[4] = g[1];
+}
+
+/// Gᵀ v, F(2, 3): the adjoint of `filter_1d_23`.
+VQK_INLINE void filter_gradient_1d_23(const float v[4], float w[3]) {
+    float half = (v[1] + v[2]) * 0.5f;
+    w[0] = v[0] + half;
+    w[1] = (v[1] - v[2]) * 0.5f;
+    w[2] = half + v[3];
+}
+
+/// Gᵀ v, F(4, 3): the adjoint of `filter_1d_43`.
+VQK_INLINE void filter_gradient_1d_43(const float v[6], float w[3]) {
+    float sum12 = (v[1] + v[2]) * (-1.0f / 6.0f), difference12 = (v[2] - v[1]) * (1.0f / 6.0f);
+    float sum34 = (v[3] + v[4]) * (1.0f / 24.0f), difference34 = (v[3] - v[4]) * (1.0f / 12.0f);
+    w[0] = v[0] * 0.25f + sum12 + sum34;
+    w[1] = difference12 + difference34;
+    w[2] = sum12 + 4.0f * sum34 + v[5];
+}
+
+/// Gᵀ v, F(4, 2): the adjoint of `filter_1d_42`.
+VQK_INLINE void filter_gradient_1d_42(const float v[5], float w[2]) {
+    float sixths = (v[3] - v[2]) * (1.0f / 6.0f);
+    w[0] = (v[0] - v[1]) * 0.5f + sixths;
+    w[1] = v[1] * -0.5f + (v[2] + 2.0f * v[3]) * (1.0f / 6.0f) + v[4];
+}
+
+// MARK: - Tiles down the channels
+
+/// Channels (or filters, or tiles) one pass works on at once: every loop below reads at most n vectors
+/// and writes n, through a stack buffer of n²·block floats that stays in L1. One loop doing a whole
+/// two-dimensional transform holds too many values for the registers (36 in and 36 out for F(4, 3)),
+/// and the compiler then does not vectorise it.
+enum { block = 64 };
+
+/// Defines the transforms of one variant V: output tile M, input tile N = M + R − 1, R×R filters; each
+/// two-dimensional transform is a pass down the columns of the tile and a pass along its rows.
+#define VQK_TILE_KERNELS(V, M, N, R)                                                                             \
+    /* Bᵀ d B of one tile down the channels; d[i][j] points at C floats (the pixel, or zeros). */             \
+    VQK_INLINE void input_tile_##V(const float *const d[6][6], long channels, float *out, long position_stride) { \
+        float t[N][N][block];                                                                                     \
+        for (long c0 = 0; c0 < channels; c0 += block) {                                                          \
+            long count = channels - c0 < block ? channels - c0 : block;                                           \
+            for (int j = 0; j < N; j++) { /* Bᵀ d, down column j */                                               \
+                const float *column[N];                                                                           \
+                for (int i = 0; i < N; i++) column[i] = d[i][j] + c0;                                             \
+                VQK_VECTORIZE                                                                                     \
+                for (long c = 0; c < count; c++) {                                                                \
+                    float x[N], o[N];                                                                             \
+                    for (int i = 0; i < N; i++) x[i] = column[i][c];                                              \
+                    input_1d_##V(x, o);                                                                           \
+                    for (int i = 0; i < N; i++) t[i][j][c] = o[i];                                                \
+                }                                                                                                 \
+            }                                                                                                     \
+            for (int i = 0; i < N; i++) { /* (Bᵀ d) B, along row i */                                             \
+                float *row = out + (N * i) * position_stride + c0;                                                \
+                VQK_VECTORIZE                                                                                     \
+                for (long c = 0; c < count; c++) {                                                                \
+                    float x[N], o[N];                                                                             \
+                    for (int j = 0; j < N; j++) x[j] = t[i][j][c];                                                \
+                    input_1d_##V(x, o);                                                                           \
+                    for (int j = 0; j < N; j++) row[j * position_stride + c] = o[j];                              \
+                }                                                                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+    }                                                                                                             \
+    /* A e Aᵀ of one tile down the channels; e[a][b] points at C floats (the gradient, or zeros). */          \
+    VQK_INLINE void gradient_tile_##V(const float *const e[6][6], long channels, float *out,                    \
+                                      long position_stride) {                                                     \
+        float r[N][M][block];                                                                                     \
+        for (long c0 = 0; c0 < channels; c0 += block) {                                                          \
+            long count = channels - c0 < block ? channels - c0 : block;                                           \
+            for (int b = 0; b < M; b++) { /* A e, down column b */                                                \
+                const float *column[M];                                                                           \
+                for (int a = 0; a < M; a++) column[a] = e[a][b] + c0;                                             \
+                VQK_VECTORIZE                                                                                     \
+                for (long c = 0; c < count; c++) {                                                                \
+                    float x[M], o[N];                                                                             \
+                    for (int a = 0; a < M; a++) x[a] = column[a][c];                                              \
+                    gradient_1d_##V(x, o);                                                                        \
+                    for (int i = 0; i < N; i++) r[i][b][c] = o[i];                                                \
+                }                                                                                                 \
+            }                                                                                                     \
+            for (int i = 0; i < N; i++) { /* (A e) Aᵀ, along row i */                                             \
+                float *row = out + (N * i) * position_stride + c0;                                                \
+                VQK_VECTORIZE                                                                                     \
+                for (long c = 0; c < count; c++) {                                                                \
+                    float x[M], o[N];                                                                             \
+                    for (int b = 0; b < M; b++) x[b] = r[i][b][c];                                                \
+                    gradient_1d_##V(x, o);                                                                        \
+                    for (int j = 0; j < N; j++) row[j * position_stride + c] = o[j];                              \
+                }                                                                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+    }                                                                                                             \
+    /* Aᵀ m A of `count` ≤ block consecutive columns (products m[ξ·position_stride + t]) → y[a·M + b][t]. */   \
+    VQK_INLINE void output_tiles_##V(const float *m, long position_stride, long count, float shift,            \
+                                     float y[16][block]) {                                                        \
+        float s[M][N][block];                                                                                     \
+        for (int j = 0; j < N; j++) { /* Aᵀ m, down column j */                                                   \
+            VQK_VECTORIZE                                                                                         \
+            for (long t = 0; t < count; t++) {                                                                    \
+                float x[N], o[M];                                                                                 \
+                for (int i = 0; i < N; i++) x[i] = m[(N * i + j) * position_stride + t];                          \
+                output_1d_##V(x, o);                                                                              \
+                for (int a = 0; a < M; a++) s[a][j][t] = o[a];                                                    \
+            }                                                                                                     \
+        }                                                                                                         \
+        for (int a = 0; a < M; a++) { /* (Aᵀ m) A, along row a */                                                 \
+            VQK_VECTORIZE                                                                                         \
+            for (long t = 0; t < count; t++) {                                                                    \
+                float x[N], o[M];                                                                                 \
+                for (int j = 0; j < N; j++) x[j] = s[a][j][t];                                                    \
+                output_1d_##V(x, o);                                                                              \
+                for (int b = 0; b < M; b++) y[a * M + b][t] = o[b] + shift;                                       \
+            }                                                                                                     \
+        }                                                                                                         \
+    }                                                                                                             \
+    /* G g Gᵀ of `count` ≤ block filters whose taps are g[tap][p], entry ξ at transformed[ξ·stride + p]. */    \
+    VQK_INLINE void filter_block_##V(float g[9][block], long count, long stride, float *transformed) {           \
+        float rows[R][N][block];                                                                                  \
+        for (int i = 0; i < R; i++) { /* g Gᵀ, row i */                                                           \
+            VQK_VECTORIZE                                                                                         \
+            for (long p = 0; p < count; p++) {                                                                    \
+                float x[R], o[N];                                                                                 \
+                for (int k = 0; k < R; k++) x[k] = g[R * i + k][p];                                               \
+                filter_1d_##V(x, o);                                                                              \
+                for (int j = 0; j < N; j++) rows[i][j][p] = o[j];                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+        for (int j = 0; j < N; j++) { /* G (g Gᵀ), column j */                                                    \
+            VQK_VECTORIZE                                                                                         \
+            for (long p = 0; p < count; p++) {                                                                    \
+                float x[R], o[N];                                                                                 \
+                for (int k = 0; k < R; k++) x[k] = rows[k][j][p];                                                 \
+                filter_1d_##V(x, o);                                                                              \
+                for (int i = 0; i < N; i++) transformed[(N * i + j) * stride + p] = o[i];                         \
+            }                                                                                                     \
+        }                                                                                                         \
+    }                                                                                                             \
+    /* Gᵀ dU G of `count` ≤ block filters (entry ξ of filter p at transformed[ξ·stride + p]) → g[tap][p]. */   \
+    VQK_INLINE void filter_gradient_block_##V(const float *transformed, long count, long stride,                 \
+                                              float g[9][block]) {                                                \
+        float rows[N][R][block];                                                                                  \
+        for (int i = 0; i < N; i++) { /* dU G, row i */                                                           \
+            VQK_VECTORIZE                                                                                         \
+            for (long p = 0; p < count; p++) {                                                                    \
+                float x[N], o[R];                                                                                 \
+                for (int j = 0; j < N; j++) x[j] = transformed[(N * i + j) * stride + p];                         \
+                filter_gradient_1d_##V(x, o);                                                                     \
+                for (int k = 0; k < R; k++) rows[i][k][p] = o[k];                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+        for (int k = 0; k < R; k++) { /* Gᵀ (dU G), column k */                                                   \
+            VQK_VECTORIZE                                                                                         \
+            for (long p = 0; p < count; p++) {                                                                    \
+                float x[N], o[R];                                                                                 \
+                for (int i = 0; i < N; i++) x[i] = rows[i][k][p];                                                 \
+                filter_gradient_1d_##V(x, o);                                                                     \
+                for (int i = 0; i < R; i++) g[R * i + k][p] = o[i];                                               \
+            }                                                                                                     \
+        }                                                                                                         \
+    }
+
+VQK_TILE_KERNELS(23, 2, 4, 3)
+VQK_TILE_KERNELS(43, 4, 6, 3)
+VQK_TILE_KERNELS(42, 4, 5, 2)
+
+/// The variants: F(2, 3), F(4, 3), F(4, 2), or -1 for another pair.
+enum { f23 = 0, f43 = 1, f42 = 2 };
+static int variant_of(int tile, int taps) {
+    if (tile == 2 && taps == 3) return f23;
+    if (tile == 4 && taps == 3) return f43;
+    if (tile == 4 && taps == 2) return f42;
+    return -1;
+}
+
+/// m and n of a variant.
+static long tile_of(int v) { return v == f23 ? 2 : 4; }
+static long span_of(int v) { return v == f23 ? 4 : (v == f43 ? 6 : 5); }
+
+// MARK: - Images
+
+/// Where a tile walk reads: the tiles of an output grid of `tile_rows` × `tile_columns`, the entries of
+/// tile (r, t) in group g at pixel rows tile_step·r + origin_row[g] + step·i and columns likewise (zero
+/// outside the image), written at column offset g·channels of a row of `row_length` floats.
+typedef struct {
+    long tile_rows, tile_columns, tile_step, step, groups, row_length;
+    long origin_row[4], origin_column[4];
+} tile_walk;
+
+/// V of every tile of pixels (H·W, C) along `walk`.
 VQK_INLINE void input_transform_body(const float *pixels, long channels, long height, long width, const float *zeros,
-                                     float *transformed, long position_stride) {
-    long tile_rows = (height + 1) / 2, tile_columns = (width + 1) / 2;
-    for (long r = 0; r < tile_rows; r++) {
-        for (long t = 0; t < tile_columns; t++) {
-            const float *d[4][4];
-            for (long i = 0; i < 4; i++) {
-                for (long j = 0; j < 4; j++) {
-                    long y = 2 * r - 1 + i, x = 2 * t - 1 + j;
-                    d[i][j] = y >= 0 && y < height && x >= 0 && x < width ? pixels + (y * width + x) * channels : zeros;
+                                     float *transformed, long position_stride, int v, const tile_walk *walk) {
+    long n = span_of(v);
+    for (long r = 0; r < walk->tile_rows; r++) {
+        for (long t = 0; t < walk->tile_columns; t++) {
+            for (long group = 0; group < walk->groups; group++) {
+                const float *d[6][6];
+                for (long i = 0; i < n; i++) {
+                    for (long j = 0; j < n; j++) {
+                        long y = walk->tile_step * r + walk->origin_row[group] + walk->step * i;
+                        long x = walk->tile_step * t + walk->origin_column[group] + walk->step * j;
+                        d[i][j] = y >= 0 && y < height && x >= 0 && x < width ? pixels + (y * width + x) * channels : zeros;
+                    }
                 }
+                float *out = transformed + (r * walk->tile_columns + t) * walk->row_length + group * channels;
+                const float *const(*tile)[6] = (const float *const(*)[6])d;
+                if (v == f23) input_tile_23(tile, channels, out, position_stride);
+                else if (v == f43) input_tile_43(tile, channels, out, position_stride);
+                else input_tile_42(tile, channels, out, position_stride);
             }
-            input_tile((const float *const(*)[4])d, channels, transformed + (r * tile_columns + t) * channels, position_stride);
-        }
-    }
-}
-
-/// A e Aᵀ of one tile down the channels; e[a][b] points at C floats (the pixel, or zeros).
-VQK_INLINE void gradient_tile(const float *const e[2][2], long channels, float *out, long position_stride) {
-    VQK_VECTORIZE
-    for (long c = 0; c < channels; c++) {
-        float r[4][2];
-        for (int b = 0; b < 2; b++) {  // A e, down each column: e0, e0 + e1, e0 − e1, −e1
-            float e0 = e[0][b][c], e1 = e[1][b][c];
-            r[0][b] = e0;
-            r[1][b] = e0 + e1;
-            r[2][b] = e0 - e1;
-            r[3][b] = -e1;
-        }
-        for (int i = 0; i < 4; i++) {  // (A e) Aᵀ, along each row
-            out[(4 * i + 0) * position_stride + c] = r[i][0];
-            out[(4 * i + 1) * position_stride + c] = r[i][0] + r[i][1];
-            out[(4 * i + 2) * position_stride + c] = r[i][0] - r[i][1];
-            out[(4 * i + 3) * position_stride + c] = -r[i][1];
         }
     }
 }
 
 /// A e Aᵀ of every tile of the gradient's pixels (H·W, C).
 VQK_INLINE void gradient_transform_body(const float *pixels, long channels, long height, long width, const float *zeros,
-                                        float *transformed, long position_stride) {
-    long tile_rows = (height + 1) / 2, tile_columns = (width + 1) / 2;
+                                        float *transformed, long position_stride, int v) {
+    long m = tile_of(v), tile_rows = (height + m - 1) / m, tile_columns = (width + m - 1) / m;
     for (long r = 0; r < tile_rows; r++) {
         for (long t = 0; t < tile_columns; t++) {
-            const float *e[2][2];
-            for (long a = 0; a < 2; a++) {
-                for (long b = 0; b < 2; b++) {
-                    long y = 2 * r + a, x = 2 * t + b;
+            const float *e[6][6];
+            for (long a = 0; a < m; a++) {
+                for (long b = 0; b < m; b++) {
+                    long y = m * r + a, x = m * t + b;
                     e[a][b] = y < height && x < width ? pixels + (y * width + x) * channels : zeros;
                 }
             }
-            gradient_tile((const float *const(*)[2])e, channels, transformed + (r * tile_columns + t) * channels,
-                          position_stride);
+            float *out = transformed + (r * tile_columns + t) * channels;
+            const float *const(*tile)[6] = (const float *const(*)[6])e;
+            if (v == f23) gradient_tile_23(tile, channels, out, position_stride);
+            else if (v == f43) gradient_tile_43(tile, channels, out, position_stride);
+            else gradient_tile_42(tile, channels, out, position_stride);
         }
     }
 }
 
-/// Aᵀ m A along the image's tiles, channel by channel, into (C, H, W) plus the bias.
-VQK_INLINE void output_transform_body(const float *products, long position_stride, long channel_stride, long channels,
-                                      long height, long width, const float *bias, float *output) {
-    long tile_columns = (width + 1) / 2, tiles = (height + 1) / 2 * tile_columns;
-    float y[4][max_tiles];
-    for (long c = 0; c < channels; c++) {
-        const float *m = products + c * channel_stride;
-        float shift = bias ? bias[c] : 0.0f;
-        VQK_VECTORIZE
-        for (long t = 0; t < tiles; t++) {
-            float s[2][4];
-            for (int j = 0; j < 4; j++) {  // Aᵀ m, down each column of the tile
-                float m0 = m[j * position_stride + t], m1 = m[(4 + j) * position_stride + t];
-                float m2 = m[(8 + j) * position_stride + t], m3 = m[(12 + j) * position_stride + t];
-                s[0][j] = m0 + m1 + m2;
-                s[1][j] = m1 - m2 - m3;
+/// Aᵀ m A along the columns of `images` consecutive images' tiles, channel by channel, into their
+/// (C, H, W) planes plus the bias. With `phases`, the products are the four phases of a stride-2
+/// image: output channel (2a + b)·C' + c goes to row 2y + a − 1, column 2x + b − 1 of channel c of a
+/// (C', 2·(H − 1), 2·(W − 1)) image (H, W the phase grid), rows and columns outside it dropped. Where
+/// each tile goes is worked out once per block of columns and phase, not per channel.
+VQK_INLINE void output_transform_body(const float *products, long position_stride, long channel_stride, long images,
+                                      long channels, long height, long width, const float *bias, float *output, int v,
+                                      int phases) {
+    long m = tile_of(v), tile_columns = (width + m - 1) / m, tiles = (height + m - 1) / m * tile_columns;
+    long columns = images * tiles, groups = phases ? 4 : 1, planes = channels / groups;
+    long out_height = phases ? 2 * (height - 1) : height, out_width = phases ? 2 * (width - 1) : width;
+    long step = phases ? 2 : 1, plane_size = out_height * out_width;
+    float y[16][block];
+    long origin[block], rows[block], widths[block];
+    char whole[block], skips_row[block], skips_column[block];
+    for (long first = 0; first < columns; first += block) {
+        long count = columns - first < block ? columns - first : block;
+        for (long group = 0; group < groups; group++) {
+            long phase_row = phases ? group / 2 - 1 : 0, phase_column = phases ? group % 2 - 1 : 0;
+            for (long k = 0; k < count; k++) {  // where tile k's first output goes, and how much of it fits
+                long image = (first + k) / tiles, t = (first + k) % tiles;
+                long row = step * m * (t / tile_columns) + phase_row, column = step * m * (t % tile_columns) + phase_column;
+                long skip_row = row < 0, skip_column = column < 0;  // a phase's row or column −1: dropped
+                row += step * skip_row;
+                column += step * skip_column;
+                long row_count = (out_height - row + step - 1) / step, column_count = (out_width - column + step - 1) / step;
+                rows[k] = row_count < m - skip_row ? row_count : m - skip_row;
+                widths[k] = column_count < m - skip_column ? column_count : m - skip_column;
+                origin[k] = image * planes * plane_size + row * out_width + column;
+                whole[k] = rows[k] == m && widths[k] == m;
+                skips_row[k] = (char)skip_row;
+                skips_column[k] = (char)skip_column;
             }
-            for (int a = 0; a < 2; a++) {  // (Aᵀ m) A, along each row
-                y[2 * a][t] = s[a][0] + s[a][1] + s[a][2] + shift;
-                y[2 * a + 1][t] = s[a][1] - s[a][2] - s[a][3] + shift;
-            }
-        }
-        float *plane = output + c * height * width;
-        for (long t = 0; t < tiles; t++) {
-            long row = 2 * (t / tile_columns), column = 2 * (t % tile_columns);
-            for (long a = 0; a < 2 && row + a < height; a++) {
-                plane[(row + a) * width + column] = y[2 * a][t];
-                if (column + 1 < width) plane[(row + a) * width + column + 1] = y[2 * a + 1][t];
+            for (long c = group * planes; c < (group + 1) * planes; c++) {
+                float shift = bias ? bias[c] : 0.0f, *plane = output + (c - group * planes) * plane_size;
+                const float *m_block = products + c * channel_stride + first;
+                if (v == f23) output_tiles_23(m_block, position_stride, count, shift, y);
+                else if (v == f43) output_tiles_43(m_block, position_stride, count, shift, y);
+                else output_tiles_42(m_block, position_stride, count, shift, y);
+                for (long k = 0; k < count; k++) {
+                    long skip_row = skips_row[k], skip_column = skips_column[k];
+                    float *corner = plane + origin[k];
+                    if (whole[k] && step == 1) {
+                        for (long a = 0; a < m; a++) {
+                            for (long b = 0; b < m; b++) corner[a * out_width + b] = y[a * m + b][k];
+                        }
+                    } else {
+                        for (long a = 0; a < rows[k]; a++) {
+                            for (long b = 0; b < widths[k]; b++) {
+                                corner[step * a * out_width + step * b] = y[(a + skip_row) * m + b + skip_column][k];
+                            }
+                        }
+                    }
+                }
             }
         }
     }
 }
 
-/// G g Gᵀ of `count` consecutive 3×3 filters, in blocks so the taps are read once and the 16 rows of
-/// the result written contiguously.
-VQK_INLINE void filter_transform_body(const float *weight, long count, long stride, float *transformed) {
-    enum { block = 64 };
+VQK_INLINE void filter_transform_body(const float *weight, long count, long stride, float *transformed, int v) {
+    long taps = v == f42 ? 4 : 9;
     float g[9][block];
     for (long p0 = 0; p0 < count; p0 += block) {
         long n = count - p0 < block ? count - p0 : block;
-        for (long q = 0; q < n; q++) {
-            for (int tap = 0; tap < 9; tap++) g[tap][q] = weight[(p0 + q) * 9 + tap];
+        for (long p = 0; p < n; p++) {
+            for (long tap = 0; tap < taps; tap++) g[tap][p] = weight[(p0 + p) * taps + tap];
         }
-        float *out = transformed + p0;
-        VQK_VECTORIZE
-        for (long q = 0; q < n; q++) {
-            float rows[3][4];
-            for (int i = 0; i < 3; i++) {  // g Gᵀ, row by row
-                float a = g[3 * i][q], b = g[3 * i + 1][q], c = g[3 * i + 2][q];
-                rows[i][0] = a;
-                rows[i][1] = (a + b + c) * 0.5f;
-                rows[i][2] = (a - b + c) * 0.5f;
-                rows[i][3] = c;
-            }
-            for (int j = 0; j < 4; j++) {  // G (g Gᵀ), down each column
-                out[j * stride + q] = rows[0][j];
-                out[(4 + j) * stride + q] = (rows[0][j] + rows[1][j] + rows[2][j]) * 0.5f;
-                out[(8 + j) * stride + q] = (rows[0][j] - rows[1][j] + rows[2][j]) * 0.5f;
-                out[(12 + j) * stride + q] = rows[2][j];
-            }
-        }
+        if (v == f23) filter_block_23(g, n, stride, transformed + p0);
+        else if (v == f43) filter_block_43(g, n, stride, transformed + p0);
+        else filter_block_42(g, n, stride, transformed + p0);
     }
 }
 
-/// Gᵀ dU G of `count` transformed filter gradients (entry ξ of filter p at transformed[ξ·stride + p]).
-VQK_INLINE void filter_gradient_body(const float *transformed, long count, long stride, float *weight) {
-    enum { block = 64 };
+VQK_INLINE void filter_gradient_body(const float *transformed, long count, long stride, float *weight, int v) {
+    long taps = v == f42 ? 4 : 9;
     float g[9][block];
     for (long p0 = 0; p0 < count; p0 += block) {
         long n = count - p0 < block ? count - p0 : block;
-        const float *du = transformed + p0;
-        VQK_VECTORIZE
-        for (long q = 0; q < n; q++) {
-            float rows[4][3];
-            for (int i = 0; i < 4; i++) {  // dU G, row by row
-                float v0 = du[4 * i * stride + q], v1 = du[(4 * i + 1) * stride + q];
-                float v2 = du[(4 * i + 2) * stride + q], v3 = du[(4 * i + 3) * stride + q];
-                float half = (v1 + v2) * 0.5f;
-                rows[i][0] = v0 + half;
-                rows[i][1] = (v1 - v2) * 0.5f;
-                rows[i][2] = half + v3;
-            }
-            for (int j = 0; j < 3; j++) {  // Gᵀ (dU G), down each column
-                float half = (rows[1][j] + rows[2][j]) * 0.5f;
-                g[j][q] = rows[0][j] + half;
-                g[3 + j][q] = (rows[1][j] - rows[2][j]) * 0.5f;
-                g[6 + j][q] = half + rows[3][j];
-            }
-        }
-        for (long q = 0; q < n; q++) {
-            for (int tap = 0; tap < 9; tap++) weight[(p0 + q) * 9 + tap] = g[tap][q];
+        if (v == f23) filter_gradient_block_23(transformed + p0, n, stride, g);
+        else if (v == f43) filter_gradient_block_43(transformed + p0, n, stride, g);
+        else filter_gradient_block_42(transformed + p0, n, stride, g);
+        for (long p = 0; p < n; p++) {
+            for (long tap = 0; tap < taps; tap++) weight[(p0 + p) * taps + tap] = g[tap][p];
         }
     }
 }
@@ -236,27 +513,31 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long count, long 
 
 #define VQK_WINOGRAD_VARIANT(suffix, attributes, transpose)                                                       \
     attributes static void input_transform_##suffix(const float *image, long channels, long height, long width,   \
-                                                    float *pixels, const float *zeros, float *out, long stride) { \
+                                                    float *pixels, const float *zeros, float *out, long stride,   \
+                                                    int v, const tile_walk *walk) {                               \
         transpose(image, channels, height * width, pixels);                                                       \
-        input_transform_body(pixels, channels, height, width, zeros, out, stride);                                \
+        input_transform_body(pixels, channels, height, width, zeros, out, stride, v, walk);                       \
     }                                                                                                             \
     attributes static void gradient_transform_##suffix(const float *gradient, long channels, long height,         \
                                                        long width, float *pixels, const float *zeros, float *out, \
-                                                       long stride) {                                             \
+                                                       long stride, int v) {                                      \
         transpose(gradient, channels, height * width, pixels);                                                    \
-        gradient_transform_body(pixels, channels, height, width, zeros, out, stride);                             \
+        gradient_transform_body(pixels, channels, height, width, zeros, out, stride, v);                          \
     }                                                                                                             \
     attributes static void output_transform_##suffix(const float *products, long position_stride,                \
-                                                     long channel_stride, long channels, long height, long width, \
-                                                     const float *bias, float *output) {                          \
-        output_transform_body(products, position_stride, channel_stride, channels, height, width, bias, output);  \
+                                                     long channel_stride, long images, long channels, long height, \
+                                                     long width, const float *bias, float *output, int v,         \
+                                                     int phases) {                                                \
+        output_transform_body(products, position_stride, channel_stride, images, channels, height, width, bias,    \
+                              output, v, phases);                                                                 \
     }                                                                                                             \
-    attributes static void filter_transform_##suffix(const float *weight, long count, long stride, float *out) {  \
-        filter_transform_body(weight, count, stride, out);                                                        \
+    attributes static void filter_transform_##suffix(const float *weight, long count, long stride, float *out,    \
+                                                     int v) {                                                     \
+        filter_transform_body(weight, count, stride, out, v);                                                     \
     }                                                                                                             \
     attributes static void filter_gradient_##suffix(const float *transformed, long count, long stride,            \
-                                                    float *weight) {                                              \
-        filter_gradient_body(transformed, count, stride, weight);                                                 \
+                                                    float *weight, int v) {                                       \
+        filter_gradient_body(transformed, count, stride, weight, v);                                              \
     }
 
 VQK_WINOGRAD_VARIANT(generic, , to_channels_last)
@@ -283,40 +564,62 @@ static int implementation(int kernel) {
 #define VQK_DISPATCH(id, name, ...) name##_generic(__VA_ARGS__)
 #endif
 
-int vqk_winograd_input_transform(int kernel, const float *image, long channels, long height, long width,
-                                 float *pixels, const float *zeros, float *transformed, long position_stride) {
-    int id = implementation(kernel);
-    if (id < 0) return -1;
-    VQK_DISPATCH(id, input_transform, image, channels, height, width, pixels, zeros, transformed, position_stride);
+int vqk_winograd_input_transform(int kernel, int tile, int taps, const float *image, long channels, long height,
+                                 long width, long output_height, long output_width, float *pixels, const float *zeros,
+                                 float *transformed, long position_stride) {
+    int id = implementation(kernel), v = variant_of(tile, taps);
+    if (id < 0 || v < 0) return -1;
+    tile_walk walk = {(output_height + tile - 1) / tile, (output_width + tile - 1) / tile, tile, 1, 1, channels,
+                      {-1}, {-1}};
+    VQK_DISPATCH(id, input_transform, image, channels, height, width, pixels, zeros, transformed, position_stride, v,
+                 &walk);
     return 0;
 }
 
-int vqk_winograd_gradient_transform(int kernel, const float *gradient, long channels, long height, long width,
-                                    float *pixels, const float *zeros, float *transformed, long position_stride) {
+int vqk_winograd_phase_input_transform(int kernel, const float *image, long channels, long height, long width,
+                                       long output_height, long output_width, float *pixels, const float *zeros,
+                                       float *transformed, long position_stride) {
     int id = implementation(kernel);
     if (id < 0) return -1;
-    VQK_DISPATCH(id, gradient_transform, gradient, channels, height, width, pixels, zeros, transformed, position_stride);
+    tile_walk walk = {(output_height + 3) / 4, (output_width + 3) / 4, 8, 2, 4, 4 * channels,
+                      {-1, -1, 0, 0}, {-1, 0, -1, 0}};
+    VQK_DISPATCH(id, input_transform, image, channels, height, width, pixels, zeros, transformed, position_stride, f42,
+                 &walk);
     return 0;
 }
 
-int vqk_winograd_output_transform(int kernel, const float *products, long position_stride, long channel_stride,
-                                  long channels, long height, long width, const float *bias, float *output) {
-    int id = implementation(kernel);
-    if (id < 0 || (height + 1) / 2 * ((width + 1) / 2) > max_tiles) return -1;
-    VQK_DISPATCH(id, output_transform, products, position_stride, channel_stride, channels, height, width, bias, output);
+int vqk_winograd_gradient_transform(int kernel, int tile, int taps, const float *gradient, long channels, long height,
+                                    long width, float *pixels, const float *zeros, float *transformed,
+                                    long position_stride) {
+    int id = implementation(kernel), v = variant_of(tile, taps);
+    if (id < 0 || v < 0) return -1;
+    VQK_DISPATCH(id, gradient_transform, gradient, channels, height, width, pixels, zeros, transformed, position_stride,
+                 v);
     return 0;
 }
 
-int vqk_winograd_filter_transform(int kernel, const float *weight, long count, long stride, float *transformed) {
-    int id = implementation(kernel);
-    if (id < 0) return -1;
-    VQK_DISPATCH(id, filter_transform, weight, count, stride, transformed);
+int vqk_winograd_output_transform(int kernel, int tile, int taps, int phases, const float *products, long position_stride,
+                                  long channel_stride, long images, long channels, long height, long width,
+                                  const float *bias, float *output) {
+    int id = implementation(kernel), v = variant_of(tile, taps);
+    if (id < 0 || v < 0 || (phases && channels % 4 != 0)) return -1;
+    VQK_DISPATCH(id, output_transform, products, position_stride, channel_stride, images, channels, height, width, bias,
+                 output, v, phases);
     return 0;
 }
 
-int vqk_winograd_filter_gradient(int kernel, const float *transformed, long count, long stride, float *weight) {
-    int id = implementation(kernel);
-    if (id < 0) return -1;
-    VQK_DISPATCH(id, filter_gradient, transformed, count, stride, weight);
+int vqk_winograd_filter_transform(int kernel, int tile, int taps, const float *weight, long count, long stride,
+                                  float *transformed) {
+    int id = implementation(kernel), v = variant_of(tile, taps);
+    if (id < 0 || v < 0) return -1;
+    VQK_DISPATCH(id, filter_transform, weight, count, stride, transformed, v);
+    return 0;
+}
+
+int vqk_winograd_filter_gradient(int kernel, int tile, int taps, const float *transformed, long count, long stride,
+                                 float *weight) {
+    int id = implementation(kernel), v = variant_of(tile, taps);
+    if (id < 0 || v < 0) return -1;
+    VQK_DISPATCH(id, filter_gradient, transformed, count, stride, weight, v);
     return 0;
 }

@@ -16,8 +16,9 @@ public enum ConvolutionStrategy: String, CaseIterable, Sendable {
 /// The batch is cut into chunks of B images whose columns (per group (C/groups)·kh·kw rows, B·Ho·Wo
 /// columns) are one GEMM operand. A chunk of one image multiplies straight into the tensors; larger
 /// chunks, for small maps, gather and scatter the (F, Ho·Wo) planes of their images. 1×1 stride-1
-/// unpadded convolutions skip im2col: the columns are the image itself. 3×3 stride-1 padding-1
-/// convolutions with 16 or more channels on both sides go through `Winograd` instead (all three passes).
+/// unpadded convolutions skip im2col: the columns are the image itself. 3×3 stride-1 and 4×4 stride-2
+/// padding-1 convolutions (and transposed convolutions) with 16 or more channels on both sides go
+/// through `Winograd` instead, all passes (`Winograd.applies(to:)`).
 public enum Convolution {
     /// How the work is shared between the cores (measured by `vqvae bench conv`).
     @TaskLocal public static var strategy: ConvolutionStrategy = .parallelOverBatch
@@ -53,7 +54,7 @@ public enum Convolution {
 
     /// outputGradient (N, F, Ho, Wo), weight (F, C/groups, kh, kw) → input gradient (N, C, H, W).
     public static func inputGradient(outputGradient: Tensor, weight: Tensor, geometry: ConvolutionGeometry) -> Tensor {
-        if usesWinograd(geometry) {
+        if usesWinogradForInputGradient(geometry) {
             return Winograd.inputGradient(outputGradient: outputGradient, weight: weight, geometry: geometry)
         }
         return imagePass(columnSide: outputGradient, weight: weight, bias: nil, geometry: geometry)
@@ -67,15 +68,38 @@ public enum Convolution {
         return columnsPass(image: input, weight: nil, bias: nil, columnSide: outputGradient, geometry: geometry).weightGradient!
     }
 
-    /// Whether the 3×3 convolutions of `geometry` go through `Winograd` (enabled, and it applies).
+    /// Whether the convolutions of `geometry` go through `Winograd` (enabled, and it applies).
     static func usesWinograd(_ geometry: ConvolutionGeometry) -> Bool {
         Winograd.isEnabled && Winograd.applies(to: geometry)
+    }
+
+    /// Whether the input gradient (a transposed convolution's forward) goes through `Winograd`: for 3×3
+    /// convolutions; a 4×4 stride-2 one's is a pass onto the phase grid (Ho + 1) × (Wo + 1) whose tiles
+    /// overhang (9 tiles of 16 for 8×8 maps) and whose outputs scatter two apart, and measured no faster
+    /// than col2im (BENCHMARKS.md), so it keeps im2col.
+    static func usesWinogradForInputGradient(_ geometry: ConvolutionGeometry) -> Bool {
+        usesWinograd(geometry) && Winograd.isSameThreeByThree(geometry)
     }
 
     /// The transposed convolution, in the geometry's terms: input (N, F, Ho, Wo),
     /// weight (F, C/groups, kh, kw), bias (C) → output (N, C, H, W).
     public static func transposedForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry) -> Tensor {
-        imagePass(columnSide: input, weight: weight, bias: bias, geometry: geometry)
+        guard usesWinogradForInputGradient(geometry) else {
+            return imagePass(columnSide: input, weight: weight, bias: bias, geometry: geometry)
+        }
+        let output = Winograd.inputGradient(outputGradient: input, weight: weight, geometry: geometry)
+        if let bias { addChannelBias(bias, to: output) }
+        return output
+    }
+
+    /// tensor (N, C, …) += bias (C) on every plane.
+    static func addChannelBias(_ bias: Tensor, to tensor: Tensor) {
+        let (batch, channels) = (tensor.shape[0], tensor.shape[1])
+        let area = tensor.count / max(batch * channels, 1)
+        let values = tensor.storage.pointer, shift = bias.storage.pointer
+        Parallel.forRanges(batch * channels, minimumPerChunk: max(1, 16_384 / max(area, 1))) { planes in
+            for plane in planes { add(shift[plane % channels], to: values + plane * area, count: area) }
+        }
     }
 
     /// The transposed convolution's input and weight gradients from one im2col of outputGradient
@@ -84,6 +108,10 @@ public enum Convolution {
     public static func transposedGradients(input: Tensor, outputGradient: Tensor, weight: Tensor, geometry: ConvolutionGeometry,
                                            wantsInput: Bool, wantsWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
         guard wantsInput || wantsWeight else { return (nil, nil) }
+        if usesWinograd(geometry) {
+            return (wantsInput ? Winograd.forward(input: outputGradient, weight: weight, bias: nil, geometry: geometry) : nil,
+                    wantsWeight ? Winograd.weightGradient(input: outputGradient, outputGradient: input, geometry: geometry) : nil)
+        }
         let result = columnsPass(image: outputGradient, weight: wantsInput ? weight : nil, bias: nil,
                                  columnSide: wantsWeight ? input : nil, geometry: geometry)
         return (result.product, result.weightGradient)

@@ -32,11 +32,11 @@ struct ConvolutionPlan {
         shares = ConvolutionPlan.shares(batch: g.batch, imagesPerChunk: imagesPerChunk, workers: workers)
     }
 
-    /// The batch cut into runs of whole chunks of `imagesPerChunk` images, up to `sharesPerWorker`
-    /// per worker (one run for one worker, none for an empty batch), as even as whole chunks allow.
-    static func shares(batch: Int, imagesPerChunk perChunk: Int, workers: Int) -> [Range<Int>] {
+    /// The batch cut into runs of whole chunks of `imagesPerChunk` images, up to `perWorker` per worker
+    /// (one run for one worker, none for an empty batch), as even as whole chunks allow.
+    static func shares(batch: Int, imagesPerChunk perChunk: Int, workers: Int, perWorker: Int = sharesPerWorker) -> [Range<Int>] {
         let chunks = (batch + perChunk - 1) / perChunk
-        let shareCount = min(chunks, workers == 1 ? 1 : workers * sharesPerWorker)  // 0: empty batch
+        let shareCount = min(chunks, workers == 1 ? 1 : workers * perWorker)  // 0: empty batch
         return (0..<shareCount).map { share in
             let first = chunks * share / shareCount, end = chunks * (share + 1) / shareCount
             return min(batch, first * perChunk)..<min(batch, end * perChunk)

@@ -1,103 +1,137 @@
 import CVQKernels
 
-/// 3×3 convolutions with stride 1 and padding 1 by Winograd's minimal filtering F(2×2, 3×3) (Lavin
-/// and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): 16 multiplications per 2×2
-/// outputs where im2col's product makes 36, so the matrix products do 2.25× fewer multiply-adds.
+/// Convolutions by Winograd's minimal filtering F(m×m, r×r) (Lavin and Gray, "Fast Algorithms for
+/// Convolutional Neural Networks", 2016): per m×m output tile, the matrix products make (m + r − 1)²
+/// multiplications where im2col's make r²·m². Two kinds of convolution go through it, all three passes:
 ///
-/// Each image is cut into 2×2 output tiles; the tile's 4×4 input patch d becomes V = Bᵀ d B, each
-/// 3×3 filter g becomes U = G g Gᵀ, and the output tile is Aᵀ (Σ_c U ⊙ V) A. Over a chunk of images,
-/// each of the 16 positions ξ of a tile is one matrix product:
+/// - 3×3, stride 1, padding 1 (the VQ-VAE's encoder.conv3, residual 3×3, decoder.conv1): F(4×4, 3×3),
+///   4× fewer multiplications (F(2×2, 3×3), 2.25×, with `outputTile` 2);
+/// - 4×4, stride 2, padding 1 (encoder.conv2; decoder.transposed1 is its adjoint): the input's four
+///   phases (even and odd rows and columns) make it a 2×2 stride-1 convolution of 4·C channels,
+///   computed with F(4×4, 2×2): 2.56× fewer multiplications on whole tiles.
 ///
-///     products_ξ (F, tiles) = U_ξ (F, C) · V_ξᵀ, V_ξ stored (tiles, C)
+/// One pass is a `WinogradProblem`: each image is cut into m×m output tiles; the tile's n×n input patch
+/// d (n = m + r − 1) becomes V = Bᵀ d B, each r×r filter g becomes U = G g Gᵀ, and the output tile is
+/// Aᵀ (Σ_c U ⊙ V) A. Over a chunk of images, each of the n² positions ξ of a tile is one product:
+///
+///     products_ξ (F, tiles) = U_ξ (F, depth) · V_ξᵀ, V_ξ stored (tiles, depth)
 ///
 /// V is stored tile by tile with the channels contiguous because the input transform runs down the
 /// channels (16 or more, so whole vectors); the product reads it transposed, which its packing absorbs.
-/// The gradients are the same products transposed: the input gradient is this convolution of the
-/// output gradient with the flipped, transposed filters (a 3×3 padding-1 convolution's adjoint is
-/// one), and the weight gradient is dU_ξ (F, C) = Σ_tiles (A e Aᵀ)_ξᵀ · V_ξ, e the output
-/// gradient's tiles (stored (tiles, F) like V), then dg = Gᵀ dU G. Both are exact in real arithmetic; in floats they differ from
-/// im2col's sums by rounding (BENCHMARKS.md gives the measured error).
+/// The input gradient is the same kind of pass over the output gradient with the filters flipped and
+/// transposed (for the stride-2 convolution, a padding-1 2×2 pass whose output is the four phases of
+/// the input gradient); the weight gradient is dU_ξ (F, depth) = Σ_tiles (A e Aᵀ)_ξᵀ · V_ξ, e the output
+/// gradient's tiles, then dg = Gᵀ dU G. All are exact in real arithmetic; in floats they differ from
+/// im2col's sums by rounding, more with m = 4, whose transforms scale by up to 8 and 1/24
+/// (BENCHMARKS.md gives the measured error).
 ///
-/// The transforms are C (`vqk_winograd_*`: additions and exact halvings, the same bits on every CPU
-/// and instruction set). `WinogradNaive` computes every transform from its matrices, for the
-/// tests. The batch is shared between the cores as in `ConvolutionPlan`: runs of whole chunks, each
-/// share's chunks on one core, the weight gradient summed over the shares in order.
+/// The transforms are C (`vqk_winograd_*`: fixed sequences of additions and multiplications by
+/// constants, never fused, so the same bits on every CPU and instruction set). `WinogradNaive` computes
+/// every transform from its matrices, for the tests. The batch is shared between the cores as in
+/// `ConvolutionPlan`: runs of whole chunks, each share's chunks on one core, the weight gradient summed
+/// over the shares in order.
 public enum Winograd {
     /// Whether `Convolution` uses this algorithm where it applies; tests and `vqvae bench conv` turn it off.
     @TaskLocal public static var isEnabled = true
+    /// The output tile side m of the 3×3 convolutions: 4 (F(4×4, 3×3)) or 2 (F(2×2, 3×3)).
+    @TaskLocal public static var outputTile = 4
     /// The fewest tile columns a chunk's products should have: images are grouped until they reach it
-    /// (4 images of 8×8 or 7×7, each 16 tiles, for two 32-wide column tiles of the microkernel).
-    @TaskLocal public static var chunkColumns = 64
+    /// (8 images of 8×8 or 7×7 with m = 4, 4 tiles each: one 32-wide column tile of the microkernel).
+    @TaskLocal public static var chunkColumns = 32
+    /// Shares per core of the weight gradient's batch (`WinogradTiling.init`).
+    @TaskLocal static var weightGradientSharesPerWorker = 1
     /// Fewer channels on either side than this leave too little product to repay the transforms.
     public static let leastChannels = 16
-    /// The most floats of one chunk's transformed tiles (16·max(C, F)·tiles): 4 MiB, a core's L2.
-    /// Larger images keep im2col, which splits one image's work more finely.
+    /// The most floats of one chunk's transformed tiles (n²·depth·tiles): 4 MiB, a core's L2. Larger
+    /// images keep im2col, which splits one image's work more finely.
     public static let tilesBudget = 1 << 20
-    /// The 16 entries of a transformed tile: one matrix product each.
-    static let positions = 16
 
-    /// Whether `geometry` is a convolution this algorithm computes: 3×3 kernel, stride 1, padding 1, no
-    /// dilation, one group, enough channels, and an image whose tiles fit `tilesBudget` (and
-    /// at most 512 tiles wide, the C transforms' row buffers).
+    /// Whether `geometry` is a convolution this algorithm computes: 3×3 stride-1 padding-1 or 4×4
+    /// stride-2 padding-1 on an even-sized input, no dilation, one group, enough channels, and images
+    /// whose tiles fit `tilesBudget` in every pass.
     public static func applies(to g: ConvolutionGeometry) -> Bool {
-        g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.padding == 1 && g.dilation == 1 && g.groups == 1
-            && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth && g.batch > 0
-            && min(g.inputChannels, g.outputChannels) >= leastChannels && (g.inputWidth + 1) / 2 <= 512
-            && positions * max(g.inputChannels, g.outputChannels) * tilesPerImage(g) <= tilesBudget
+        guard g.dilation == 1, g.groups == 1, g.batch > 0, min(g.inputChannels, g.outputChannels) >= leastChannels,
+              let passes = passes(of: g) else { return false }
+        return passes.allSatisfy { $0.positions * max($0.depth, $0.outputChannels) * $0.tilesPerImage <= tilesBudget }
     }
 
-    /// ⌈H/2⌉·⌈W/2⌉.
-    static func tilesPerImage(_ g: ConvolutionGeometry) -> Int { (g.inputHeight + 1) / 2 * ((g.inputWidth + 1) / 2) }
+    /// The three passes' problems (forward and weight gradient share one), or nil for another convolution.
+    static func passes(of g: ConvolutionGeometry) -> [WinogradProblem]? {
+        if isSameThreeByThree(g) { return [.forward(g, tile: outputTile), .inputGradient(g, tile: outputTile)] }
+        if isStridedFourByFour(g) { return [.forward(g, tile: 4), .inputGradient(g, tile: 4)] }
+        return nil
+    }
 
-    /// input (N, C, H, W), weight (F, C, 3, 3), bias (F) → output (N, F, H, W).
+    static func isSameThreeByThree(_ g: ConvolutionGeometry) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.padding == 1
+            && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth
+    }
+
+    static func isStridedFourByFour(_ g: ConvolutionGeometry) -> Bool {
+        g.kernelHeight == 4 && g.kernelWidth == 4 && g.stride == 2 && g.padding == 1
+            && g.inputHeight % 2 == 0 && g.inputWidth % 2 == 0
+            && g.outputHeight == g.inputHeight / 2 && g.outputWidth == g.inputWidth / 2
+    }
+
+    /// input (N, C, H, W), weight (F, C, k, k), bias (F) → output (N, F, Ho, Wo).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
-        precondition(applies(to: g), "Winograd.forward: \(g) is not a 3×3 stride-1 padding-1 convolution it computes")
-        let (channels, filters) = (g.inputChannels, g.outputChannels)
-        let output = Tensor.uninitialized(g.outputShape)
-        let packed = packedFilters(weight.storage.pointer, filters: filters, channels: channels)
+        precondition(applies(to: g), "Winograd.forward: \(g) is not a convolution it computes")
+        let problem = WinogradProblem.forward(g, tile: isSameThreeByThree(g) ? outputTile : 4)
+        let filters = isSameThreeByThree(g) ? weight : phaseFilters(weight, geometry: g)
+        return run(problem, input: input, filters: filters, bias: bias)
+    }
+
+    /// outputGradient (N, F, Ho, Wo), weight (F, C, k, k) → input gradient (N, C, H, W): a pass over the
+    /// output gradient with the filters flipped and transposed.
+    public static func inputGradient(outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        precondition(applies(to: g), "Winograd.inputGradient: \(g) is not a convolution it computes")
+        let problem = WinogradProblem.inputGradient(g, tile: isSameThreeByThree(g) ? outputTile : 4)
+        let filters = isSameThreeByThree(g) ? flippedFilters(weight, geometry: g) : flippedPhaseFilters(weight, geometry: g)
+        return run(problem, input: outputGradient, filters: filters, bias: nil)
+    }
+
+    /// input (N, C, H, W), outputGradient (N, F, Ho, Wo) → weight gradient (F, C, k, k).
+    public static func weightGradient(input: Tensor, outputGradient: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        precondition(applies(to: g), "Winograd.weightGradient: \(g) is not a convolution it computes")
+        let problem = WinogradProblem.forward(g, tile: isSameThreeByThree(g) ? outputTile : 4)
+        let transformed = transformedWeightGradient(problem, input: input, outputGradient: outputGradient)
+        let gradient = filterGradient(transformed.storage.pointer, filters: problem.outputChannels, channels: problem.depth,
+                                      tile: problem.tile, taps: problem.taps)
+        return isSameThreeByThree(g) ? gradient : unphasedFilters(gradient, geometry: g)
+    }
+}
+
+// MARK: - The passes
+
+extension Winograd {
+    /// output = the problem's convolution of input by filters (outputChannels, depth, r, r), plus bias.
+    static func run(_ problem: WinogradProblem, input: Tensor, filters: Tensor, bias: Tensor?) -> Tensor {
+        let output = Tensor.uninitialized(problem.outputShape)
+        let (rows, depth) = (problem.outputChannels, problem.depth)
+        let packed = packedFilters(filters.storage.pointer, filters: rows, channels: depth, tile: problem.tile,
+                                   taps: problem.taps)
         defer { packed.forEach { $0.deallocate() } }
         let imagePointer = UnsafePointer(input.storage.pointer), outputPointer = output.storage.pointer
         let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }
-        let tiling = WinogradTiling(geometry: g)
+        let tiling = WinogradTiling(problem: problem)
         tiling.run { _, images, _, scratch in
             let columns = tiling.columns(images)
             tiling.transformInputs(imagePointer, images: images, scratch: scratch)
-            for position in 0..<positions {
+            for position in 0..<problem.positions {
                 Gemm.multiply(packedA: packed[position], transposeB: true, n: columns,
-                              b: scratch.inputs + position * columns * channels, ldb: channels,
-                              c: scratch.products + position * filters * columns, ldc: columns)
+                              b: scratch.inputs + position * columns * depth, ldb: depth,
+                              c: scratch.products + position * rows * columns, ldc: columns)
             }
             tiling.transformProducts(scratch.products, images: images, bias: biasPointer, into: outputPointer)
         }
         return output
     }
 
-    /// outputGradient (N, F, H, W), weight (F, C, 3, 3) → input gradient (N, C, H, W): `forward` of the
-    /// output gradient with weightᵀ[c, f, i, j] = weight[f, c, 2 − i, 2 − j].
-    public static func inputGradient(outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
-        let (channels, filters) = (g.inputChannels, g.outputChannels)
-        var flipped = Tensor.uninitialized([channels, filters, 3, 3])
-        let source = weight.storage.pointer
-        flipped.withUnsafeMutableBufferPointer { destination in
-            for f in 0..<filters {
-                for c in 0..<channels {
-                    for tap in 0..<9 { destination[(c * filters + f) * 9 + 8 - tap] = source[(f * channels + c) * 9 + tap] }
-                }
-            }
-        }
-        let adjoint = ConvolutionGeometry(batch: g.batch, inputChannels: filters, inputHeight: g.inputHeight,
-                                          inputWidth: g.inputWidth, outputChannels: channels, outputHeight: g.inputHeight,
-                                          outputWidth: g.inputWidth, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1,
-                                          dilation: 1, groups: 1)
-        return forward(input: outputGradient, weight: flipped, bias: nil, geometry: adjoint)
-    }
-
-    /// input (N, C, H, W), outputGradient (N, F, H, W) → weight gradient (F, C, 3, 3).
-    public static func weightGradient(input: Tensor, outputGradient: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
-        precondition(applies(to: g), "Winograd.weightGradient: \(g) is not a convolution it computes")
-        let (channels, filters) = (g.inputChannels, g.outputChannels)
-        let tiling = WinogradTiling(geometry: g)
-        let transformedCount = positions * filters * channels
+    /// dU (positions, outputChannels, depth) = Σ over the batch's tiles of (A e Aᵀ)_ξᵀ · V_ξ.
+    static func transformedWeightGradient(_ problem: WinogradProblem, input: Tensor, outputGradient: Tensor) -> Tensor {
+        let (filters, depth) = (problem.outputChannels, problem.depth)
+        let tiling = WinogradTiling(problem: problem, sharesPerWorker: weightGradientSharesPerWorker)
+        let transformedCount = problem.positions * filters * depth
         let accumulators = ConvolutionScratch(count: tiling.shares.count * transformedCount)
         defer { accumulators.deallocate() }
         let imagePointer = UnsafePointer(input.storage.pointer)
@@ -107,87 +141,218 @@ public enum Winograd {
             tiling.transformInputs(imagePointer, images: images, scratch: scratch)
             tiling.transformGradients(gradientPointer, images: images, scratch: scratch)
             let sum = accumulators.pointer + share * transformedCount
-            for position in 0..<positions {
-                Gemm.multiply(transposeA: true, m: filters, n: channels, k: columns,
+            for position in 0..<problem.positions {
+                Gemm.multiply(transposeA: true, m: filters, n: depth, k: columns,
                               a: scratch.products + position * columns * filters, lda: filters,
-                              b: scratch.inputs + position * columns * channels, ldb: channels,
-                              beta: isFirstChunk ? 0 : 1, c: sum + position * filters * channels, ldc: channels)
+                              b: scratch.inputs + position * columns * depth, ldb: depth,
+                              beta: isFirstChunk ? 0 : 1, c: sum + position * filters * depth, ldc: depth)
             }
         }
-        let transformed = accumulators.summed(parts: tiling.shares.count, shape: [positions, filters, channels])
-        return filterGradient(transformed.storage.pointer, filters: filters, channels: channels)
+        return accumulators.summed(parts: tiling.shares.count, shape: [problem.positions, filters, depth])
     }
 }
 
-// MARK: - The filter transforms
+// MARK: - The filters
 
 extension Winograd {
-    /// The 16 matrices U_ξ (F, C) of weight (F, C, 3, 3), each packed for `Gemm.multiply(packedA:…)`.
-    static func packedFilters(_ weight: UnsafePointer<Float>, filters: Int, channels: Int) -> [Gemm.PackedMatrix] {
-        let transformed = ConvolutionScratch(count: positions * filters * channels)
-        defer { transformed.deallocate() }
-        transformFilters(weight, count: filters * channels, into: transformed.pointer)
-        return (0..<positions).map { position in
-            Gemm.PackedMatrix(rows: filters, depth: channels, a: transformed.pointer + position * filters * channels,
-                              lda: channels)
+    /// The n² matrices U_ξ (rows, depth) of filters (rows, depth, r, r), each packed for
+    /// `Gemm.multiply(packedA:…)`, the positions packed on all cores.
+    static func packedFilters(_ weight: UnsafePointer<Float>, filters: Int, channels: Int, tile: Int,
+                              taps: Int) -> [Gemm.PackedMatrix] {
+        let count = WinogradProblem.positions(tile: tile, taps: taps)
+        let transformed = ConvolutionScratch(count: count * filters * channels)
+        let packed = UnsafeMutableBufferPointer<Gemm.PackedMatrix>.allocate(capacity: count)
+        defer { transformed.deallocate(); packed.deallocate() }
+        transformFilters(weight, count: filters * channels, tile: tile, taps: taps, into: transformed.pointer)
+        Parallel.forEach(count) { position in
+            (packed.baseAddress! + position).initialize(to: Gemm.PackedMatrix(
+                rows: filters, depth: channels, a: transformed.pointer + position * filters * channels, lda: channels))
         }
+        return Array(packed)
     }
 
-    /// U = G g Gᵀ for each of `count` filters g (3×3, consecutive) → entry ξ of filter p at
+    /// U = G g Gᵀ (n×n) for each of `count` filters g (r×r, consecutive) → entry ξ of filter p at
     /// transformed[ξ·count + p].
-    static func transformFilters(_ weight: UnsafePointer<Float>, count: Int, into transformed: UnsafeMutablePointer<Float>,
-                                 kernel: Gemm.Kernel? = nil) {
-        Parallel.forRanges(count, minimumPerChunk: 4096) { range in
-            let status = vqk_winograd_filter_transform(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), weight + range.lowerBound * 9,
-                                                       range.count, count, transformed + range.lowerBound)
+    static func transformFilters(_ weight: UnsafePointer<Float>, count: Int, tile: Int, taps: Int,
+                                 into transformed: UnsafeMutablePointer<Float>, kernel: Gemm.Kernel? = nil) {
+        Parallel.forRanges(count, minimumPerChunk: 1024) { range in
+            let status = vqk_winograd_filter_transform(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), Int32(tile), Int32(taps),
+                                                       weight + range.lowerBound * taps * taps, range.count, count,
+                                                       transformed + range.lowerBound)
             precondition(status == 0, "Winograd: this CPU cannot run the \(kernel ?? .default) kernel")
         }
     }
 
-    /// The weight gradient dg = Gᵀ dU G (F, C, 3, 3) of the transformed filters' gradients dU, entry ξ
-    /// of filter (f, c) at transformed[(ξ·F + f)·C + c].
-    static func filterGradient(_ transformed: UnsafePointer<Float>, filters: Int, channels: Int,
+    /// The weight gradient dg = Gᵀ dU G (filters, channels, r, r) of the transformed filters' gradients
+    /// dU, entry ξ of filter (f, c) at transformed[(ξ·F + f)·C + c].
+    static func filterGradient(_ transformed: UnsafePointer<Float>, filters: Int, channels: Int, tile: Int, taps: Int,
                                kernel: Gemm.Kernel? = nil) -> Tensor {
         let count = filters * channels
-        let gradient = Tensor.uninitialized([filters, channels, 3, 3])
+        let gradient = Tensor.uninitialized([filters, channels, taps, taps])
         let destination = gradient.storage.pointer
-        Parallel.forRanges(count, minimumPerChunk: 4096) { range in
-            let status = vqk_winograd_filter_gradient(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), transformed + range.lowerBound,
-                                                      range.count, count, destination + range.lowerBound * 9)
+        Parallel.forRanges(count, minimumPerChunk: 1024) { range in
+            let status = vqk_winograd_filter_gradient(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), Int32(tile), Int32(taps),
+                                                      transformed + range.lowerBound, range.count, count,
+                                                      destination + range.lowerBound * taps * taps)
             precondition(status == 0, "Winograd: this CPU cannot run the \(kernel ?? .default) kernel")
         }
         return gradient
     }
+
+    /// weight (F, C, 3, 3) → (C, F, 3, 3) flipped: [c, f, i, j] = weight[f, c, 2 − i, 2 − j].
+    static func flippedFilters(_ weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        let (filters, channels) = (g.outputChannels, g.inputChannels)
+        let result = Tensor.uninitialized([channels, filters, 3, 3])
+        let source = weight.storage.pointer, destination = result.storage.pointer
+        forFilters(filters, channels: channels, taps: 9) { f in
+            for c in 0..<channels {
+                let from = source + (f * channels + c) * 9, to = destination + (c * filters + f) * 9
+                for tap in 0..<9 { to[8 - tap] = from[tap] }
+            }
+        }
+        return result
+    }
+
+    /// weight (F, C, 4, 4) → the four phases' 2×2 filters (F, 4C, 2, 2): [f, (2a + b)·C + c, p, q] =
+    /// weight[f, c, 2p + a, 2q + b].
+    static func phaseFilters(_ weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        let (filters, channels) = (g.outputChannels, g.inputChannels)
+        let result = Tensor.uninitialized([filters, 4 * channels, 2, 2])
+        let source = weight.storage.pointer, destination = result.storage.pointer
+        forFilters(filters, channels: channels, taps: 16) { f in
+            for c in 0..<channels {
+                let from = source + (f * channels + c) * 16
+                for phase in 0..<4 {
+                    let to = destination + ((f * 4 + phase) * channels + c) * 4, (a, b) = (phase / 2, phase % 2)
+                    for p in 0..<2 { for q in 0..<2 { to[2 * p + q] = from[(2 * p + a) * 4 + 2 * q + b] } }
+                }
+            }
+        }
+        return result
+    }
+
+    /// weight (F, C, 4, 4) → the input gradient's filters (4C, F, 2, 2): [(2a + b)·C + c, f, p, q] =
+    /// weight[f, c, 2(1 − p) + a, 2(1 − q) + b].
+    static func flippedPhaseFilters(_ weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        let (filters, channels) = (g.outputChannels, g.inputChannels)
+        let result = Tensor.uninitialized([4 * channels, filters, 2, 2])
+        let source = weight.storage.pointer, destination = result.storage.pointer
+        forFilters(filters, channels: channels, taps: 16) { f in
+            for c in 0..<channels {
+                let from = source + (f * channels + c) * 16
+                for phase in 0..<4 {
+                    let to = destination + ((phase * channels + c) * filters + f) * 4, (a, b) = (phase / 2, phase % 2)
+                    for p in 0..<2 { for q in 0..<2 { to[2 * p + q] = from[(2 * (1 - p) + a) * 4 + 2 * (1 - q) + b] } }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The phases' gradient (F, 4C, 2, 2) → the weight gradient (F, C, 4, 4): the inverse of `phaseFilters`.
+    static func unphasedFilters(_ gradient: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        let (filters, channels) = (g.outputChannels, g.inputChannels)
+        let result = Tensor.uninitialized([filters, channels, 4, 4])
+        let source = gradient.storage.pointer, destination = result.storage.pointer
+        forFilters(filters, channels: channels, taps: 16) { f in
+            for c in 0..<channels {
+                let to = destination + (f * channels + c) * 16
+                for phase in 0..<4 {
+                    let from = source + ((f * 4 + phase) * channels + c) * 4, (a, b) = (phase / 2, phase % 2)
+                    for p in 0..<2 { for q in 0..<2 { to[(2 * p + a) * 4 + 2 * q + b] = from[2 * p + q] } }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Runs `body(f)` for every filter, split across the cores when the filters hold enough taps.
+    private static func forFilters(_ filters: Int, channels: Int, taps: Int, _ body: (Int) -> Void) {
+        Parallel.forRanges(filters, minimumPerChunk: max(1, 8192 / max(channels * taps, 1))) { range in
+            for f in range { body(f) }
+        }
+    }
 }
 
-/// How one Winograd call walks the batch: chunks of images whose tiles are the columns of the 16
+/// One Winograd pass: images (N, channels, height, width) read as the n×n input patches of the m×m
+/// tiles of an output grid, multiplied by transformed filters (outputChannels, depth, r, r).
+struct WinogradProblem: Equatable {
+    var batch: Int
+    /// The image the input transform reads (N, channels, height, width).
+    var channels: Int, height: Int, width: Int
+    /// The output grid: outputChannels × outputHeight × outputWidth per image.
+    var outputChannels: Int, outputHeight: Int, outputWidth: Int
+    /// m and r.
+    var tile: Int, taps: Int
+    /// The input is read as the four phases of a 4×4 stride-2 padding-1 convolution (depth 4·channels,
+    /// no padding), not with padding 1.
+    var readsPhases = false
+    /// The output is the four phases (channels (2a + b)·C + c) of an image (N, C, 2·(Ho − 1), 2·(Wo − 1)).
+    var writesPhases = false
+
+    static func positions(tile: Int, taps: Int) -> Int { (tile + taps - 1) * (tile + taps - 1) }
+
+    /// n²: the entries of a transformed tile, one matrix product each.
+    var positions: Int { WinogradProblem.positions(tile: tile, taps: taps) }
+    /// The products' depth: channels, or 4·channels for phases.
+    var depth: Int { readsPhases ? 4 * channels : channels }
+    /// ⌈Ho/m⌉·⌈Wo/m⌉.
+    var tilesPerImage: Int { (outputHeight + tile - 1) / tile * ((outputWidth + tile - 1) / tile) }
+    var outputShape: [Int] {
+        writesPhases ? [batch, outputChannels / 4, 2 * (outputHeight - 1), 2 * (outputWidth - 1)]
+            : [batch, outputChannels, outputHeight, outputWidth]
+    }
+
+    /// The convolution's forward pass (and its weight gradient's tiles).
+    static func forward(_ g: ConvolutionGeometry, tile: Int) -> WinogradProblem {
+        let strided = g.stride.height == 2
+        return WinogradProblem(batch: g.batch, channels: g.inputChannels, height: g.inputHeight, width: g.inputWidth,
+                               outputChannels: g.outputChannels, outputHeight: g.outputHeight, outputWidth: g.outputWidth,
+                               tile: tile, taps: strided ? 2 : 3, readsPhases: strided)
+    }
+
+    /// The convolution's input gradient: the output gradient convolved with the flipped filters; for
+    /// the stride-2 convolution a padding-1 2×2 pass onto the phase grid (Ho + 1) × (Wo + 1).
+    static func inputGradient(_ g: ConvolutionGeometry, tile: Int) -> WinogradProblem {
+        let strided = g.stride.height == 2
+        return WinogradProblem(batch: g.batch, channels: g.outputChannels, height: g.outputHeight, width: g.outputWidth,
+                               outputChannels: strided ? 4 * g.inputChannels : g.inputChannels,
+                               outputHeight: g.outputHeight + (strided ? 1 : 0), outputWidth: g.outputWidth + (strided ? 1 : 0),
+                               tile: tile, taps: strided ? 2 : 3, writesPhases: strided)
+    }
+}
+
+/// How one Winograd pass walks the batch: chunks of images whose tiles are the columns of the n²
 /// products, and shares of chunks for the cores (`ConvolutionPlan.shares`). Chunk matrices are
 /// (rows, B·tiles): image b of the chunk owns columns b·tiles ..< (b+1)·tiles.
 struct WinogradTiling {
-    let geometry: ConvolutionGeometry
+    let problem: WinogradProblem
     let tilesPerImage: Int
     let imagesPerChunk: Int
     let shares: [Range<Int>]
     /// The instruction set of the C transforms (nil: `Gemm.Kernel.default`); all give the same bits.
     let kernel: Gemm.Kernel?
 
-    init(geometry g: ConvolutionGeometry, kernel: Gemm.Kernel? = nil) {
-        geometry = g
+    /// `sharesPerWorker`: 4 balances the cores best; the weight gradient takes 1, as each share keeps
+    /// an accumulator of n²·F·depth floats that are summed at the end (9.4 MB for encoder.conv3 with
+    /// 4 shares), which costs more than the imbalance of equal whole chunks.
+    init(problem p: WinogradProblem, kernel: Gemm.Kernel? = nil, sharesPerWorker: Int = ConvolutionPlan.sharesPerWorker) {
+        problem = p
         self.kernel = kernel
-        tilesPerImage = Winograd.tilesPerImage(g)
-        let workers = max(1, min(Parallel.workerCount, g.batch))
-        let largestShare = (g.batch + workers - 1) / workers
+        tilesPerImage = p.tilesPerImage
+        let workers = max(1, min(Parallel.workerCount, p.batch))
+        let largestShare = (p.batch + workers - 1) / workers
         let wanted = (Winograd.chunkColumns + tilesPerImage - 1) / tilesPerImage
-        let affordable = max(1, Winograd.tilesBudget / (Winograd.positions * max(g.inputChannels, g.outputChannels) * tilesPerImage))
+        let affordable = max(1, Winograd.tilesBudget / (p.positions * max(p.depth, p.outputChannels) * tilesPerImage))
         imagesPerChunk = max(1, min(wanted, affordable, largestShare))
-        shares = ConvolutionPlan.shares(batch: g.batch, imagesPerChunk: imagesPerChunk, workers: workers)
+        shares = ConvolutionPlan.shares(batch: p.batch, imagesPerChunk: imagesPerChunk, workers: workers, perWorker: sharesPerWorker)
     }
 
     /// B·tiles.
     func columns(_ images: Range<Int>) -> Int { images.count * tilesPerImage }
 
-    /// Scratch of one share: the input tiles (16, columns, C), the product tiles (16, F, columns) or the
-    /// gradient tiles (16, columns, F), one image turned channels-last (H·W, max(C, F)) and max(C, F) zeros.
+    /// Scratch of one share: the input tiles (n², columns, depth), the product tiles (n², F, columns) or the
+    /// gradient tiles (n², columns, F), one image turned channels-last and zeros as wide as a pixel.
     struct Scratch {
         let inputs: UnsafeMutablePointer<Float>
         let products: UnsafeMutablePointer<Float>
@@ -198,12 +363,12 @@ struct WinogradTiling {
     /// Runs `body(share, images, isFirstChunk, scratch)` for every chunk of every share, the shares in
     /// parallel and each share's chunks in order on one core (as `ConvolutionPlan.run`).
     func run(_ body: (_ share: Int, _ images: Range<Int>, _ isFirstChunk: Bool, _ scratch: Scratch) -> Void) {
-        let g = geometry, most = Winograd.positions * imagesPerChunk * tilesPerImage
-        let widest = max(g.inputChannels, g.outputChannels)
+        let p = problem, most = p.positions * imagesPerChunk * tilesPerImage
+        let widest = max(p.channels, p.outputChannels)
+        let pixelCount = max(p.height * p.width * p.channels, p.outputHeight * p.outputWidth * p.outputChannels)
         Parallel.forEach(shares.count) { share in
-            let inputs = ConvolutionScratch(count: most * g.inputChannels)
-            let products = ConvolutionScratch(count: most * g.outputChannels)
-            let pixels = ConvolutionScratch(count: g.inputArea * widest), zeros = ConvolutionScratch(count: widest)
+            let inputs = ConvolutionScratch(count: most * p.depth), products = ConvolutionScratch(count: most * p.outputChannels)
+            let pixels = ConvolutionScratch(count: pixelCount), zeros = ConvolutionScratch(count: widest)
             defer { inputs.deallocate(); products.deallocate(); pixels.deallocate(); zeros.deallocate() }
             zeros.pointer.update(repeating: 0, count: widest)
             let scratch = Scratch(inputs: inputs.pointer, products: products.pointer, pixels: pixels.pointer,
@@ -215,45 +380,44 @@ struct WinogradTiling {
         }
     }
 
-    /// The chunk's images of input (N, C, H, W) → V (16, columns, C).
-    func transformInputs(_ input: UnsafePointer<Float>, images: Range<Int>, scratch: Scratch) {
-        tiles(of: input, channels: geometry.inputChannels, images: images, scratch: scratch, into: scratch.inputs,
-              vqk_winograd_input_transform)
-    }
-
-    /// The chunk's images of the output gradient (N, F, H, W) → A e Aᵀ (16, columns, F).
-    func transformGradients(_ gradient: UnsafePointer<Float>, images: Range<Int>, scratch: Scratch) {
-        tiles(of: gradient, channels: geometry.outputChannels, images: images, scratch: scratch, into: scratch.products,
-              vqk_winograd_gradient_transform)
-    }
-
-    /// The products (16, F, columns) → the chunk's images of output (N, F, H, W), plus the bias.
-    func transformProducts(_ products: UnsafePointer<Float>, images: Range<Int>, bias: UnsafePointer<Float>?,
-                           into output: UnsafeMutablePointer<Float>) {
-        let g = geometry, columns = columns(images), planeSize = g.outputChannels * g.outputArea
-        for n in images {
-            let status = vqk_winograd_output_transform(kernelCode, products + (n - images.lowerBound) * tilesPerImage,
-                                                       g.outputChannels * columns, columns, g.outputChannels,
-                                                       g.outputHeight, g.outputWidth, bias, output + n * planeSize)
-            precondition(status == 0, "Winograd: the output transform did not run (\(kernel ?? .default) kernel)")
-        }
-    }
-
     var kernelCode: Int32 { kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT) }
 
-    typealias TileTransform = (Int32, UnsafePointer<Float>?, Int, Int, Int, UnsafeMutablePointer<Float>?,
-                               UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Int32
-
-    /// One of the C expanding transforms over each image of the chunk: image b's tiles are rows
-    /// b·tiles… of each position's (columns, channels) matrix.
-    private func tiles(of source: UnsafePointer<Float>, channels: Int, images: Range<Int>, scratch: Scratch,
-                       into destination: UnsafeMutablePointer<Float>, _ transform: TileTransform) {
-        let g = geometry, columns = columns(images), planeSize = channels * g.inputArea
+    /// The chunk's images of the input (N, channels, H, W) → V (n², columns, depth).
+    func transformInputs(_ input: UnsafePointer<Float>, images: Range<Int>, scratch: Scratch) {
+        let p = problem, columns = columns(images), planeSize = p.channels * p.height * p.width
         for n in images {
-            let status = transform(kernelCode, source + n * planeSize, channels, g.inputHeight, g.inputWidth, scratch.pixels,
-                                   scratch.zeros, destination + (n - images.lowerBound) * tilesPerImage * channels,
-                                   columns * channels)
-            precondition(status == 0, "Winograd: the tile transform did not run (\(kernel ?? .default) kernel)")
+            let destination = scratch.inputs + (n - images.lowerBound) * tilesPerImage * p.depth
+            let status = p.readsPhases
+                ? vqk_winograd_phase_input_transform(kernelCode, input + n * planeSize, p.channels, p.height, p.width,
+                                                     p.outputHeight, p.outputWidth, scratch.pixels, scratch.zeros,
+                                                     destination, columns * p.depth)
+                : vqk_winograd_input_transform(kernelCode, Int32(p.tile), Int32(p.taps), input + n * planeSize, p.channels,
+                                               p.height, p.width, p.outputHeight, p.outputWidth, scratch.pixels,
+                                               scratch.zeros, destination, columns * p.depth)
+            precondition(status == 0, "Winograd: the input transform did not run (\(kernel ?? .default) kernel)")
         }
+    }
+
+    /// The chunk's images of the output gradient (N, F, Ho, Wo) → A e Aᵀ (n², columns, F).
+    func transformGradients(_ gradient: UnsafePointer<Float>, images: Range<Int>, scratch: Scratch) {
+        let p = problem, columns = columns(images), planeSize = p.outputChannels * p.outputHeight * p.outputWidth
+        for n in images {
+            let status = vqk_winograd_gradient_transform(kernelCode, Int32(p.tile), Int32(p.taps), gradient + n * planeSize,
+                                                         p.outputChannels, p.outputHeight, p.outputWidth, scratch.pixels,
+                                                         scratch.zeros,
+                                                         scratch.products + (n - images.lowerBound) * tilesPerImage * p.outputChannels,
+                                                         columns * p.outputChannels)
+            precondition(status == 0, "Winograd: the gradient transform did not run (\(kernel ?? .default) kernel)")
+        }
+    }
+
+    /// The products (n², F, columns) → the chunk's images of the output, plus the bias.
+    func transformProducts(_ products: UnsafePointer<Float>, images: Range<Int>, bias: UnsafePointer<Float>?,
+                           into output: UnsafeMutablePointer<Float>) {
+        let p = problem, columns = columns(images), imageSize = p.outputShape.dropFirst().reduce(1, *)
+        let status = vqk_winograd_output_transform(kernelCode, Int32(p.tile), Int32(p.taps), p.writesPhases ? 1 : 0, products,
+                                                   p.outputChannels * columns, columns, images.count, p.outputChannels,
+                                                   p.outputHeight, p.outputWidth, bias, output + images.lowerBound * imageSize)
+        precondition(status == 0, "Winograd: the output transform did not run (\(kernel ?? .default) kernel)")
     }
 }

@@ -1,47 +1,77 @@
 /// The reference twin of `Winograd`'s transforms: each one computed from its matrices by the
-/// definition, in `Double`, one tile at a time, for the tests. Layouts are `Winograd`'s: entry
-/// ξ = 4i + j of a tile's 4×4 matrix goes to position ξ, the tiles of an image row-major
-/// (⌈H/2⌉ × ⌈W/2⌉); the input and gradient transforms give (16, tiles, C), the output transform
-/// reads (16, C, tiles), the filter transforms (16, filters).
+/// definition, in `Double`, one tile at a time, for the tests. `tile` is the output tile side m, `taps`
+/// the filter side r (F(2, 3), F(4, 3), F(4, 2)), n = m + r − 1. Layouts are `Winograd`'s: entry
+/// ξ = n·i + j of a tile's n×n matrix goes to position ξ, the tiles of an output grid row-major
+/// (⌈Ho/m⌉ × ⌈Wo/m⌉); the input and gradient transforms give (n², tiles, C), the output transform reads
+/// (n², C, tiles), the filter transforms (n², filters).
 public enum WinogradNaive {
-    /// Bᵀ (4×4): V = Bᵀ d B.
-    public static let inputMatrixTransposed: [[Double]] = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
-    /// G (4×3): U = G g Gᵀ.
-    public static let filterMatrix: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-    /// Aᵀ (2×4): y = Aᵀ m A.
-    public static let outputMatrixTransposed: [[Double]] = [[1, 1, 1, 0], [0, 1, -1, -1]]
+    /// The matrices of F(m×m, r×r) (Lavin and Gray, 2016): Bᵀ (n×n), G (n×r), Aᵀ (m×n).
+    public struct Matrices: Sendable {
+        public let inputTransposed: [[Double]]
+        public let filter: [[Double]]
+        public let outputTransposed: [[Double]]
+    }
 
-    /// image (C, H, W) → V (16, tiles, C), d read with padding 1 (zeros outside the image).
-    public static func inputTiles(_ image: [Float], channels: Int, height: Int, width: Int) -> [Float] {
-        let (rows, columns) = ((height + 1) / 2, (width + 1) / 2), tiles = rows * columns
-        var result = [Float](repeating: 0, count: 16 * channels * tiles)
+    /// Interpolation points 0, 1, −1, ∞ (F(2, 3)), 0, 1, −1, 2, −2, ∞ (F(4, 3)) and 0, 1, −1, 2, ∞ (F(4, 2)),
+    /// the matrices from the Toom-Cook construction (checked symbolically when written: each gives the
+    /// correlation exactly).
+    public static func matrices(tile: Int, taps: Int = 3) -> Matrices {
+        if tile == 4 && taps == 2 {
+            return Matrices(inputTransposed: [[2, -1, -2, 1, 0], [0, -2, -1, 1, 0], [0, 2, -3, 1, 0], [0, -1, 0, 1, 0],
+                                              [0, 2, -1, -2, 1]],
+                            filter: [[0.5, 0], [-0.5, -0.5], [-1.0 / 6, 1.0 / 6], [1.0 / 6, 1.0 / 3], [0, 1]],
+                            outputTransposed: [[1, 1, 1, 1, 0], [0, 1, -1, 2, 0], [0, 1, 1, 4, 0], [0, 1, -1, 8, 1]])
+        }
+        precondition(taps == 3, "WinogradNaive: filters of 2 or 3 taps, not \(taps)")
+        if tile == 2 {
+            return Matrices(inputTransposed: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+                            filter: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+                            outputTransposed: [[1, 1, 1, 0], [0, 1, -1, -1]])
+        }
+        precondition(tile == 4, "WinogradNaive: output tiles of 2 or 4, not \(tile)")
+        return Matrices(inputTransposed: [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                                          [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
+                        filter: [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                                 [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]],
+                        outputTransposed: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]])
+    }
+
+    /// image (C, H, W) → V (n², tiles, C) of the tiles of an output grid Ho × Wo (nil: H × W), d read with
+    /// padding 1 (zeros outside the image).
+    public static func inputTiles(_ image: [Float], channels: Int, height: Int, width: Int, tile m: Int, taps: Int = 3,
+                                  outputHeight: Int? = nil, outputWidth: Int? = nil) -> [Float] {
+        let n = m + taps - 1, columns = ((outputWidth ?? width) + m - 1) / m, tiles = ((outputHeight ?? height) + m - 1) / m * columns
+        let bt = matrices(tile: m, taps: taps).inputTransposed
+        var result = [Float](repeating: 0, count: n * n * channels * tiles)
         for c in 0..<channels {
             for tile in 0..<tiles {
                 let (r, t) = (tile / columns, tile % columns)
-                let d = (0..<4).map { i in
-                    (0..<4).map { j -> Double in
-                        let (y, x) = (2 * r - 1 + i, 2 * t - 1 + j)
+                let d = (0..<n).map { i in
+                    (0..<n).map { j -> Double in
+                        let (y, x) = (m * r - 1 + i, m * t - 1 + j)
                         return y >= 0 && y < height && x >= 0 && x < width ? Double(image[(c * height + y) * width + x]) : 0
                     }
                 }
-                let v = product(product(inputMatrixTransposed, d), transposed(inputMatrixTransposed))
-                store(v, into: &result, channel: c, channels: channels, tile: tile, tiles: tiles, channelsLast: true)
+                store(product(product(bt, d), transposed(bt)), into: &result, channel: c, channels: channels, tile: tile,
+                      tiles: tiles, channelsLast: true)
             }
         }
         return result
     }
 
-    /// products m (16, C, tiles) → output (C, H, W): Aᵀ m A per tile, plus bias[c], cropped.
-    public static func outputImage(_ products: [Float], channels: Int, height: Int, width: Int, bias: [Float]?) -> [Float] {
-        let columns = (width + 1) / 2, tiles = (height + 1) / 2 * columns
+    /// products (n², C, tiles) → output (C, H, W): Aᵀ m A per tile, plus bias[c], cropped.
+    public static func outputImage(_ products: [Float], channels: Int, height: Int, width: Int, bias: [Float]?,
+                                   tile m: Int, taps: Int = 3) -> [Float] {
+        let n = m + taps - 1, columns = (width + m - 1) / m, tiles = (height + m - 1) / m * columns
+        let at = matrices(tile: m, taps: taps).outputTransposed
         var result = [Float](repeating: 0, count: channels * height * width)
         for c in 0..<channels {
             for tile in 0..<tiles {
-                let m = load(products, channel: c, channels: channels, tile: tile, tiles: tiles)
-                let y = product(product(outputMatrixTransposed, m), transposed(outputMatrixTransposed))
-                for a in 0..<2 {
-                    for b in 0..<2 {
-                        let (row, column) = (2 * (tile / columns) + a, 2 * (tile % columns) + b)
+                let y = product(product(at, load(products, n: n, channel: c, channels: channels, tile: tile, tiles: tiles)),
+                                transposed(at))
+                for a in 0..<m {
+                    for b in 0..<m {
+                        let (row, column) = (m * (tile / columns) + a, m * (tile % columns) + b)
                         guard row < height, column < width else { continue }
                         result[(c * height + row) * width + column] = Float(y[a][b] + Double(bias?[c] ?? 0))
                     }
@@ -51,43 +81,46 @@ public enum WinogradNaive {
         return result
     }
 
-    /// output gradient (C, H, W) → A e Aᵀ (16, tiles, C), e each tile's 2×2 gradient (zero past the edges).
-    public static func gradientTiles(_ gradient: [Float], channels: Int, height: Int, width: Int) -> [Float] {
-        let columns = (width + 1) / 2, tiles = (height + 1) / 2 * columns
-        var result = [Float](repeating: 0, count: 16 * channels * tiles)
+    /// output gradient (C, H, W) → A e Aᵀ (n², tiles, C), e each tile's m×m gradient (zero past the edges).
+    public static func gradientTiles(_ gradient: [Float], channels: Int, height: Int, width: Int, tile m: Int,
+                                     taps: Int = 3) -> [Float] {
+        let n = m + taps - 1, columns = (width + m - 1) / m, tiles = (height + m - 1) / m * columns
+        let at = matrices(tile: m, taps: taps).outputTransposed
+        var result = [Float](repeating: 0, count: n * n * channels * tiles)
         for c in 0..<channels {
             for tile in 0..<tiles {
-                let e = (0..<2).map { a in
-                    (0..<2).map { b -> Double in
-                        let (row, column) = (2 * (tile / columns) + a, 2 * (tile % columns) + b)
+                let e = (0..<m).map { a in
+                    (0..<m).map { b -> Double in
+                        let (row, column) = (m * (tile / columns) + a, m * (tile % columns) + b)
                         return row < height && column < width ? Double(gradient[(c * height + row) * width + column]) : 0
                     }
                 }
-                let m = product(product(transposed(outputMatrixTransposed), e), outputMatrixTransposed)
-                store(m, into: &result, channel: c, channels: channels, tile: tile, tiles: tiles, channelsLast: true)
+                store(product(product(transposed(at), e), at), into: &result, channel: c, channels: channels, tile: tile,
+                      tiles: tiles, channelsLast: true)
             }
         }
         return result
     }
 
-    /// weight (F, C, 3, 3) → U (16, F·C), U = G g Gᵀ per filter.
-    public static func filters(_ weight: [Float], count: Int) -> [Float] {
-        var result = [Float](repeating: 0, count: 16 * count)
+    /// weight (F, C, r, r) → U (n², F·C), U = G g Gᵀ per filter.
+    public static func filters(_ weight: [Float], count: Int, tile m: Int, taps r: Int = 3) -> [Float] {
+        let n = m + r - 1, g = matrices(tile: m, taps: r).filter
+        var result = [Float](repeating: 0, count: n * n * count)
         for filter in 0..<count {
-            let g = (0..<3).map { i in (0..<3).map { j in Double(weight[filter * 9 + 3 * i + j]) } }
-            let u = product(product(filterMatrix, g), transposed(filterMatrix))
-            store(u, into: &result, channel: filter, channels: count, tile: 0, tiles: 1)
+            let taps = (0..<r).map { i in (0..<r).map { j in Double(weight[(filter * r + i) * r + j]) } }
+            store(product(product(g, taps), transposed(g)), into: &result, channel: filter, channels: count, tile: 0, tiles: 1)
         }
         return result
     }
 
-    /// dU (16, F·C) → dg (F, C, 3, 3) = Gᵀ dU G per filter: the adjoint of `filters`.
-    public static func filterGradient(_ transformed: [Float], count: Int) -> [Float] {
-        var result = [Float](repeating: 0, count: 9 * count)
+    /// dU (n², F·C) → dg (F, C, r, r) = Gᵀ dU G per filter: the adjoint of `filters`.
+    public static func filterGradient(_ transformed: [Float], count: Int, tile m: Int, taps r: Int = 3) -> [Float] {
+        let n = m + r - 1, g = matrices(tile: m, taps: r).filter
+        var result = [Float](repeating: 0, count: r * r * count)
         for filter in 0..<count {
-            let du = load(transformed, channel: filter, channels: count, tile: 0, tiles: 1)
-            let dg = product(product(transposed(filterMatrix), du), filterMatrix)
-            for i in 0..<3 { for j in 0..<3 { result[filter * 9 + 3 * i + j] = Float(dg[i][j]) } }
+            let du = load(transformed, n: n, channel: filter, channels: count, tile: 0, tiles: 1)
+            let dg = product(product(transposed(g), du), g)
+            for i in 0..<r { for j in 0..<r { result[(filter * r + i) * r + j] = Float(dg[i][j]) } }
         }
         return result
     }
@@ -103,16 +136,18 @@ public enum WinogradNaive {
     /// Entry ξ of (channel, tile) at (ξ, channel, tile), or with `channelsLast` at (ξ, tile, channel).
     private static func store(_ matrix: [[Double]], into result: inout [Float], channel: Int, channels: Int, tile: Int, tiles: Int,
                               channelsLast: Bool = false) {
-        for i in 0..<4 {
-            for j in 0..<4 {
-                let position = 4 * i + j
+        let n = matrix.count
+        for i in 0..<n {
+            for j in 0..<n {
+                let position = n * i + j
                 result[channelsLast ? (position * tiles + tile) * channels + channel : (position * channels + channel) * tiles + tile]
                     = Float(matrix[i][j])
             }
         }
     }
 
-    private static func load(_ values: [Float], channel: Int, channels: Int, tile: Int, tiles: Int) -> [[Double]] {
-        (0..<4).map { i in (0..<4).map { j in Double(values[((4 * i + j) * channels + channel) * tiles + tile]) } }
+    /// The n×n matrix of (channel, tile) from (n², channels, tiles).
+    private static func load(_ values: [Float], n: Int, channel: Int, channels: Int, tile: Int, tiles: Int) -> [[Double]] {
+        (0..<n).map { i in (0..<n).map { j in Double(values[((n * i + j) * channels + channel) * tiles + tile]) } }
     }
 }

@@ -86,7 +86,7 @@ public struct Adam {
                     gradient.withUnsafeBufferPointer { g in
                         // Element by element, so splitting across cores changes no bit of the result.
                         let (p, m, v) = (p.baseAddress!, m.baseAddress!, v.baseAddress!)
-                        Parallel.forRanges(g.count, minimumPerChunk: 1 << 15) { range in
+                        Parallel.forRanges(g.count, minimumPerChunk: 1 << 13) { range in
                             for i in range {
                                 let gi = g[i] + coupled * p[i]
                                 m[i] = b1 * m[i] + (1 - b1) * gi
