@@ -59,18 +59,48 @@ VQK_INLINE void to_channels_last(const float *image, long channels, long area, f
 #if VQK_X86
 #include <immintrin.h>
 
-/// `to_channels_last` with one 16-channel gather per instruction (the compiler's vectorisation of the
-/// loop above uses 64-bit offsets: two gathers of 8 and a merge).
+/// A 16×16 block transposed in registers: rows[i] (16 floats) → rows[j] holding element j of every
+/// row. Unpacks pair the rows, in-lane shuffles gather 4×4 blocks, lane shuffles put them in place.
+__attribute__((target("avx512f"))) static inline void transpose_16x16(__m512 rows[16]) {
+    __m512 quads[16];
+    for (int g = 0; g < 4; g++) {  // quads[4g + c]: columns c, c + 4, c + 8, c + 12 of rows 4g … 4g + 3, a lane each
+        __m512 low01 = _mm512_unpacklo_ps(rows[4 * g], rows[4 * g + 1]), high01 = _mm512_unpackhi_ps(rows[4 * g], rows[4 * g + 1]);
+        __m512 low23 = _mm512_unpacklo_ps(rows[4 * g + 2], rows[4 * g + 3]);
+        __m512 high23 = _mm512_unpackhi_ps(rows[4 * g + 2], rows[4 * g + 3]);
+        quads[4 * g] = _mm512_shuffle_ps(low01, low23, 0x44);
+        quads[4 * g + 1] = _mm512_shuffle_ps(low01, low23, 0xEE);
+        quads[4 * g + 2] = _mm512_shuffle_ps(high01, high23, 0x44);
+        quads[4 * g + 3] = _mm512_shuffle_ps(high01, high23, 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+        __m512 even01 = _mm512_shuffle_f32x4(quads[c], quads[4 + c], 0x88), odd01 = _mm512_shuffle_f32x4(quads[c], quads[4 + c], 0xDD);
+        __m512 even23 = _mm512_shuffle_f32x4(quads[8 + c], quads[12 + c], 0x88);
+        __m512 odd23 = _mm512_shuffle_f32x4(quads[8 + c], quads[12 + c], 0xDD);
+        rows[c] = _mm512_shuffle_f32x4(even01, even23, 0x88);
+        rows[c + 8] = _mm512_shuffle_f32x4(even01, even23, 0xDD);
+        rows[c + 4] = _mm512_shuffle_f32x4(odd01, odd23, 0x88);
+        rows[c + 12] = _mm512_shuffle_f32x4(odd01, odd23, 0xDD);
+    }
+}
+
+/// `to_channels_last` in 16×16 blocks transposed in registers (the compiler's vectorisation of the
+/// loop above gathers with 64-bit offsets, 8 at a time), the edges element by element.
 __attribute__((target("avx512f"))) static void to_channels_last_avx512(const float *image, long channels, long area,
                                                                        float *pixels) {
-    __m512i offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                         _mm512_set1_epi32((int)area));
-    long whole = channels / 16 * 16;
+    long whole_channels = channels / 16 * 16, whole_pixels = area / 16 * 16;
+    for (long c0 = 0; c0 < whole_channels; c0 += 16) {
+        for (long p0 = 0; p0 < whole_pixels; p0 += 16) {
+            __m512 rows[16];
+            for (int i = 0; i < 16; i++) rows[i] = _mm512_loadu_ps(image + (c0 + i) * area + p0);
+            transpose_16x16(rows);
+            for (int j = 0; j < 16; j++) _mm512_storeu_ps(pixels + (p0 + j) * channels + c0, rows[j]);
+        }
+        for (long p = whole_pixels; p < area; p++) {
+            for (long c = c0; c < c0 + 16; c++) pixels[p * channels + c] = image[c * area + p];
+        }
+    }
     for (long p = 0; p < area; p++) {
-        float *destination = pixels + p * channels;
-        long c = 0;
-        for (; c < whole; c += 16) _mm512_storeu_ps(destination + c, _mm512_i32gather_ps(offsets, image + c * area + p, 4));
-        for (; c < channels; c++) destination[c] = image[c * area + p];
+        for (long c = whole_channels; c < channels; c++) pixels[p * channels + c] = image[c * area + p];
     }
 }
 #endif
