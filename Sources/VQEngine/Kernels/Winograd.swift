@@ -20,7 +20,8 @@ import CVQKernels
 /// channels (16 or more, so whole vectors); the product reads it transposed, which its packing absorbs.
 /// The input gradient is the same kind of pass over the output gradient with the filters flipped and
 /// transposed (for the stride-2 convolution, a padding-1 2×2 pass whose output is the four phases of
-/// the input gradient); the weight gradient is dU_ξ (F, depth) = Σ_tiles (A e Aᵀ)_ξᵀ · V_ξ, e the output
+/// the input gradient; `Convolution` takes col2im's there, which measured faster:
+/// `Convolution.usesWinogradForInputGradient`); the weight gradient is dU_ξ (F, depth) = Σ_tiles (A e Aᵀ)_ξᵀ · V_ξ, e the output
 /// gradient's tiles, then dg = Gᵀ dU G. All are exact in real arithmetic; in floats they differ from
 /// im2col's sums by rounding, more with m = 4, whose transforms scale by up to 8 and 1/24
 /// (BENCHMARKS.md gives the measured error).
