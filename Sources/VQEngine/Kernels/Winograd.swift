@@ -87,7 +87,7 @@ public enum Winograd {
     public static func inputGradient(outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
         precondition(applies(to: g), "Winograd.inputGradient: \(g) is not a convolution it computes")
         let problem = WinogradProblem.inputGradient(g, tile: isSameThreeByThree(g) ? outputTile : 4)
-        let filters = isSameThreeByThree(g) ? flippedFilters(weight, geometry: g) : flippedPhaseFilters(weight, geometry: g)
+        let filters = isSameThreeByThree(g) ? flippedFilters(weight, geometry: g) : phaseFilters(weight, geometry: g, forInputGradient: true)
         return run(problem, input: outputGradient, filters: filters, bias: nil)
     }
 
@@ -215,35 +215,24 @@ extension Winograd {
     }
 
     /// weight (F, C, 4, 4) → the four phases' 2×2 filters (F, 4C, 2, 2): [f, (2a + b)·C + c, p, q] =
-    /// weight[f, c, 2p + a, 2q + b].
-    static func phaseFilters(_ weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+    /// weight[f, c, 2p + a, 2q + b]; or, `forInputGradient`, flipped and transposed (4C, F, 2, 2):
+    /// [(2a + b)·C + c, f, p, q] = weight[f, c, 2(1 − p) + a, 2(1 − q) + b].
+    static func phaseFilters(_ weight: Tensor, geometry g: ConvolutionGeometry, forInputGradient: Bool = false) -> Tensor {
         let (filters, channels) = (g.outputChannels, g.inputChannels)
-        let result = Tensor.uninitialized([filters, 4 * channels, 2, 2])
+        let result = Tensor.uninitialized(forInputGradient ? [4 * channels, filters, 2, 2] : [filters, 4 * channels, 2, 2])
         let source = weight.storage.pointer, destination = result.storage.pointer
         forFilters(filters, channels: channels, taps: 16) { f in
             for c in 0..<channels {
                 let from = source + (f * channels + c) * 16
                 for phase in 0..<4 {
-                    let to = destination + ((f * 4 + phase) * channels + c) * 4, (a, b) = (phase / 2, phase % 2)
-                    for p in 0..<2 { for q in 0..<2 { to[2 * p + q] = from[(2 * p + a) * 4 + 2 * q + b] } }
-                }
-            }
-        }
-        return result
-    }
-
-    /// weight (F, C, 4, 4) → the input gradient's filters (4C, F, 2, 2): [(2a + b)·C + c, f, p, q] =
-    /// weight[f, c, 2(1 − p) + a, 2(1 − q) + b].
-    static func flippedPhaseFilters(_ weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
-        let (filters, channels) = (g.outputChannels, g.inputChannels)
-        let result = Tensor.uninitialized([4 * channels, filters, 2, 2])
-        let source = weight.storage.pointer, destination = result.storage.pointer
-        forFilters(filters, channels: channels, taps: 16) { f in
-            for c in 0..<channels {
-                let from = source + (f * channels + c) * 16
-                for phase in 0..<4 {
-                    let to = destination + ((phase * channels + c) * filters + f) * 4, (a, b) = (phase / 2, phase % 2)
-                    for p in 0..<2 { for q in 0..<2 { to[2 * p + q] = from[(2 * (1 - p) + a) * 4 + 2 * (1 - q) + b] } }
+                    let (a, b) = (phase / 2, phase % 2)
+                    let to = destination + (forInputGradient ? ((phase * channels + c) * filters + f) * 4 : ((f * 4 + phase) * channels + c) * 4)
+                    for p in 0..<2 {
+                        for q in 0..<2 {
+                            let (i, j) = forInputGradient ? (2 * (1 - p) + a, 2 * (1 - q) + b) : (2 * p + a, 2 * q + b)
+                            to[2 * p + q] = from[i * 4 + j]
+                        }
+                    }
                 }
             }
         }

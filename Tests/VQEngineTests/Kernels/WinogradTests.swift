@@ -159,9 +159,13 @@ import _VQTestSupport
         expectClose(Convolution.forward(input: input, weight: weight, bias: bias, geometry: g),
                     ConvolutionNaive.forward(input: input, weight: weight, bias: bias, geometry: g),
                     absolute: 1e-4, relative: 1e-4, "forward \(comment)")
-        expectClose(Convolution.inputGradient(outputGradient: cotangent, weight: weight, geometry: g),
-                    ConvolutionNaive.inputGradient(outputGradient: cotangent, weight: weight, geometry: g),
+        let expectedInputGradient = ConvolutionNaive.inputGradient(outputGradient: cotangent, weight: weight, geometry: g)
+        expectClose(Convolution.inputGradient(outputGradient: cotangent, weight: weight, geometry: g), expectedInputGradient,
                     absolute: 1e-4, relative: 1e-4, "input gradient \(comment)")
+        // Winograd's own input gradient; for the stride-2 kind `Convolution` takes col2im's instead, so
+        // this is where its phase-grid pass is checked.
+        expectClose(Winograd.inputGradient(outputGradient: cotangent, weight: weight, geometry: g), expectedInputGradient,
+                    absolute: 1e-4, relative: 1e-4, "Winograd input gradient \(comment)")
         expectClose(Convolution.weightGradient(input: input, outputGradient: cotangent, geometry: g),
                     ConvolutionNaive.weightGradient(input: input, outputGradient: cotangent, geometry: g),
                     absolute: 2e-4, relative: 1e-4, "weight gradient \(comment)")
