@@ -49,6 +49,12 @@
 #endif
 #define VQK_INLINE static inline __attribute__((always_inline))
 
+/// Channels (or filters, or tiles) one pass works on at once: every loop below reads at most n vectors
+/// and writes n, through a stack buffer of n²·block floats that stays in L1. One loop doing a whole
+/// two-dimensional transform holds too many values for the registers (36 in and 36 out for F(4, 3)),
+/// and the compiler then does not vectorise it.
+enum { block = 64 };
+
 /// image (C, H, W) → pixels (H·W, C): pixel by pixel, its channels read `area` apart.
 VQK_INLINE void to_channels_last(const float *image, long channels, long area, float *pixels) {
     for (long p = 0; p < area; p++) {
@@ -80,6 +86,27 @@ __attribute__((target("avx512f"))) static inline void transpose_16x16(__m512 row
         rows[c + 8] = _mm512_shuffle_f32x4(even01, even23, 0xDD);
         rows[c + 4] = _mm512_shuffle_f32x4(odd01, odd23, 0x88);
         rows[c + 12] = _mm512_shuffle_f32x4(odd01, odd23, 0xDD);
+    }
+}
+
+/// The output transform's scatter of 16 tiles of 4×4: the 16×16 block y[·][k … k + 15] transposed in
+/// registers gives one register per tile, whose four 128-bit lanes are its four output rows; each row
+/// is one store masked to the columns inside the image (a cropped tile's rows past the edge are skipped).
+__attribute__((target("avx512f"))) static void scatter16_avx512(float y[16][block], long k, const long *origin,
+                                                                const long *rows, const long *columns, long width,
+                                                                float *output) {
+    __m512 tiles[16];
+    for (int i = 0; i < 16; i++) tiles[i] = _mm512_loadu_ps(&y[i][k]);
+    transpose_16x16(tiles);
+    for (int j = 0; j < 16; j++) {
+        float *corner = output + origin[k + j];
+        long height = rows[k + j];
+        __mmask16 mask = (__mmask16)((1u << columns[k + j]) - 1);
+        __m512 tile = tiles[j];
+        if (height > 0) _mm512_mask_storeu_ps(corner, mask, tile);
+        if (height > 1) _mm512_mask_storeu_ps(corner + width, mask, _mm512_shuffle_f32x4(tile, tile, 0x01));
+        if (height > 2) _mm512_mask_storeu_ps(corner + 2 * width, mask, _mm512_shuffle_f32x4(tile, tile, 0x02));
+        if (height > 3) _mm512_mask_storeu_ps(corner + 3 * width, mask, _mm512_shuffle_f32x4(tile, tile, 0x03));
     }
 }
 
@@ -243,11 +270,6 @@ VQK_INLINE void filter_gradient_1d_42(const float v[5], float w[2]) {
 
 // MARK: - Tiles down the channels
 
-/// Channels (or filters, or tiles) one pass works on at once: every loop below reads at most n vectors
-/// and writes n, through a stack buffer of n²·block floats that stays in L1. One loop doing a whole
-/// two-dimensional transform holds too many values for the registers (36 in and 36 out for F(4, 3)),
-/// and the compiler then does not vectorise it.
-enum { block = 64 };
 
 /// Defines the transforms of one variant V: output tile M, input tile N = M + R − 1, R×R filters; each
 /// two-dimensional transform is a pass down the columns of the tile and a pass along its rows.
@@ -457,9 +479,14 @@ VQK_INLINE void gradient_transform_body(const float *pixels, long channels, long
 /// image: output channel (2a + b)·C' + c goes to row 2y + a − 1, column 2x + b − 1 of channel c of a
 /// (C', 2·(H − 1), 2·(W − 1)) image (H, W the phase grid), rows and columns outside it dropped. Where
 /// each tile goes is worked out once per block of columns and phase, not per channel.
+/// Writes the 4×4 outputs of tiles k … k + 15 (y[a·4 + b][k + j]) to output + origin[k + j], rows `width`
+/// apart, the first rows[k + j] rows and columns[k + j] columns of each.
+typedef void (*scatter16_fn)(float y[16][block], long k, const long *origin, const long *rows, const long *columns,
+                             long width, float *output);
+
 VQK_INLINE void output_transform_body(const float *products, long position_stride, long channel_stride, long images,
                                       long channels, long height, long width, const float *bias, float *output, int v,
-                                      int phases) {
+                                      int phases, scatter16_fn scatter16) {
     long m = tile_of(v), tile_columns = (width + m - 1) / m, tiles = (height + m - 1) / m * tile_columns;
     long columns = images * tiles, groups = phases ? 4 : 1, planes = channels / groups;
     long out_height = phases ? 2 * (height - 1) : height, out_width = phases ? 2 * (width - 1) : width;
@@ -491,7 +518,11 @@ VQK_INLINE void output_transform_body(const float *products, long position_strid
                 if (v == f23) output_tiles_23(m_block, position_stride, count, shift, y);
                 else if (v == f43) output_tiles_43(m_block, position_stride, count, shift, y);
                 else output_tiles_42(m_block, position_stride, count, shift, y);
-                for (long k = 0; k < count; k++) {
+                long k = 0;
+                if (m == 4 && step == 1 && scatter16) {  // 16 tiles at a time, each one register of 16 outputs
+                    for (; k + 16 <= count; k += 16) scatter16(y, k, origin, rows, widths, out_width, plane);
+                }
+                for (; k < count; k++) {
                     long skip_row = skips_row[k], skip_column = skips_column[k];
                     float *corner = plane + origin[k];
                     if (whole[k] && step == 1) {
@@ -541,7 +572,7 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long count, long 
 
 // MARK: - One body per instruction set
 
-#define VQK_WINOGRAD_VARIANT(suffix, attributes, transpose)                                                       \
+#define VQK_WINOGRAD_VARIANT(suffix, attributes, transpose, scatter16)                                            \
     attributes static void input_transform_##suffix(const float *image, long channels, long height, long width,   \
                                                     float *pixels, const float *zeros, float *out, long stride,   \
                                                     int v, const tile_walk *walk) {                               \
@@ -559,7 +590,7 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long count, long 
                                                      long width, const float *bias, float *output, int v,         \
                                                      int phases) {                                                \
         output_transform_body(products, position_stride, channel_stride, images, channels, height, width, bias,    \
-                              output, v, phases);                                                                 \
+                              output, v, phases, scatter16);                                                      \
     }                                                                                                             \
     attributes static void filter_transform_##suffix(const float *weight, long count, long stride, float *out,    \
                                                      int v) {                                                     \
@@ -570,10 +601,10 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long count, long 
         filter_gradient_body(transformed, count, stride, weight, v);                                              \
     }
 
-VQK_WINOGRAD_VARIANT(generic, , to_channels_last)
+VQK_WINOGRAD_VARIANT(generic, , to_channels_last, NULL)
 #if VQK_X86
-VQK_WINOGRAD_VARIANT(avx2, __attribute__((target("avx2,fma"))), to_channels_last)
-VQK_WINOGRAD_VARIANT(avx512, __attribute__((target("avx512f"))), to_channels_last_avx512)
+VQK_WINOGRAD_VARIANT(avx2, __attribute__((target("avx2,fma"))), to_channels_last, NULL)
+VQK_WINOGRAD_VARIANT(avx512, __attribute__((target("avx512f"))), to_channels_last_avx512, scatter16_avx512)
 #endif
 
 /// The instruction set to run for `kernel` (a `VQK_KERNEL_*`), or -1 when this CPU lacks it.

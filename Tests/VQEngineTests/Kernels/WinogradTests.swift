@@ -186,8 +186,10 @@ import _VQTestSupport
     }
 
     // (batch, channels, filters, height, width): the Sonnet VQ-VAE's 8×8 and 7×7 maps in miniature,
-    // a batch of 9 (chunks of 8 and 1), one row, one column, an odd width of 11.
-    static let sameShapes = [(9, 16, 17, 8, 8), (3, 20, 16, 7, 7), (1, 16, 24, 1, 3), (2, 17, 16, 2, 11), (4, 16, 16, 5, 1)]
+    // a batch of 9 (chunks of 8 and 1), 8 images of 7×7 (16 tile columns per chunk, as the AVX-512
+    // output scatter takes them, with cropped tiles among them), one row, one column, an odd width of 11.
+    static let sameShapes = [(9, 16, 17, 8, 8), (3, 20, 16, 7, 7), (8, 16, 17, 7, 7), (1, 16, 24, 1, 3), (2, 17, 16, 2, 11),
+                             (4, 16, 16, 5, 1)]
 
     @Test(arguments: [2, 4], sameShapes)
     func threeByThreePassesMatchTheNaiveConvolution(tile: Int, shape: (batch: Int, channels: Int, filters: Int, height: Int, width: Int)) {
