@@ -219,8 +219,8 @@ AVX512 static void col2im_avx512(const vqk_im2col_geometry *g, const float *colu
 // MARK: - Dispatch
 
 static int im2col_implementation(int kernel) {
-    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
-    if (id < 0 || id >= VQK_KERNEL_COUNT || !vqk_sgemm_kernel_supported(id)) return -1;
+    int id = vqk_kernel_resolved(kernel);
+    if (id < 0) return -1;
 #if VQK_X86
     if (id == VQK_KERNEL_AVX512) return VQK_KERNEL_AVX512;
 #endif

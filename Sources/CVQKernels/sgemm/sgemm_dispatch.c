@@ -36,6 +36,11 @@ int vqk_sgemm_kernel_supported(int kernel) {
     return kernel_for_id(kernel) != NULL && cpu_supports(kernel);
 }
 
+int vqk_kernel_resolved(int kernel) {
+    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
+    return vqk_sgemm_kernel_supported(id) ? id : -1;
+}
+
 const char *vqk_sgemm_kernel_id_name(int kernel) {
     const vqk_sgemm_kernel *implementation = kernel_for_id(kernel);
     if (implementation != NULL) return implementation->name;

@@ -75,6 +75,11 @@ void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, vqk_sgemm_blocking blocki
                        const float *a, long lda, const float *prepacked_a, const float *b, long ldb,
                        int accumulate, float *c, long ldc);
 
+/// The implementation a `VQK_KERNEL_*` value names (`VQK_KERNEL_DEFAULT`: the one chosen for this CPU),
+/// or -1 when it is unknown or this CPU lacks it: how the kernels beside the sgemm (im2col, Winograd's
+/// transforms) pick theirs.
+int vqk_kernel_resolved(int kernel);
+
 /// Floats `vqk_sgemm_pack_a_with` writes for an m×k op(A) with `kernel`.
 long vqk_sgemm_packed_a_count_for(const vqk_sgemm_kernel *kernel, long m, long k);
 

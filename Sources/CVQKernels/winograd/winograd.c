@@ -609,13 +609,6 @@ VQK_WINOGRAD_VARIANT(avx2, __attribute__((target("avx2,fma"))), to_channels_last
 VQK_WINOGRAD_VARIANT(avx512, __attribute__((target("avx512f"))), to_channels_last_avx512, scatter16_avx512)
 #endif
 
-/// The instruction set to run for `kernel` (a `VQK_KERNEL_*`), or -1 when this CPU lacks it.
-static int implementation(int kernel) {
-    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
-    if (id < 0 || id >= VQK_KERNEL_COUNT || !vqk_sgemm_kernel_supported(id)) return -1;
-    return id;
-}
-
 #if VQK_X86
 #define VQK_DISPATCH(id, name, ...)                                        \
     do {                                                                   \
@@ -630,7 +623,7 @@ static int implementation(int kernel) {
 int vqk_winograd_input_transform(int kernel, int tile, int taps, const float *image, long channels, long height,
                                  long width, long output_height, long output_width, float *pixels, const float *zeros,
                                  float *transformed, long position_stride) {
-    int id = implementation(kernel), v = variant_of(tile, taps);
+    int id = vqk_kernel_resolved(kernel), v = variant_of(tile, taps);
     if (id < 0 || v < 0) return -1;
     tile_walk walk = {(output_height + tile - 1) / tile, (output_width + tile - 1) / tile, tile, 1, 1, channels,
                       {-1}, {-1}};
@@ -642,7 +635,7 @@ int vqk_winograd_input_transform(int kernel, int tile, int taps, const float *im
 int vqk_winograd_phase_input_transform(int kernel, const float *image, long channels, long height, long width,
                                        long output_height, long output_width, float *pixels, const float *zeros,
                                        float *transformed, long position_stride) {
-    int id = implementation(kernel);
+    int id = vqk_kernel_resolved(kernel);
     if (id < 0) return -1;
     tile_walk walk = {(output_height + 3) / 4, (output_width + 3) / 4, 8, 2, 4, 4 * channels,
                       {-1, -1, 0, 0}, {-1, 0, -1, 0}};
@@ -654,7 +647,7 @@ int vqk_winograd_phase_input_transform(int kernel, const float *image, long chan
 int vqk_winograd_gradient_transform(int kernel, int tile, int taps, const float *gradient, long channels, long height,
                                     long width, float *pixels, const float *zeros, float *transformed,
                                     long position_stride) {
-    int id = implementation(kernel), v = variant_of(tile, taps);
+    int id = vqk_kernel_resolved(kernel), v = variant_of(tile, taps);
     if (id < 0 || v < 0) return -1;
     VQK_DISPATCH(id, gradient_transform, gradient, channels, height, width, pixels, zeros, transformed, position_stride,
                  v);
@@ -664,7 +657,7 @@ int vqk_winograd_gradient_transform(int kernel, int tile, int taps, const float 
 int vqk_winograd_output_transform(int kernel, int tile, int taps, int phases, const float *products, long position_stride,
                                   long channel_stride, long images, long channels, long height, long width,
                                   const float *bias, float *output) {
-    int id = implementation(kernel), v = variant_of(tile, taps);
+    int id = vqk_kernel_resolved(kernel), v = variant_of(tile, taps);
     if (id < 0 || v < 0 || (phases && channels % 4 != 0)) return -1;
     VQK_DISPATCH(id, output_transform, products, position_stride, channel_stride, images, channels, height, width, bias,
                  output, v, phases);
@@ -673,7 +666,7 @@ int vqk_winograd_output_transform(int kernel, int tile, int taps, int phases, co
 
 int vqk_winograd_filter_transform(int kernel, int tile, int taps, const float *weight, long count, long stride,
                                   float *transformed) {
-    int id = implementation(kernel), v = variant_of(tile, taps);
+    int id = vqk_kernel_resolved(kernel), v = variant_of(tile, taps);
     if (id < 0 || v < 0) return -1;
     VQK_DISPATCH(id, filter_transform, weight, count, stride, transformed, v);
     return 0;
@@ -681,7 +674,7 @@ int vqk_winograd_filter_transform(int kernel, int tile, int taps, const float *w
 
 int vqk_winograd_filter_gradient(int kernel, int tile, int taps, const float *transformed, long count, long stride,
                                  float *weight) {
-    int id = implementation(kernel), v = variant_of(tile, taps);
+    int id = vqk_kernel_resolved(kernel), v = variant_of(tile, taps);
     if (id < 0 || v < 0) return -1;
     VQK_DISPATCH(id, filter_gradient, transformed, count, stride, weight, v);
     return 0;

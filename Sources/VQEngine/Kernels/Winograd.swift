@@ -62,9 +62,8 @@ public enum Winograd {
 
     /// The three passes' problems (forward and weight gradient share one), or nil for another convolution.
     static func passes(of g: ConvolutionGeometry) -> [WinogradProblem]? {
-        if isSameThreeByThree(g) { return [.forward(g, tile: outputTile), .inputGradient(g, tile: outputTile)] }
-        if isStridedFourByFour(g) { return [.forward(g, tile: 4), .inputGradient(g, tile: 4)] }
-        return nil
+        guard isSameThreeByThree(g) || isStridedFourByFour(g) else { return nil }
+        return [.forward(g), .inputGradient(g)]
     }
 
     static func isSameThreeByThree(_ g: ConvolutionGeometry) -> Bool {
@@ -81,7 +80,7 @@ public enum Winograd {
     /// input (N, C, H, W), weight (F, C, k, k), bias (F) → output (N, F, Ho, Wo).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
         precondition(applies(to: g), "Winograd.forward: \(g) is not a convolution it computes")
-        let problem = WinogradProblem.forward(g, tile: isSameThreeByThree(g) ? outputTile : 4)
+        let problem = WinogradProblem.forward(g)
         let filters = isSameThreeByThree(g) ? weight : phaseFilters(weight, geometry: g)
         return run(problem, input: input, filters: filters, bias: bias)
     }
@@ -90,7 +89,7 @@ public enum Winograd {
     /// output gradient with the filters flipped and transposed.
     public static func inputGradient(outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
         precondition(applies(to: g), "Winograd.inputGradient: \(g) is not a convolution it computes")
-        let problem = WinogradProblem.inputGradient(g, tile: isSameThreeByThree(g) ? outputTile : 4)
+        let problem = WinogradProblem.inputGradient(g)
         let filters = isSameThreeByThree(g) ? flippedFilters(weight, geometry: g) : phaseFilters(weight, geometry: g, forInputGradient: true)
         return run(problem, input: outputGradient, filters: filters, bias: nil)
     }
@@ -98,7 +97,7 @@ public enum Winograd {
     /// input (N, C, H, W), outputGradient (N, F, Ho, Wo) → weight gradient (F, C, k, k).
     public static func weightGradient(input: Tensor, outputGradient: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
         precondition(applies(to: g), "Winograd.weightGradient: \(g) is not a convolution it computes")
-        let problem = WinogradProblem.forward(g, tile: isSameThreeByThree(g) ? outputTile : 4)
+        let problem = WinogradProblem.forward(g)
         let transformed = transformedWeightGradient(problem, input: input, outputGradient: outputGradient)
         let gradient = filterGradient(transformed.storage.pointer, filters: problem.outputChannels, channels: problem.depth,
                                       tile: problem.tile, taps: problem.taps)
@@ -298,22 +297,25 @@ struct WinogradProblem: Equatable {
             : [batch, outputChannels, outputHeight, outputWidth]
     }
 
+    /// The output tile of a convolution Winograd takes: `Winograd.outputTile` for 3×3, 4 for the phases.
+    static func tile(of g: ConvolutionGeometry) -> Int { g.stride.height == 2 ? 4 : Winograd.outputTile }
+
     /// The convolution's forward pass (and its weight gradient's tiles).
-    static func forward(_ g: ConvolutionGeometry, tile: Int) -> WinogradProblem {
+    static func forward(_ g: ConvolutionGeometry) -> WinogradProblem {
         let strided = g.stride.height == 2
         return WinogradProblem(batch: g.batch, channels: g.inputChannels, height: g.inputHeight, width: g.inputWidth,
                                outputChannels: g.outputChannels, outputHeight: g.outputHeight, outputWidth: g.outputWidth,
-                               tile: tile, taps: strided ? 2 : 3, readsPhases: strided)
+                               tile: tile(of: g), taps: strided ? 2 : 3, readsPhases: strided)
     }
 
     /// The convolution's input gradient: the output gradient convolved with the flipped filters; for
     /// the stride-2 convolution a padding-1 2×2 pass onto the phase grid (Ho + 1) × (Wo + 1).
-    static func inputGradient(_ g: ConvolutionGeometry, tile: Int) -> WinogradProblem {
+    static func inputGradient(_ g: ConvolutionGeometry) -> WinogradProblem {
         let strided = g.stride.height == 2
         return WinogradProblem(batch: g.batch, channels: g.outputChannels, height: g.outputHeight, width: g.outputWidth,
                                outputChannels: strided ? 4 * g.inputChannels : g.inputChannels,
                                outputHeight: g.outputHeight + (strided ? 1 : 0), outputWidth: g.outputWidth + (strided ? 1 : 0),
-                               tile: tile, taps: strided ? 2 : 3, writesPhases: strided)
+                               tile: tile(of: g), taps: strided ? 2 : 3, writesPhases: strided)
     }
 }
 
