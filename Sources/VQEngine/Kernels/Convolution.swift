@@ -73,12 +73,16 @@ public enum Convolution {
         Winograd.isEnabled && Winograd.applies(to: geometry)
     }
 
-    /// Whether the input gradient (a transposed convolution's forward) goes through `Winograd`: for 3×3
-    /// convolutions; a 4×4 stride-2 one's is a pass onto the phase grid (Ho + 1) × (Wo + 1) whose tiles
-    /// overhang (9 tiles of 16 for 8×8 maps) and whose outputs scatter two apart, and measured no faster
-    /// than col2im (BENCHMARKS.md), so it keeps im2col.
+    /// Whether the input gradient (a transposed convolution's forward) goes through `Winograd`: always for
+    /// 3×3 convolutions. A 4×4 stride-2 one's is a pass onto the phase grid (Ho + 1) × (Wo + 1) whose
+    /// outputs scatter two apart; it takes it when that grid fills its tiles to
+    /// `Winograd.leastPhaseGridFill` and keeps col2im otherwise. Measured on 128 → 64 channels, batch 32
+    /// (BENCHMARKS.md): 7×7 maps (an 8×8 grid, 4 whole tiles) 1.63 ms against col2im's 1.96; 8×8 maps (a
+    /// 9×9 grid in 9 tiles of 16: 56% filled) 4.2 ms against 1.9.
     static func usesWinogradForInputGradient(_ geometry: ConvolutionGeometry) -> Bool {
-        usesWinograd(geometry) && Winograd.isSameThreeByThree(geometry)
+        guard usesWinograd(geometry) else { return false }
+        return Winograd.isSameThreeByThree(geometry)
+            || WinogradProblem.inputGradient(geometry).tileFill >= Winograd.leastPhaseGridFill
     }
 
     /// The transposed convolution, in the geometry's terms: input (N, F, Ho, Wo),
@@ -87,9 +91,7 @@ public enum Convolution {
         guard usesWinogradForInputGradient(geometry) else {
             return imagePass(columnSide: input, weight: weight, bias: bias, geometry: geometry)
         }
-        let output = Winograd.inputGradient(outputGradient: input, weight: weight, geometry: geometry)
-        if let bias { addChannelBias(bias, to: output) }
-        return output
+        return Winograd.transposedForward(input: input, weight: weight, bias: bias, geometry: geometry)
     }
 
     /// tensor (N, C, …) += bias (C) on every plane.

@@ -20,9 +20,10 @@ import CVQKernels
 /// channels (16 or more, so whole vectors); the product reads it transposed, which its packing absorbs.
 /// The input gradient is the same kind of pass over the output gradient with the filters flipped and
 /// transposed (for the stride-2 convolution, a padding-1 2×2 pass whose output is the four phases of
-/// the input gradient; `Convolution` takes col2im's there, which measured faster:
-/// `Convolution.usesWinogradForInputGradient`); the weight gradient is dU_ξ (F, depth) = Σ_tiles (A e Aᵀ)_ξᵀ · V_ξ, e the output
-/// gradient's tiles, then dg = Gᵀ dU G. All are exact in real arithmetic; in floats they differ from
+/// the input gradient, taken by `Convolution` only where its phase grid fills the tiles:
+/// `Convolution.usesWinogradForInputGradient`); the transposed convolution's forward is that pass with
+/// a bias. The weight gradient is dU_ξ (F, depth) = Σ_tiles (A e Aᵀ)_ξᵀ · V_ξ, e the output gradient's
+/// tiles, then dg = Gᵀ dU G. All are exact in real arithmetic; in floats they differ from
 /// im2col's sums by rounding, more with m = 4, whose transforms scale by up to 8 and 1/24
 /// (BENCHMARKS.md gives the measured error).
 ///
@@ -45,6 +46,9 @@ public enum Winograd {
     /// chunks (up to a share: 16 images of 7×7 or 8×8 at batch 32 on two cores) make longer products.
     /// 64 and 128 measured 3% faster training than 32 on both Sonnet shapes (`bench model`, 3 rounds).
     @TaskLocal static var weightGradientChunkColumns = 128
+    /// The least share of the phase grid's tile outputs that must lie on the grid for a stride-2
+    /// convolution's input gradient to take Winograd (`Convolution.usesWinogradForInputGradient`).
+    public static let leastPhaseGridFill = 0.85
     /// Fewer channels on either side than this leave too little product to repay the transforms.
     public static let leastChannels = 16
     /// The most floats of one chunk's transformed tiles (n²·depth·tiles): 4 MiB, a core's L2. Larger
@@ -88,10 +92,18 @@ public enum Winograd {
     /// outputGradient (N, F, Ho, Wo), weight (F, C, k, k) → input gradient (N, C, H, W): a pass over the
     /// output gradient with the filters flipped and transposed.
     public static func inputGradient(outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
-        precondition(applies(to: g), "Winograd.inputGradient: \(g) is not a convolution it computes")
+        transposedForward(input: outputGradient, weight: weight, bias: nil, geometry: g)
+    }
+
+    /// The transposed convolution of `geometry`: input (N, F, Ho, Wo), weight (F, C, k, k), bias (C) →
+    /// output (N, C, H, W), the input gradient's pass with the bias added by its output transform (which
+    /// writes the four phases as channels (2a + b)·C + c, so their bias is the bias four times).
+    public static func transposedForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
+        precondition(applies(to: g), "Winograd.transposedForward: \(g) is not a convolution it computes")
         let problem = WinogradProblem.inputGradient(g)
         let filters = isSameThreeByThree(g) ? flippedFilters(weight, geometry: g) : phaseFilters(weight, geometry: g, forInputGradient: true)
-        return run(problem, input: outputGradient, filters: filters, bias: nil)
+        let phaseBias = problem.writesPhases ? bias.map { Tensor(shape: [4 * $0.count], scalars: Array(Array(repeating: $0.scalars, count: 4).joined())) } : bias
+        return run(problem, input: input, filters: filters, bias: phaseBias)
     }
 
     /// input (N, C, H, W), outputGradient (N, F, Ho, Wo) → weight gradient (F, C, k, k).
@@ -292,6 +304,8 @@ struct WinogradProblem: Equatable {
     var depth: Int { readsPhases ? 4 * channels : channels }
     /// ⌈Ho/m⌉·⌈Wo/m⌉.
     var tilesPerImage: Int { (outputHeight + tile - 1) / tile * ((outputWidth + tile - 1) / tile) }
+    /// The share of the tiles' outputs that lie in the image: 1 when m divides Ho and Wo.
+    var tileFill: Double { Double(outputHeight * outputWidth) / Double(max(1, tilesPerImage * tile * tile)) }
     var outputShape: [Int] {
         writesPhases ? [batch, outputChannels / 4, 2 * (outputHeight - 1), 2 * (outputWidth - 1)]
             : [batch, outputChannels, outputHeight, outputWidth]

@@ -162,8 +162,8 @@ import _VQTestSupport
         let expectedInputGradient = ConvolutionNaive.inputGradient(outputGradient: cotangent, weight: weight, geometry: g)
         expectClose(Convolution.inputGradient(outputGradient: cotangent, weight: weight, geometry: g), expectedInputGradient,
                     absolute: 1e-4, relative: 1e-4, "input gradient \(comment)")
-        // Winograd's own input gradient; for the stride-2 kind `Convolution` takes col2im's instead, so
-        // this is where its phase-grid pass is checked.
+        // Winograd's own input gradient; for the stride-2 kind `Convolution` takes col2im's where the phase
+        // grid overhangs its tiles, so this is where that pass is checked on every shape.
         expectClose(Winograd.inputGradient(outputGradient: cotangent, weight: weight, geometry: g), expectedInputGradient,
                     absolute: 1e-4, relative: 1e-4, "Winograd input gradient \(comment)")
         expectClose(Convolution.weightGradient(input: input, outputGradient: cotangent, geometry: g),
@@ -255,5 +255,18 @@ import _VQTestSupport
         #expect(!changed { $0.side = 64; $0.channels = 128 })  // 36 · 128 · 256 tiles: more than the budget
         let sonnet = Self.geometry(batch: 32, channels: 128, filters: 32, height: 8, width: 8)
         #expect(!Winograd.$isEnabled.withValue(false) { Convolution.usesWinograd(sonnet) })
+    }
+
+    @Test func stridedInputGradientTakesWinogradWhereThePhaseGridFillsItsTiles() {
+        // 14×14 → 7×7: the phase grid is 8×8, two whole tiles each way (fill 1). 16×16 → 8×8: 9×9 in
+        // 3×3 tiles of 16 (81 of 144, 0.56). 10×6 → 5×3: 6×4 in 2×1 tiles (24 of 32, 0.75).
+        let fills = [(14, 14, 1.0, true), (16, 16, 81.0 / 144, false), (10, 6, 0.75, false)]
+        for (height, width, fill, takes) in fills {
+            let g = Self.geometry(batch: 4, channels: 64, filters: 128, height: height, width: width, strided: true)
+            #expect(abs(WinogradProblem.inputGradient(g).tileFill - fill) < 1e-12, "\(height)×\(width)")
+            #expect(Convolution.usesWinogradForInputGradient(g) == takes, "\(height)×\(width)")
+            #expect(!Winograd.$isEnabled.withValue(false) { Convolution.usesWinogradForInputGradient(g) })
+        }
+        #expect(Convolution.usesWinogradForInputGradient(Self.geometry(batch: 4, channels: 16, filters: 16, height: 5, width: 5)))
     }
 }
