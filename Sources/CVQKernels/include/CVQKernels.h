@@ -184,9 +184,10 @@ int vqk_winograd_filter_transform(int kernel, int tile, int taps, const float *w
                                   float *transformed);
 
 /// The adjoint of `vqk_winograd_filter_transform`: dU (entry ξ of filter p at transformed[ξ·stride + p])
-/// → Gᵀ dU G, `count` consecutive r×r filters.
-int vqk_winograd_filter_gradient(int kernel, int tile, int taps, const float *transformed, long count, long stride,
-                                 float *weight);
+/// → Gᵀ dU G, `count` consecutive r×r filters. dU is the sum of `parts` (1 or more) such arrays,
+/// `part_stride` floats apart, added in order.
+int vqk_winograd_filter_gradient(int kernel, int tile, int taps, const float *transformed, long parts, long part_stride,
+                                 long count, long stride, float *weight);
 
 // MARK: - allocator
 

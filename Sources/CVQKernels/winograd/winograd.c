@@ -558,14 +558,33 @@ VQK_INLINE void filter_transform_body(const float *weight, long count, long stri
     }
 }
 
-VQK_INLINE void filter_gradient_body(const float *transformed, long count, long stride, float *weight, int v) {
-    long taps = v == f42 ? 4 : 9;
-    float g[9][block];
+/// With `parts` > 1, dU is the sum of `parts` arrays `part_stride` apart (the cores' accumulators),
+/// added in order for each block into an L1 buffer just before its transform: the same bits as
+/// summing the arrays first, without writing and reading the sum.
+VQK_INLINE void filter_gradient_body(const float *transformed, long parts, long part_stride, long count, long stride,
+                                     float *weight, int v) {
+    long taps = v == f42 ? 4 : 9, side = tile_of(v) + (v == f42 ? 1 : 2), positions = side * side;
+    float g[9][block], summed[36][block];
     for (long p0 = 0; p0 < count; p0 += block) {
         long n = count - p0 < block ? count - p0 : block;
-        if (v == f23) filter_gradient_block_23(transformed + p0, n, stride, g);
-        else if (v == f43) filter_gradient_block_43(transformed + p0, n, stride, g);
-        else filter_gradient_block_42(transformed + p0, n, stride, g);
+        const float *source = transformed + p0;
+        long source_stride = stride;
+        if (parts > 1) {
+            for (long xi = 0; xi < positions; xi++) {
+                const float *entry = transformed + xi * stride + p0;
+                VQK_VECTORIZE
+                for (long p = 0; p < n; p++) summed[xi][p] = entry[p] + entry[part_stride + p];
+                for (long part = 2; part < parts; part++) {
+                    VQK_VECTORIZE
+                    for (long p = 0; p < n; p++) summed[xi][p] += entry[part * part_stride + p];
+                }
+            }
+            source = &summed[0][0];
+            source_stride = block;
+        }
+        if (v == f23) filter_gradient_block_23(source, n, source_stride, g);
+        else if (v == f43) filter_gradient_block_43(source, n, source_stride, g);
+        else filter_gradient_block_42(source, n, source_stride, g);
         for (long p = 0; p < n; p++) {
             for (long tap = 0; tap < taps; tap++) weight[(p0 + p) * taps + tap] = g[tap][p];
         }
@@ -598,9 +617,9 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long count, long 
                                                      int v) {                                                     \
         filter_transform_body(weight, count, stride, out, v);                                                     \
     }                                                                                                             \
-    attributes static void filter_gradient_##suffix(const float *transformed, long count, long stride,            \
-                                                    float *weight, int v) {                                       \
-        filter_gradient_body(transformed, count, stride, weight, v);                                              \
+    attributes static void filter_gradient_##suffix(const float *transformed, long parts, long part_stride,       \
+                                                    long count, long stride, float *weight, int v) {              \
+        filter_gradient_body(transformed, parts, part_stride, count, stride, weight, v);                          \
     }
 
 VQK_WINOGRAD_VARIANT(generic, , to_channels_last, NULL)
@@ -672,10 +691,10 @@ int vqk_winograd_filter_transform(int kernel, int tile, int taps, const float *w
     return 0;
 }
 
-int vqk_winograd_filter_gradient(int kernel, int tile, int taps, const float *transformed, long count, long stride,
-                                 float *weight) {
+int vqk_winograd_filter_gradient(int kernel, int tile, int taps, const float *transformed, long parts, long part_stride,
+                                 long count, long stride, float *weight) {
     int id = vqk_kernel_resolved(kernel), v = variant_of(tile, taps);
-    if (id < 0 || v < 0) return -1;
-    VQK_DISPATCH(id, filter_gradient, transformed, count, stride, weight, v);
+    if (id < 0 || v < 0 || parts < 1) return -1;
+    VQK_DISPATCH(id, filter_gradient, transformed, parts, part_stride, count, stride, weight, v);
     return 0;
 }

@@ -31,7 +31,7 @@ import CVQKernels
 /// constants, never fused, so the same bits on every CPU and instruction set). `WinogradNaive` computes
 /// every transform from its matrices, for the tests. The batch is shared between the cores as in
 /// `ConvolutionPlan`: runs of whole chunks, each share's chunks on one core, the weight gradient summed
-/// over the shares in order.
+/// over the shares in order (by the filter gradient's transform, as it reads the shares' accumulators).
 public enum Winograd {
     /// Whether `Convolution` uses this algorithm where it applies; tests and `vqvae bench conv` turn it off.
     @TaskLocal public static var isEnabled = true
@@ -111,8 +111,9 @@ public enum Winograd {
         precondition(applies(to: g), "Winograd.weightGradient: \(g) is not a convolution it computes")
         let problem = WinogradProblem.forward(g)
         let transformed = transformedWeightGradient(problem, input: input, outputGradient: outputGradient)
-        let gradient = filterGradient(transformed.storage.pointer, filters: problem.outputChannels, channels: problem.depth,
-                                      tile: problem.tile, taps: problem.taps)
+        defer { transformed.accumulators.deallocate() }
+        let gradient = filterGradient(transformed.accumulators.pointer, parts: transformed.parts, filters: problem.outputChannels,
+                                      channels: problem.depth, tile: problem.tile, taps: problem.taps)
         return isSameThreeByThree(g) ? gradient : unphasedFilters(gradient, geometry: g)
     }
 }
@@ -143,14 +144,17 @@ extension Winograd {
         return output
     }
 
-    /// dU (positions, outputChannels, depth) = Σ over the batch's tiles of (A e Aᵀ)_ξᵀ · V_ξ.
-    static func transformedWeightGradient(_ problem: WinogradProblem, input: Tensor, outputGradient: Tensor) -> Tensor {
+    /// dU (positions, outputChannels, depth) = Σ over the batch's tiles of (A e Aᵀ)_ξᵀ · V_ξ, in `parts`
+    /// consecutive accumulators (one per share of the batch) whose sum `filterGradient` takes; the
+    /// caller deallocates them.
+    static func transformedWeightGradient(_ problem: WinogradProblem, input: Tensor,
+                                          outputGradient: Tensor) -> (accumulators: ConvolutionScratch, parts: Int) {
         let (filters, depth) = (problem.outputChannels, problem.depth)
         let tiling = WinogradTiling(problem: problem, sharesPerWorker: weightGradientSharesPerWorker,
                                     chunkColumns: weightGradientChunkColumns)
         let transformedCount = problem.positions * filters * depth
-        let accumulators = ConvolutionScratch(count: tiling.shares.count * transformedCount)
-        defer { accumulators.deallocate() }
+        let accumulators = ConvolutionScratch(count: max(1, tiling.shares.count) * transformedCount)
+        if tiling.shares.isEmpty { accumulators.pointer.update(repeating: 0, count: transformedCount) }
         let imagePointer = UnsafePointer(input.storage.pointer)
         let gradientPointer = UnsafePointer(outputGradient.storage.pointer)
         tiling.run { share, images, isFirstChunk, scratch in
@@ -165,7 +169,7 @@ extension Winograd {
                               beta: isFirstChunk ? 0 : 1, c: sum + position * filters * depth, ldc: depth)
             }
         }
-        return accumulators.summed(parts: tiling.shares.count, shape: [problem.positions, filters, depth])
+        return (accumulators, max(1, tiling.shares.count))
     }
 }
 
@@ -201,15 +205,16 @@ extension Winograd {
     }
 
     /// The weight gradient dg = Gᵀ dU G (filters, channels, r, r) of the transformed filters' gradients
-    /// dU, entry ξ of filter (f, c) at transformed[(ξ·F + f)·C + c].
-    static func filterGradient(_ transformed: UnsafePointer<Float>, filters: Int, channels: Int, tile: Int, taps: Int,
-                               kernel: Gemm.Kernel? = nil) -> Tensor {
-        let count = filters * channels
+    /// dU, entry ξ of filter (f, c) at transformed[(ξ·F + f)·C + c]: the sum of `parts` such arrays, one
+    /// after another (the shares' accumulators), added in order as the transform reads them.
+    static func filterGradient(_ transformed: UnsafePointer<Float>, parts: Int = 1, filters: Int, channels: Int, tile: Int,
+                               taps: Int, kernel: Gemm.Kernel? = nil) -> Tensor {
+        let count = filters * channels, partStride = WinogradProblem.positions(tile: tile, taps: taps) * count
         let gradient = Tensor.uninitialized([filters, channels, taps, taps])
         let destination = gradient.storage.pointer
         Parallel.forRanges(count, minimumPerChunk: 1024) { range in
             let status = vqk_winograd_filter_gradient(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT), Int32(tile), Int32(taps),
-                                                      transformed + range.lowerBound, range.count, count,
+                                                      transformed + range.lowerBound, parts, partStride, range.count, count,
                                                       destination + range.lowerBound * taps * taps)
             precondition(status == 0, "Winograd: this CPU cannot run the \(kernel ?? .default) kernel")
         }
@@ -346,7 +351,7 @@ struct WinogradTiling {
 
     /// `sharesPerWorker`: 4 balances the cores best; the weight gradient takes 1, as each share keeps
     /// an accumulator of n²·F·depth floats that are summed at the end (9.4 MB for encoder.conv3 with
-    /// 4 shares), which costs more than the imbalance of equal whole chunks.
+    /// 4 shares), and reading them costs more than the imbalance of equal whole chunks.
     init(problem p: WinogradProblem, kernel: Gemm.Kernel? = nil, sharesPerWorker: Int = ConvolutionPlan.sharesPerWorker,
          chunkColumns: Int = Winograd.chunkColumns) {
         problem = p

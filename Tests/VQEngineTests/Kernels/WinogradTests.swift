@@ -119,6 +119,8 @@ import _VQTestSupport
         let count = 4100, positions = WinogradProblem.positions(tile: tile, taps: taps)  // more than one parallel piece
         let weight = Tensor(uniform: [count, taps, taps], low: -1, high: 1, generator: &generator)
         let gradient = Tensor(uniform: [positions, count, 1], low: -1, high: 1, generator: &generator)
+        let partsTensor = Tensor(uniform: [3, positions, count, 1], low: -1, high: 1, generator: &generator)
+        let parts = (0..<3).map { Array(partsTensor.scalars[($0 * positions * count)..<(($0 + 1) * positions * count)]) }
         var results: [[UInt32]] = []
         for kernel in Gemm.Kernel.allCases where kernel.isSupported {
             let transformed = ConvolutionScratch(count: positions * count)
@@ -132,7 +134,16 @@ import _VQTestSupport
                                                kernel: kernel)
             expectClose(back.scalars, WinogradNaive.filterGradient(gradient.scalars, count: count, tile: tile, taps: taps),
                         absolute: 1e-6, relative: 1e-5, "Gᵀ dU G F(\(tile), \(taps)) \(kernel)")
-            results.append((fast + back.scalars).map(\.bitPattern))
+            // Three accumulators summed as the transform reads them: the bits of summing them first, in order.
+            let summed = Tensor(shape: [positions, count, 1], scalars: zip(zip(parts[0], parts[1]), parts[2]).map { ($0.0 + $0.1) + $1 })
+            let (fused, first) = withExtendedLifetime((partsTensor, summed)) {
+                (Winograd.filterGradient(partsTensor.storage.pointer, parts: 3, filters: count, channels: 1, tile: tile,
+                                         taps: taps, kernel: kernel),
+                 Winograd.filterGradient(summed.storage.pointer, filters: count, channels: 1, tile: tile, taps: taps,
+                                         kernel: kernel))
+            }
+            #expect(fused.scalars.map(\.bitPattern) == first.scalars.map(\.bitPattern), "3 parts F(\(tile), \(taps)) \(kernel)")
+            results.append((fast + back.scalars + fused.scalars).map(\.bitPattern))
         }
         #expect(results.allSatisfy { $0 == results[0] }, "every instruction set gives the same bits")
     }
