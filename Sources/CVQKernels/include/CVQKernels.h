@@ -183,6 +183,27 @@ int vqk_winograd_output_transform(int kernel, int tile, int taps, int phases, co
 int vqk_winograd_filter_transform(int kernel, int tile, int taps, const float *weight, long count, long stride,
                                   float *transformed);
 
+/// Where tap (i, j) of filter (row r, depth d) of a pass's filters lies in a convolution's weight:
+/// base + (r % row_period)·row_stride + row_phase[r / row_period] + (d % depth_period)·depth_stride
+/// + depth_phase[d / depth_period] + i·tap_row_stride + j·tap_column_stride. It reads the weight
+/// (F, C, k, k) directly as the forward filters, the flipped and transposed ones of the input
+/// gradient, or the four phases' 2×2 filters of a stride-2 4×4 convolution (up to 4 phases).
+typedef struct {
+    long base;
+    long row_period, row_stride, row_phase[4];
+    long depth_period, depth_stride, depth_phase[4];
+    long tap_row_stride, tap_column_stride;
+} vqk_filter_layout;
+
+/// U_ξ = G g Gᵀ of the rows × depth r×r filters g that `layout` reads from `weight`, written straight
+/// into the n² matrices U_ξ (rows × depth) packed for the sgemm (`vqk_sgemm_pack_a`'s layout for
+/// `kernel`), U_ξ at packed + ξ·packed_stride. Only the row panels [first_panel, end_panel) (each
+/// `vqk_sgemm_kernel_row_tile` rows), so that the cores can share them. The same bits as
+/// `vqk_winograd_filter_transform` followed by `vqk_sgemm_pack_a`.
+int vqk_winograd_packed_filters(int kernel, int tile, int taps, const float *weight, const vqk_filter_layout *layout,
+                                long rows, long depth, long first_panel, long end_panel, float *packed,
+                                long packed_stride);
+
 /// The adjoint of `vqk_winograd_filter_transform`: dU (entry ξ of filter p at transformed[ξ·stride + p])
 /// → Gᵀ dU G, `count` consecutive r×r filters. dU is the sum of `parts` (1 or more) such arrays,
 /// `part_stride` floats apart, added in order.

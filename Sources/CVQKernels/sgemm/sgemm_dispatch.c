@@ -16,6 +16,8 @@ static const vqk_sgemm_kernel *kernel_for_id(int id) {
     }
 }
 
+const vqk_sgemm_kernel *vqk_sgemm_kernel_for(int id) { return kernel_for_id(id); }
+
 /// Whether the CPU and the operating system (which must save the wider registers) support `id`.
 static int cpu_supports(int id) {
 #if VQK_X86 && (defined(__clang__) || defined(__GNUC__))

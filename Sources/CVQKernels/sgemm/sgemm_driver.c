@@ -258,7 +258,7 @@ static int reads_b_in_place(const vqk_sgemm_kernel *kernel, int transpose_b, lon
 static void plan_depth(gemm_plan *plan) {
     const vqk_sgemm_kernel *kernel = plan->kernel;
     plan->k_blocks = ceil_div(plan->k, kernel->kc);
-    plan->kc = ceil_div(plan->k, plan->k_blocks);
+    plan->kc = vqk_sgemm_block_depth_for(kernel, plan->k);
     plan->column_block = max_long(kernel->nr, PACKED_B_BUDGET / plan->k / kernel->nr * kernel->nr);
 }
 

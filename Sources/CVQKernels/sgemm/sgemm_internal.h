@@ -80,6 +80,17 @@ void vqk_sgemm_blocked(const vqk_sgemm_kernel *kernel, vqk_sgemm_blocking blocki
 /// transforms) pick theirs.
 int vqk_kernel_resolved(int kernel);
 
+/// The implementation `id` (a resolved `VQK_KERNEL_*`, see `vqk_kernel_resolved`), or NULL.
+const vqk_sgemm_kernel *vqk_sgemm_kernel_for(int id);
+
+/// The depth of each k block of an op(A) k deep: k cut into the fewest equal blocks of at most
+/// `kernel->kc` (the last may be shorter). The layout of `vqk_sgemm_pack_a_with` is the blocks one
+/// after another, each holding every panel (mr × its depth), lanes within a depth step contiguous.
+static VQK_ALWAYS_INLINE long vqk_sgemm_block_depth_for(const vqk_sgemm_kernel *kernel, long k) {
+    long blocks = (k + kernel->kc - 1) / kernel->kc;
+    return blocks > 0 ? (k + blocks - 1) / blocks : kernel->kc;
+}
+
 /// Floats `vqk_sgemm_pack_a_with` writes for an m×k op(A) with `kernel`.
 long vqk_sgemm_packed_a_count_for(const vqk_sgemm_kernel *kernel, long m, long k);
 

@@ -561,6 +561,51 @@ VQK_INLINE void filter_transform_body(const float *weight, long count, long stri
 /// With `parts` > 1, dU is the sum of `parts` arrays `part_stride` apart (the cores' accumulators),
 /// added in order for each block into an L1 buffer just before its transform: the same bits as
 /// summing the arrays first, without writing and reading the sum.
+/// `vqk_winograd_packed_filters`: per row panel (mr rows) and run of depth steps inside one k block,
+/// the taps of mr × steps filters gathered through the layout (rows past the last: zeros, as the
+/// packing pads them), transformed as one block, and written where the packed matrices keep them:
+/// for one position, the run's mr·steps entries are contiguous.
+VQK_INLINE void packed_filters_body(const float *weight, const vqk_filter_layout *layout, long rows, long depth,
+                                    long mr, long kc, long first_panel, long end_panel, float *packed,
+                                    long packed_stride, int v) {
+    long r = v == f42 ? 2 : 3, taps = r * r, panels = (rows + mr - 1) / mr, per_block = block / mr;
+    long tap_offset[9], row_offset[block], depth_offset[block];
+    for (long i = 0; i < r; i++) {
+        for (long j = 0; j < r; j++) tap_offset[i * r + j] = i * layout->tap_row_stride + j * layout->tap_column_stride;
+    }
+    float g[9][block];
+    for (long s = first_panel; s < end_panel; s++) {
+        long valid = rows - s * mr < mr ? rows - s * mr : mr;
+        for (long lane = 0; lane < valid; lane++) {
+            long row = s * mr + lane;
+            row_offset[lane] = layout->base + row % layout->row_period * layout->row_stride
+                               + layout->row_phase[row / layout->row_period];
+        }
+        for (long d0 = 0; d0 < depth;) {
+            long kb = d0 / kc, block_end = (kb + 1) * kc < depth ? (kb + 1) * kc : depth;
+            long steps = block_end - d0 < per_block ? block_end - d0 : per_block;
+            long block_depth = kc < depth - kb * kc ? kc : depth - kb * kc;
+            for (long step = 0; step < steps; step++) {
+                long d = d0 + step;
+                depth_offset[step] = d % layout->depth_period * layout->depth_stride + layout->depth_phase[d / layout->depth_period];
+            }
+            for (long tap = 0; tap < taps; tap++) {
+                for (long step = 0; step < steps; step++) {
+                    const float *source = weight + depth_offset[step] + tap_offset[tap];
+                    float *lanes = &g[tap][step * mr];
+                    for (long lane = 0; lane < valid; lane++) lanes[lane] = source[row_offset[lane]];
+                    for (long lane = valid; lane < mr; lane++) lanes[lane] = 0.0f;
+                }
+            }
+            float *out = packed + kb * kc * panels * mr + s * mr * block_depth + (d0 - kb * kc) * mr;
+            if (v == f23) filter_block_23(g, steps * mr, packed_stride, out);
+            else if (v == f43) filter_block_43(g, steps * mr, packed_stride, out);
+            else filter_block_42(g, steps * mr, packed_stride, out);
+            d0 += steps;
+        }
+    }
+}
+
 VQK_INLINE void filter_gradient_body(const float *transformed, long parts, long part_stride, long count, long stride,
                                      float *weight, int v) {
     long taps = v == f42 ? 4 : 9, side = tile_of(v) + (v == f42 ? 1 : 2), positions = side * side;
@@ -616,6 +661,11 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long parts, long 
     attributes static void filter_transform_##suffix(const float *weight, long count, long stride, float *out,    \
                                                      int v) {                                                     \
         filter_transform_body(weight, count, stride, out, v);                                                     \
+    }                                                                                                             \
+    attributes static void packed_filters_##suffix(const float *weight, const vqk_filter_layout *layout,          \
+                                                   long rows, long depth, long mr, long kc, long first_panel,      \
+                                                   long end_panel, float *packed, long packed_stride, int v) {    \
+        packed_filters_body(weight, layout, rows, depth, mr, kc, first_panel, end_panel, packed, packed_stride, v); \
     }                                                                                                             \
     attributes static void filter_gradient_##suffix(const float *transformed, long parts, long part_stride,       \
                                                     long count, long stride, float *weight, int v) {              \
@@ -688,6 +738,20 @@ int vqk_winograd_filter_transform(int kernel, int tile, int taps, const float *w
     int id = vqk_kernel_resolved(kernel), v = variant_of(tile, taps);
     if (id < 0 || v < 0) return -1;
     VQK_DISPATCH(id, filter_transform, weight, count, stride, transformed, v);
+    return 0;
+}
+
+int vqk_winograd_packed_filters(int kernel, int tile, int taps, const float *weight, const vqk_filter_layout *layout,
+                                long rows, long depth, long first_panel, long end_panel, float *packed,
+                                long packed_stride) {
+    int id = vqk_kernel_resolved(kernel), v = variant_of(tile, taps);
+    if (id < 0 || v < 0 || rows <= 0 || depth <= 0) return -1;
+    const vqk_sgemm_kernel *gemm = vqk_sgemm_kernel_for(id);
+    if (gemm->mr > block || layout->row_period <= 0 || layout->depth_period <= 0
+        || (rows - 1) / layout->row_period >= 4 || (depth - 1) / layout->depth_period >= 4) return -1;
+    long kc = vqk_sgemm_block_depth_for(gemm, depth);
+    VQK_DISPATCH(id, packed_filters, weight, layout, rows, depth, gemm->mr, kc, first_panel, end_panel, packed,
+                 packed_stride, v);
     return 0;
 }
 

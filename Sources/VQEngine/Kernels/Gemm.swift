@@ -171,6 +171,15 @@ extension Gemm {
             vqk_sgemm_pack_a(chosen.rawValue, transposeA ? 1 : 0, rows, depth, a, lda, pointer)
         }
 
+        /// A matrix already packed at `pointer` in `vqk_sgemm_pack_a`'s layout for `kernel`, owned by the
+        /// caller (its `deallocate` is not for this one).
+        init(rows: Int, depth: Int, kernel: Kernel, packedAt pointer: UnsafeMutablePointer<Float>) {
+            self.rows = rows
+            self.depth = depth
+            self.kernel = kernel
+            self.pointer = pointer
+        }
+
         public func deallocate() { UnsafeMutableRawPointer(pointer).deallocate() }
     }
 }

@@ -84,9 +84,7 @@ public enum Winograd {
     /// input (N, C, H, W), weight (F, C, k, k), bias (F) → output (N, F, Ho, Wo).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
         precondition(applies(to: g), "Winograd.forward: \(g) is not a convolution it computes")
-        let problem = WinogradProblem.forward(g)
-        let filters = isSameThreeByThree(g) ? weight : phaseFilters(weight, geometry: g)
-        return run(problem, input: input, filters: filters, bias: bias)
+        return run(.forward(g), input: input, weight: weight, layout: filterLayout(g, forInputGradient: false), bias: bias)
     }
 
     /// outputGradient (N, F, Ho, Wo), weight (F, C, k, k) → input gradient (N, C, H, W): a pass over the
@@ -101,9 +99,8 @@ public enum Winograd {
     public static func transposedForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
         precondition(applies(to: g), "Winograd.transposedForward: \(g) is not a convolution it computes")
         let problem = WinogradProblem.inputGradient(g)
-        let filters = isSameThreeByThree(g) ? flippedFilters(weight, geometry: g) : phaseFilters(weight, geometry: g, forInputGradient: true)
         let phaseBias = problem.writesPhases ? bias.map { Tensor(shape: [4 * $0.count], scalars: Array(Array(repeating: $0.scalars, count: 4).joined())) } : bias
-        return run(problem, input: input, filters: filters, bias: phaseBias)
+        return run(problem, input: input, weight: weight, layout: filterLayout(g, forInputGradient: true), bias: phaseBias)
     }
 
     /// input (N, C, H, W), outputGradient (N, F, Ho, Wo) → weight gradient (F, C, k, k).
@@ -121,13 +118,16 @@ public enum Winograd {
 // MARK: - The passes
 
 extension Winograd {
-    /// output = the problem's convolution of input by filters (outputChannels, depth, r, r), plus bias.
-    static func run(_ problem: WinogradProblem, input: Tensor, filters: Tensor, bias: Tensor?) -> Tensor {
+    /// output = the problem's convolution of input by the filters (outputChannels, depth, r, r) that
+    /// `layout` reads from `weight`, plus bias.
+    static func run(_ problem: WinogradProblem, input: Tensor, weight: Tensor, layout: vqk_filter_layout, bias: Tensor?) -> Tensor {
         let output = Tensor.uninitialized(problem.outputShape)
         let (rows, depth) = (problem.outputChannels, problem.depth)
-        let packed = packedFilters(filters.storage.pointer, filters: rows, channels: depth, tile: problem.tile,
-                                   taps: problem.taps)
-        defer { packed.forEach { $0.deallocate() } }
+        let filters = withExtendedLifetime(weight) {
+            PackedFilters(weight.storage.pointer, layout: layout, rows: rows, depth: depth, tile: problem.tile, taps: problem.taps)
+        }
+        defer { filters.deallocate() }
+        let packed = filters.matrices
         let imagePointer = UnsafePointer(input.storage.pointer), outputPointer = output.storage.pointer
         let biasPointer = bias.map { UnsafePointer($0.storage.pointer) }
         let tiling = WinogradTiling(problem: problem)
@@ -176,20 +176,57 @@ extension Winograd {
 // MARK: - The filters
 
 extension Winograd {
-    /// The n² matrices U_ξ (rows, depth) of filters (rows, depth, r, r), each packed for
-    /// `Gemm.multiply(packedA:…)`, the positions packed on all cores.
-    static func packedFilters(_ weight: UnsafePointer<Float>, filters: Int, channels: Int, tile: Int,
-                              taps: Int) -> [Gemm.PackedMatrix] {
-        let count = WinogradProblem.positions(tile: tile, taps: taps)
-        let transformed = ConvolutionScratch(count: count * filters * channels)
-        let packed = UnsafeMutableBufferPointer<Gemm.PackedMatrix>.allocate(capacity: count)
-        defer { transformed.deallocate(); packed.deallocate() }
-        transformFilters(weight, count: filters * channels, tile: tile, taps: taps, into: transformed.pointer)
-        Parallel.forEach(count) { position in
-            (packed.baseAddress! + position).initialize(to: Gemm.PackedMatrix(
-                rows: filters, depth: channels, a: transformed.pointer + position * filters * channels, lda: channels))
+    /// The n² matrices U_ξ (rows, depth) of one pass's filters, packed for `Gemm.multiply(packedA:…)` as
+    /// the transform makes them (`vqk_winograd_packed_filters`), in one allocation; the row panels
+    /// are shared between the cores. The same bits as `transformFilters` followed by
+    /// `Gemm.PackedMatrix(rows:depth:a:lda:)`, the twin the tests hold it to.
+    struct PackedFilters {
+        let matrices: [Gemm.PackedMatrix]
+        private let storage: UnsafeMutablePointer<Float>
+
+        init(_ weight: UnsafePointer<Float>, layout: vqk_filter_layout, rows: Int, depth: Int, tile: Int, taps: Int,
+             kernel: Gemm.Kernel? = nil) {
+            let chosen = kernel ?? .default, positions = WinogradProblem.positions(tile: tile, taps: taps)
+            let count = vqk_sgemm_packed_a_count(chosen.rawValue, rows, depth)
+            precondition(count > 0, "Winograd: this CPU cannot run the \(chosen) kernel")
+            storage = UnsafeMutableRawPointer.allocate(byteCount: positions * count * MemoryLayout<Float>.stride, alignment: 64)
+                .bindMemory(to: Float.self, capacity: positions * count)
+            let panelRows = Gemm.rowTile(kernel: chosen), panels = (rows + panelRows - 1) / panelRows
+            var layout = layout
+            let (base, stride) = (storage, count)
+            Parallel.forRanges(panels, minimumPerChunk: max(1, 4096 / (panelRows * depth))) { range in
+                let status = vqk_winograd_packed_filters(chosen.rawValue, Int32(tile), Int32(taps), weight, &layout, rows, depth,
+                                                         range.lowerBound, range.upperBound, base, stride)
+                precondition(status == 0, "Winograd: the filters of \(rows)×\(depth) did not pack (\(chosen) kernel)")
+            }
+            matrices = (0..<positions).map { Gemm.PackedMatrix(rows: rows, depth: depth, kernel: chosen, packedAt: base + $0 * stride) }
         }
-        return Array(packed)
+
+        func deallocate() { UnsafeMutableRawPointer(storage).deallocate() }
+    }
+
+    /// How a pass reads its filters (rows, depth, r, r) from the weight (F, C, k, k): for 3×3, the
+    /// weight itself (rows F, depth C) or, `forInputGradient`, flipped and transposed: [c, f, i, j] =
+    /// weight[f, c, 2 − i, 2 − j]. For the stride-2 4×4 convolution, the four phases' 2×2 filters
+    /// [f, (2a + b)·C + c, p, q] = weight[f, c, 2p + a, 2q + b], or for the input gradient
+    /// [(2a + b)·C + c, f, p, q] = weight[f, c, 2(1 − p) + a, 2(1 − q) + b].
+    static func filterLayout(_ g: ConvolutionGeometry, forInputGradient: Bool) -> vqk_filter_layout {
+        let (filters, channels) = (g.outputChannels, g.inputChannels)
+        let none = (0, 0, 0, 0), phases = (0, 1, 4, 5)  // 4a + b, phase 2a + b
+        if isSameThreeByThree(g) {
+            return forInputGradient
+                ? vqk_filter_layout(base: 8, row_period: channels, row_stride: 9, row_phase: none, depth_period: filters,
+                                    depth_stride: 9 * channels, depth_phase: none, tap_row_stride: -3, tap_column_stride: -1)
+                : vqk_filter_layout(base: 0, row_period: filters, row_stride: 9 * channels, row_phase: none,
+                                    depth_period: channels, depth_stride: 9, depth_phase: none, tap_row_stride: 3,
+                                    tap_column_stride: 1)
+        }
+        return forInputGradient
+            ? vqk_filter_layout(base: 10, row_period: channels, row_stride: 16, row_phase: phases, depth_period: filters,
+                                depth_stride: 16 * channels, depth_phase: none, tap_row_stride: -8, tap_column_stride: -2)
+            : vqk_filter_layout(base: 0, row_period: filters, row_stride: 16 * channels, row_phase: none,
+                                depth_period: channels, depth_stride: 16, depth_phase: phases, tap_row_stride: 8,
+                                tap_column_stride: 2)
     }
 
     /// U = G g Gᵀ (n×n) for each of `count` filters g (r×r, consecutive) → entry ξ of filter p at
@@ -219,45 +256,6 @@ extension Winograd {
             precondition(status == 0, "Winograd: this CPU cannot run the \(kernel ?? .default) kernel")
         }
         return gradient
-    }
-
-    /// weight (F, C, 3, 3) → (C, F, 3, 3) flipped: [c, f, i, j] = weight[f, c, 2 − i, 2 − j].
-    static func flippedFilters(_ weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
-        let (filters, channels) = (g.outputChannels, g.inputChannels)
-        let result = Tensor.uninitialized([channels, filters, 3, 3])
-        let source = weight.storage.pointer, destination = result.storage.pointer
-        forFilters(filters, channels: channels, taps: 9) { f in
-            for c in 0..<channels {
-                let from = source + (f * channels + c) * 9, to = destination + (c * filters + f) * 9
-                for tap in 0..<9 { to[8 - tap] = from[tap] }
-            }
-        }
-        return result
-    }
-
-    /// weight (F, C, 4, 4) → the four phases' 2×2 filters (F, 4C, 2, 2): [f, (2a + b)·C + c, p, q] =
-    /// weight[f, c, 2p + a, 2q + b]; or, `forInputGradient`, flipped and transposed (4C, F, 2, 2):
-    /// [(2a + b)·C + c, f, p, q] = weight[f, c, 2(1 − p) + a, 2(1 − q) + b].
-    static func phaseFilters(_ weight: Tensor, geometry g: ConvolutionGeometry, forInputGradient: Bool = false) -> Tensor {
-        let (filters, channels) = (g.outputChannels, g.inputChannels)
-        let result = Tensor.uninitialized(forInputGradient ? [4 * channels, filters, 2, 2] : [filters, 4 * channels, 2, 2])
-        let source = weight.storage.pointer, destination = result.storage.pointer
-        forFilters(filters, channels: channels, taps: 16) { f in
-            for c in 0..<channels {
-                let from = source + (f * channels + c) * 16
-                for phase in 0..<4 {
-                    let (a, b) = (phase / 2, phase % 2)
-                    let to = destination + (forInputGradient ? ((phase * channels + c) * filters + f) * 4 : ((f * 4 + phase) * channels + c) * 4)
-                    for p in 0..<2 {
-                        for q in 0..<2 {
-                            let (i, j) = forInputGradient ? (2 * (1 - p) + a, 2 * (1 - q) + b) : (2 * p + a, 2 * q + b)
-                            to[2 * p + q] = from[i * 4 + j]
-                        }
-                    }
-                }
-            }
-        }
-        return result
     }
 
     /// The phases' gradient (F, 4C, 2, 2) → the weight gradient (F, C, 4, 4): the inverse of `phaseFilters`.

@@ -125,6 +125,39 @@ public enum WinogradNaive {
         return result
     }
 
+    /// The filters (rows, depth, r, r) one pass of `Winograd` multiplies by, from the weight (F, C, k, k)
+    /// by the definitions `Winograd.filterLayout` reads them with: 3×3 forward, the weight; its input
+    /// gradient, [c, f, i, j] = weight[f, c, 2 − i, 2 − j]; 4×4 stride 2, with phase φ = 2a + b,
+    /// [f, φC + c, p, q] = weight[f, c, 2p + a, 2q + b], and for its input gradient
+    /// [φC + c, f, p, q] = weight[f, c, 2(1 − p) + a, 2(1 − q) + b].
+    public static func passFilters(_ weight: [Float], geometry g: ConvolutionGeometry, forInputGradient: Bool) -> [Float] {
+        let (filters, channels, k) = (g.outputChannels, g.inputChannels, g.kernelHeight)
+        func w(_ f: Int, _ c: Int, _ i: Int, _ j: Int) -> Float { weight[((f * channels + c) * k + i) * k + j] }
+        var result = [Float]()
+        if k == 3 {
+            for row in 0..<(forInputGradient ? channels : filters) {
+                for depth in 0..<(forInputGradient ? filters : channels) {
+                    for i in 0..<3 {
+                        for j in 0..<3 { result.append(forInputGradient ? w(depth, row, 2 - i, 2 - j) : w(row, depth, i, j)) }
+                    }
+                }
+            }
+            return result
+        }
+        for row in 0..<(forInputGradient ? 4 * channels : filters) {
+            for depth in 0..<(forInputGradient ? filters : 4 * channels) {
+                let (f, phased) = forInputGradient ? (depth, row) : (row, depth)
+                let (phase, c) = (phased / channels, phased % channels), (a, b) = (phase / 2, phase % 2)
+                for p in 0..<2 {
+                    for q in 0..<2 {
+                        result.append(forInputGradient ? w(f, c, 2 * (1 - p) + a, 2 * (1 - q) + b) : w(f, c, 2 * p + a, 2 * q + b))
+                    }
+                }
+            }
+        }
+        return result
+    }
+
     static func product(_ left: [[Double]], _ right: [[Double]]) -> [[Double]] {
         left.map { row in (0..<right[0].count).map { j in zip(row, right).reduce(0) { $0 + $1.0 * $1.1[j] } } }
     }

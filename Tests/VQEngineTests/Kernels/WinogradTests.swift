@@ -148,6 +148,51 @@ import _VQTestSupport
         #expect(results.allSatisfy { $0 == results[0] }, "every instruction set gives the same bits")
     }
 
+    /// The filters transformed straight into the products' packed layout against the twin: the
+    /// filters rearranged by definition (`WinogradNaive.passFilters`), transformed (`transformFilters`,
+    /// held to the matrices above) and packed by the sgemm. Compared through a product with the same
+    /// operand, bit for bit, on every instruction set: rows that are not a multiple of any kernel's
+    /// row tile, and depths of 400 (two k blocks of 200) and 13.
+    @Test(arguments: [false, true], [false, true])
+    func packedFiltersMatchTransformThenPack(strided: Bool, forInputGradient: Bool) {
+        var generator = RandomGenerator(seed: 16)
+        let g = Self.geometry(batch: 1, channels: strided ? 100 : 400, filters: 13, height: 8, width: 8, strided: strided)
+        let weight = Tensor(uniform: g.weightShape, low: -1, high: 1, generator: &generator)
+        let (tile, taps) = (4, strided ? 2 : 3), positions = WinogradProblem.positions(tile: tile, taps: taps)
+        let depthOfPass = strided ? 4 * g.inputChannels : g.inputChannels
+        let (rows, depth) = forInputGradient ? (depthOfPass, g.outputChannels) : (g.outputChannels, depthOfPass)
+        let arranged = WinogradNaive.passFilters(weight.scalars, geometry: g, forInputGradient: forInputGradient)
+        let operand = Tensor(uniform: [depth, 7], low: -1, high: 1, generator: &generator)
+        for kernel in Gemm.Kernel.allCases where kernel.isSupported {
+            let fused = withExtendedLifetime(weight) {
+                Winograd.PackedFilters(weight.storage.pointer, layout: Winograd.filterLayout(g, forInputGradient: forInputGradient),
+                                       rows: rows, depth: depth, tile: tile, taps: taps, kernel: kernel)
+            }
+            defer { fused.deallocate() }
+            let transformed = ConvolutionScratch(count: positions * rows * depth)
+            defer { transformed.deallocate() }
+            arranged.withUnsafeBufferPointer {
+                Winograd.transformFilters($0.baseAddress!, count: rows * depth, tile: tile, taps: taps, into: transformed.pointer,
+                                          kernel: kernel)
+            }
+            for position in 0..<positions {
+                let twin = Gemm.PackedMatrix(rows: rows, depth: depth, a: transformed.pointer + position * rows * depth, lda: depth,
+                                             kernel: kernel)
+                defer { twin.deallocate() }
+                let products = [fused.matrices[position], twin].map { packed in
+                    var c = [Float](repeating: 0, count: rows * 7)
+                    withExtendedLifetime(operand) {
+                        c.withUnsafeMutableBufferPointer {
+                            Gemm.multiply(packedA: packed, n: 7, b: operand.storage.pointer, ldb: 7, c: $0.baseAddress!, ldc: 7)
+                        }
+                    }
+                    return c.map(\.bitPattern)
+                }
+                #expect(products[0] == products[1], "position \(position), \(kernel), strided \(strided), input gradient \(forInputGradient)")
+            }
+        }
+    }
+
     // MARK: - Whole convolutions
 
     private static func geometry(batch: Int, channels: Int, filters: Int, height: Int, width: Int,
