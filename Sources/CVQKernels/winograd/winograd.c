@@ -110,6 +110,45 @@ __attribute__((target("avx512f"))) static void scatter16_avx512(float y[16][bloc
     }
 }
 
+/// The four phases' outputs of 16 tiles of the phase grid, interleaved into each tile's 8×8 block
+/// of the image: y[φ][a·4 + b][k + j] (φ = 2p + q) goes to row 2a + p, column 2b + q of tile j's
+/// block, whose corner is image + origin[k + j] (the block starts one row and one column before the
+/// tile's place, as the phases do: `output_transform_body`). Per tile, the registers of phases
+/// (p, 0) and (p, 1) (16×16 transposes, one register per tile) are interleaved by unpacks into rows
+/// of 8; each row is one store masked to the columns inside the image (`columns[k + j]`, bit c for
+/// column c of the block), rows outside it (`rows[k + j]`, bit r) are skipped.
+__attribute__((target("avx512f"))) static void phase_scatter16_avx512(float y[4][16][block], long k, const long *origin,
+                                                                      const unsigned char *rows,
+                                                                      const unsigned char *columns, long width,
+                                                                      float *image) {
+    __m512 tiles[4][16];
+    for (int phase = 0; phase < 4; phase++) {
+        for (int i = 0; i < 16; i++) tiles[phase][i] = _mm512_loadu_ps(&y[phase][i][k]);
+        transpose_16x16(tiles[phase]);
+    }
+    // Lanes 0 and 1 of the unpacks after each other, then lanes 2 and 3: rows a and a + 1 of the block's
+    // phase row p, 8 floats each (lane a of unpacklo holds columns 0–3 of row a, of unpackhi 4–7).
+    const __m512i first_rows = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const __m512i last_rows = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    for (int j = 0; j < 16; j++) {
+        float *corner = image + origin[k + j];
+        __mmask16 mask = (__mmask16)columns[k + j];
+        unsigned valid = rows[k + j];
+        for (int p = 0; p < 2; p++) {
+            __m512 low = _mm512_unpacklo_ps(tiles[2 * p][j], tiles[2 * p + 1][j]);
+            __m512 high = _mm512_unpackhi_ps(tiles[2 * p][j], tiles[2 * p + 1][j]);
+            __m512 pairs[2] = {_mm512_permutex2var_ps(low, first_rows, high), _mm512_permutex2var_ps(low, last_rows, high)};
+            for (int a = 0; a < 4; a++) {
+                int row = 2 * a + p;
+                if (!(valid >> row & 1)) continue;
+                __m512 two = pairs[a / 2];
+                __m512 eight = a % 2 ? _mm512_shuffle_f32x4(two, two, 0xEE) : two;
+                _mm512_mask_storeu_ps(corner + row * width, mask, eight);
+            }
+        }
+    }
+}
+
 /// `to_channels_last` in 16×16 blocks transposed in registers (the compiler's vectorisation of the
 /// loop above gathers with 64-bit offsets, 8 at a time), the edges element by element.
 __attribute__((target("avx512f"))) static void to_channels_last_avx512(const float *image, long channels, long area,
@@ -483,6 +522,63 @@ VQK_INLINE void gradient_transform_body(const float *pixels, long channels, long
 /// apart, the first rows[k + j] rows and columns[k + j] columns of each.
 typedef void (*scatter16_fn)(float y[16][block], long k, const long *origin, const long *rows, const long *columns,
                              long width, float *output);
+/// Writes the four phases' outputs of tiles k … k + 15 of the phase grid (y[φ][a·4 + b][k + j]) as the
+/// 8×8 blocks of the image at image + origin[k + j], rows `width` apart, the rows and columns whose bits
+/// are set in rows[k + j] and columns[k + j].
+typedef void (*phase_scatter16_fn)(float y[4][16][block], long k, const long *origin, const unsigned char *rows,
+                                   const unsigned char *columns, long width, float *image);
+
+/// `output_transform_body` for the four phases of a stride-2 image with F(4×4, 2×2), all four phases of
+/// a channel at once: tile t of the (H, W) phase grid covers the 8×8 block of rows 8·ty − 1 …
+/// 8·ty + 6 and columns 8·tx − 1 … 8·tx + 6 of the (2·(H − 1), 2·(W − 1)) image, phase φ = 2p + q
+/// giving its rows 2a + p and columns 2b + q. With `phase_scatter16`, 16 tiles at a time; the rest
+/// (and every tile without it) entry by entry. The same values as the phase-by-phase walk, stored
+/// in another order.
+VQK_INLINE void phase_output_transform_body(const float *products, long position_stride, long channel_stride,
+                                            long images, long channels, long height, long width, const float *bias,
+                                            float *output, phase_scatter16_fn phase_scatter16) {
+    long tile_columns = (width + 3) / 4, tiles = (height + 3) / 4 * tile_columns, columns = images * tiles;
+    long planes = channels / 4, out_height = 2 * (height - 1), out_width = 2 * (width - 1);
+    long plane_size = out_height * out_width;
+    float y[4][16][block];
+    long origin[block];
+    unsigned char rows[block], valid_columns[block];
+    for (long first = 0; first < columns; first += block) {
+        long count = columns - first < block ? columns - first : block;
+        for (long k = 0; k < count; k++) {  // tile k's block: its corner, and which rows and columns are inside
+            long image = (first + k) / tiles, t = (first + k) % tiles;
+            long row = 8 * (t / tile_columns) - 1, column = 8 * (t % tile_columns) - 1;
+            origin[k] = image * planes * plane_size + row * out_width + column;
+            rows[k] = valid_columns[k] = 0;
+            for (int i = 0; i < 8; i++) {
+                if (row + i >= 0 && row + i < out_height) rows[k] |= (unsigned char)(1u << i);
+                if (column + i >= 0 && column + i < out_width) valid_columns[k] |= (unsigned char)(1u << i);
+            }
+        }
+        for (long c = 0; c < planes; c++) {
+            for (int phase = 0; phase < 4; phase++) {
+                long channel = phase * planes + c;
+                output_tiles_42(products + channel * channel_stride + first, position_stride, count,
+                                bias ? bias[channel] : 0.0f, y[phase]);
+            }
+            float *plane = output + c * plane_size;
+            long k = 0;
+            if (phase_scatter16) {
+                for (; k + 16 <= count; k += 16) phase_scatter16(y, k, origin, rows, valid_columns, out_width, plane);
+            }
+            for (; k < count; k++) {
+                for (int i = 0; i < 8; i++) {
+                    if (!(rows[k] >> i & 1)) continue;
+                    for (int j = 0; j < 8; j++) {
+                        if (valid_columns[k] >> j & 1) {
+                            plane[origin[k] + i * out_width + j] = y[(i % 2) * 2 + j % 2][(i / 2) * 4 + j / 2][k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
 
 VQK_INLINE void output_transform_body(const float *products, long position_stride, long channel_stride, long images,
                                       long channels, long height, long width, const float *bias, float *output, int v,
@@ -638,7 +734,7 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long parts, long 
 
 // MARK: - One body per instruction set
 
-#define VQK_WINOGRAD_VARIANT(suffix, attributes, transpose, scatter16)                                            \
+#define VQK_WINOGRAD_VARIANT(suffix, attributes, transpose, scatter16, phase_scatter16)                           \
     attributes static void input_transform_##suffix(const float *image, long channels, long height, long width,   \
                                                     float *pixels, const float *zeros, float *out, long stride,   \
                                                     int v, const tile_walk *walk) {                               \
@@ -655,8 +751,13 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long parts, long 
                                                      long channel_stride, long images, long channels, long height, \
                                                      long width, const float *bias, float *output, int v,         \
                                                      int phases) {                                                \
-        output_transform_body(products, position_stride, channel_stride, images, channels, height, width, bias,    \
-                              output, v, phases, scatter16);                                                      \
+        if (phases && v == f42 && phase_scatter16) {                                                              \
+            phase_output_transform_body(products, position_stride, channel_stride, images, channels, height, width, \
+                                        bias, output, phase_scatter16);                                           \
+        } else {                                                                                                  \
+            output_transform_body(products, position_stride, channel_stride, images, channels, height, width,     \
+                                  bias, output, v, phases, scatter16);                                            \
+        }                                                                                                         \
     }                                                                                                             \
     attributes static void filter_transform_##suffix(const float *weight, long count, long stride, float *out,    \
                                                      int v) {                                                     \
@@ -672,10 +773,11 @@ VQK_INLINE void filter_gradient_body(const float *transformed, long parts, long 
         filter_gradient_body(transformed, parts, part_stride, count, stride, weight, v);                          \
     }
 
-VQK_WINOGRAD_VARIANT(generic, , to_channels_last, NULL)
+VQK_WINOGRAD_VARIANT(generic, , to_channels_last, NULL, NULL)
 #if VQK_X86
-VQK_WINOGRAD_VARIANT(avx2, __attribute__((target("avx2,fma"))), to_channels_last, NULL)
-VQK_WINOGRAD_VARIANT(avx512, __attribute__((target("avx512f"))), to_channels_last_avx512, scatter16_avx512)
+VQK_WINOGRAD_VARIANT(avx2, __attribute__((target("avx2,fma"))), to_channels_last, NULL, NULL)
+VQK_WINOGRAD_VARIANT(avx512, __attribute__((target("avx512f"))), to_channels_last_avx512, scatter16_avx512,
+                     phase_scatter16_avx512)
 #endif
 
 #if VQK_X86

@@ -112,6 +112,57 @@ import _VQTestSupport
         }
     }
 
+    /// The stride-2 input gradient's output transform, which writes its 4·C product channels as the
+    /// four phases of a (C, 2·(H − 1), 2·(W − 1)) image, against the twin's plain transform of the
+    /// 4·C-channel grid image interleaved by definition: channel φC + c, φ = 2p + q, at (y, x) goes to
+    /// row 2y + p − 1, column 2x + q − 1 of channel c. Five images of phase grids from 2×2 to 9×13, so
+    /// blocks of 16 and more tiles (AVX-512 interleaves 16 tiles at once) and leftover tiles; every
+    /// instruction set, the same bits.
+    @Test(arguments: [(2, 2), (8, 8), (9, 9), (5, 3), (9, 13)])
+    func phaseOutputTransformInterleavesThePhases(grid: (height: Int, width: Int)) {
+        let (height, width, planes, images) = (grid.height, grid.width, 5, 5)
+        var generator = RandomGenerator(seed: 17)
+        let problem = WinogradProblem(batch: images, channels: 16, height: height - 1, width: width - 1,
+                                      outputChannels: 4 * planes, outputHeight: height, outputWidth: width, tile: 4, taps: 2,
+                                      writesPhases: true)
+        let tiles = problem.tilesPerImage, columns = images * tiles
+        let products = Tensor(uniform: [problem.positions, 4 * planes, columns], low: -1, high: 1, generator: &generator)
+        let bias = Tensor(uniform: [4 * planes], low: -1, high: 1, generator: &generator)
+        let (outHeight, outWidth) = (2 * (height - 1), 2 * (width - 1))
+        var results: [[UInt32]] = []
+        for kernel in Gemm.Kernel.allCases where kernel.isSupported {
+            let output = Tensor(zeros: [images, planes, outHeight, outWidth])
+            WinogradTiling(problem: problem, kernel: kernel).transformProducts(products.storage.pointer, images: 0..<images,
+                                                                               bias: bias.storage.pointer,
+                                                                               into: output.storage.pointer)
+            results.append(output.scalars.map(\.bitPattern))
+            for image in 0..<images {
+                var mine = [Float]()
+                for row in 0..<(problem.positions * 4 * planes) {
+                    mine += (0..<tiles).map { products.scalars[row * columns + image * tiles + $0] }
+                }
+                let gridImage = WinogradNaive.outputImage(mine, channels: 4 * planes, height: height, width: width,
+                                                          bias: bias.scalars, tile: 4, taps: 2)
+                var expected = [Float](repeating: 0, count: planes * outHeight * outWidth)
+                for phase in 0..<4 {
+                    for c in 0..<planes {
+                        for y in 0..<height {
+                            for x in 0..<width {
+                                let (row, column) = (2 * y + phase / 2 - 1, 2 * x + phase % 2 - 1)
+                                guard (0..<outHeight).contains(row), (0..<outWidth).contains(column) else { continue }
+                                expected[(c * outHeight + row) * outWidth + column] = gridImage[((phase * planes + c) * height + y) * width + x]
+                            }
+                        }
+                    }
+                }
+                let size = planes * outHeight * outWidth
+                expectClose(Array(output.scalars[(image * size)..<((image + 1) * size)]), expected, absolute: 2e-5,
+                            relative: 1e-5, "phases of a \(height)×\(width) grid, image \(image), \(kernel)")
+            }
+        }
+        #expect(results.allSatisfy { $0 == results[0] }, "\(height)×\(width): every instruction set gives the same bits")
+    }
+
     @Test(arguments: variants)
     func filterTransformAndItsAdjointMatchTheMatrices(variant: (Int, Int)) {
         let (tile, taps) = variant
@@ -256,9 +307,11 @@ import _VQTestSupport
         }
     }
 
-    // The Sonnet VQ-VAE's encoder.conv2 in miniature (16×16 → 8×8 and 14×14 → 7×7), a batch of 9,
+    // The Sonnet VQ-VAE's encoder.conv2 in miniature (16×16 → 8×8 and 14×14 → 7×7; 8 images of 14×14 give
+    // the input gradient's output transform 16 tiles per chunk, as AVX-512 interleaves them), a batch of 9,
     // maps of 2×2 → 1×1 and 10×6 → 5×3 (part-empty tiles), 17 and 20 channels.
-    static let stridedShapes = [(9, 16, 17, 16, 16), (3, 17, 16, 14, 14), (2, 16, 16, 2, 2), (2, 20, 16, 10, 6)]
+    static let stridedShapes = [(9, 16, 17, 16, 16), (3, 17, 16, 14, 14), (8, 16, 19, 14, 14), (2, 16, 16, 2, 2),
+                                (2, 20, 16, 10, 6)]
 
     @Test(arguments: stridedShapes)
     func stridedPassesMatchTheNaiveConvolution(shape: (batch: Int, channels: Int, filters: Int, height: Int, width: Int)) {
