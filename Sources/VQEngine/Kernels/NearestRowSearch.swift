@@ -44,7 +44,13 @@ public enum NearestRowSearch {
         let codeNorms = squaredNorms(centeredCodes, rowCount: codeCount, dimension: dimension)
         let problem = Problem(queries: queries, codebook: codebook, codeCount: codeCount, dimension: dimension,
                               center: center, largestCodeNorm: codeNorms.max()!)
-        let rowsPerBlock = max(1, min(maximumRowsPerBlock, blockElementBudget / codeCount))
+        // Blocks as large as allowed, their count rounded up to a multiple of the cores so that each
+        // core takes as many (1568 queries: 8 blocks of 196, not 7 of 256 with one core taking 4).
+        let largestBlock = max(1, min(maximumRowsPerBlock, blockElementBudget / codeCount))
+        let fewestBlocks = (queryCount + largestBlock - 1) / largestBlock
+        let workers = max(1, Parallel.workerCount)
+        let evenBlocks = fewestBlocks > 1 ? (fewestBlocks + workers - 1) / workers * workers : 1
+        let rowsPerBlock = (queryCount + evenBlocks - 1) / evenBlocks
         let blockCount = (queryCount + rowsPerBlock - 1) / rowsPerBlock
         centeredCodes.withUnsafeBufferPointer { centeredCodes in
             codeNorms.withUnsafeBufferPointer { codeNorms in
@@ -107,11 +113,27 @@ public enum NearestRowSearch {
             let threshold = scanMinimum + margin
             var bestIndex = scanIndex
             var bestDistance = exactSquaredDistance(query, codebook + scanIndex * dimension, dimension: dimension)
-            for code in 0..<codeCount where code != scanIndex && scores[code] <= threshold {
+            Self.forEachCode(scores, count: codeCount, atMost: threshold) { code in
+                guard code != scanIndex else { return }
                 let distance = exactSquaredDistance(query, codebook + code * dimension, dimension: dimension)
                 if distance < bestDistance || (distance == bestDistance && code < bestIndex) { (bestIndex, bestDistance) = (code, distance) }
             }
             return (Int32(bestIndex), Float(bestDistance))
+        }
+
+        /// Calls `body(code)`, in increasing order, for every code whose score is at most `threshold`:
+        /// 16 scores compared at a time, so the usual one or few candidates cost little more than a pass.
+        @inline(__always)
+        static func forEachCode(_ scores: UnsafePointer<Float>, count: Int, atMost threshold: Float, _ body: (Int) -> Void) {
+            typealias Lanes = SIMD16<Float>
+            let vectorCount = count / Lanes.scalarCount * Lanes.scalarCount, raw = UnsafeRawPointer(scores)
+            let limit = Lanes(repeating: threshold)
+            for start in stride(from: 0, to: vectorCount, by: Lanes.scalarCount) {
+                let lanes = raw.loadUnaligned(fromByteOffset: start * MemoryLayout<Float>.stride, as: Lanes.self)
+                guard any(lanes .<= limit) else { continue }
+                for lane in 0..<Lanes.scalarCount where lanes[lane] <= threshold { body(start + lane) }
+            }
+            for code in vectorCount..<count where scores[code] <= threshold { body(code) }
         }
     }
 

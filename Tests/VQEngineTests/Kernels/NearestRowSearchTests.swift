@@ -116,6 +116,13 @@ import _VQTestSupport
         expectFastMatchesNaive(queries: queries, codebook: codebook, "clusters at ±1e4, D \(dimension)")
         let (fast, _) = fastAndNaive(queries: codebook.gathered(rows: [42, 150] as [Int32]), codebook: codebook)
         #expect(fast == Result(indices: [42, 150], distances: [0, 0]))
+        // The near cluster last: its final code (192, past the 12 whole vectors of 16 the candidate scan
+        // compares at once) is among the candidates too.
+        let reversed = Tensor.concatenated([codebook.sliced(alongAxis: 0, 97..<193), codebook.sliced(alongAxis: 0, 0..<97)],
+                                           alongAxis: 0)
+        expectFastMatchesNaive(queries: queries, codebook: reversed, "clusters at ∓1e4, D \(dimension)")
+        let (last, _) = fastAndNaive(queries: reversed.gathered(rows: [192, 100] as [Int32]), codebook: reversed)
+        #expect(last == Result(indices: [192, 100], distances: [0, 0]))
     }
 
     /// One cluster of codes far from the origin, close together (a collapsed codebook): the shift by
