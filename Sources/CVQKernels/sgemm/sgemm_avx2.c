@@ -16,6 +16,11 @@ enum {
     NR = 8 * NV,       // columns of C per tile
 };
 
+// How many depth steps ahead the microkernel prefetches its B panel (0: none), as the AVX-512 kernel does.
+#ifndef AVX2_PREFETCH
+#define AVX2_PREFETCH 32
+#endif
+
 /// Packs an A panel (width MR). See `vqk_pack_panel_fn`.
 static AVX2 void pack_a(float *dst, const float *src, long lane_stride, long depth_stride, long valid, long depth) {
     vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, MR);
@@ -37,6 +42,9 @@ static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a
     }
     for (long p = 0; p < depth; p++) {
         __m256 bv[NV];
+#if AVX2_PREFETCH > 0
+        _mm_prefetch((const char *)(b + AVX2_PREFETCH * b_stride), _MM_HINT_T0);  // a B row is one cache line
+#endif
 #pragma clang loop unroll(full)
         for (int v = 0; v < NV; v++) bv[v] = _mm256_loadu_ps(b + 8 * v);
 #pragma clang loop unroll(full)
