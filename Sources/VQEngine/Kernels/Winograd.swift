@@ -211,22 +211,20 @@ extension Winograd {
     /// [f, (2a + b)·C + c, p, q] = weight[f, c, 2p + a, 2q + b], or for the input gradient
     /// [(2a + b)·C + c, f, p, q] = weight[f, c, 2(1 − p) + a, 2(1 − q) + b].
     static func filterLayout(_ g: ConvolutionGeometry, forInputGradient: Bool) -> vqk_filter_layout {
-        let (filters, channels) = (g.outputChannels, g.inputChannels)
-        let none = (0, 0, 0, 0), phases = (0, 1, 4, 5)  // 4a + b, phase 2a + b
-        if isSameThreeByThree(g) {
-            return forInputGradient
-                ? vqk_filter_layout(base: 8, row_period: channels, row_stride: 9, row_phase: none, depth_period: filters,
-                                    depth_stride: 9 * channels, depth_phase: none, tap_row_stride: -3, tap_column_stride: -1)
-                : vqk_filter_layout(base: 0, row_period: filters, row_stride: 9 * channels, row_phase: none,
-                                    depth_period: channels, depth_stride: 9, depth_phase: none, tap_row_stride: 3,
-                                    tap_column_stride: 1)
-        }
-        return forInputGradient
-            ? vqk_filter_layout(base: 10, row_period: channels, row_stride: 16, row_phase: phases, depth_period: filters,
-                                depth_stride: 16 * channels, depth_phase: none, tap_row_stride: -8, tap_column_stride: -2)
-            : vqk_filter_layout(base: 0, row_period: filters, row_stride: 16 * channels, row_phase: none,
-                                depth_period: channels, depth_stride: 16, depth_phase: phases, tap_row_stride: 8,
-                                tap_column_stride: 2)
+        let (side, strided) = (g.kernelHeight, !isSameThreeByThree(g))
+        // A filter f is side²·C floats apart in the weight, a channel c side² apart; with stride 2 the
+        // channel side also picks the phase (2a + b), which starts at tap (a, b): offset 4a + b.
+        let step = strided ? 2 : 1, taps = strided ? 2 : 3, none = (0, 0, 0, 0)
+        let filters = (period: g.outputChannels, stride: side * side * g.inputChannels, phase: none)
+        let channels = (period: g.inputChannels, stride: side * side, phase: strided ? (0, 1, side, side + 1) : none)
+        // Tap (p, q) of the pass's filter is tap (step·p, step·q) of the weight, or flipped for the
+        // input gradient: (step·(taps − 1 − p), step·(taps − 1 − q)).
+        let (rows, depth) = forInputGradient ? (channels, filters) : (filters, channels)
+        let flip = forInputGradient ? -1 : 1, last = forInputGradient ? step * (taps - 1) : 0
+        return vqk_filter_layout(base: last * side + last, row_period: rows.period, row_stride: rows.stride,
+                                 row_phase: rows.phase, depth_period: depth.period, depth_stride: depth.stride,
+                                 depth_phase: depth.phase, tap_row_stride: flip * step * side,
+                                 tap_column_stride: flip * step)
     }
 
     /// U = G g Gᵀ (n×n) for each of `count` filters g (r×r, consecutive) → entry ξ of filter p at
