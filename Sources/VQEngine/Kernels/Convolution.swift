@@ -94,16 +94,6 @@ public enum Convolution {
         return Winograd.transposedForward(input: input, weight: weight, bias: bias, geometry: geometry)
     }
 
-    /// tensor (N, C, …) += bias (C) on every plane.
-    static func addChannelBias(_ bias: Tensor, to tensor: Tensor) {
-        let (batch, channels) = (tensor.shape[0], tensor.shape[1])
-        let area = tensor.count / max(batch * channels, 1)
-        let values = tensor.storage.pointer, shift = bias.storage.pointer
-        Parallel.forRanges(batch * channels, minimumPerChunk: max(1, 16_384 / max(area, 1))) { planes in
-            for plane in planes { add(shift[plane % channels], to: values + plane * area, count: area) }
-        }
-    }
-
     /// The transposed convolution's input and weight gradients from one im2col of outputGradient
     /// (N, C, H, W): input gradient (N, F, Ho, Wo) = its convolution with the weight, weight gradient
     /// (F, C/groups, kh, kw) = Σ input · columnsᵀ. Either is skipped (nil) when not wanted.

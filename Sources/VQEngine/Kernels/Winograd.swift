@@ -99,7 +99,8 @@ public enum Winograd {
     public static func transposedForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
         precondition(applies(to: g), "Winograd.transposedForward: \(g) is not a convolution it computes")
         let problem = WinogradProblem.inputGradient(g)
-        let phaseBias = problem.writesPhases ? bias.map { Tensor(shape: [4 * $0.count], scalars: Array(Array(repeating: $0.scalars, count: 4).joined())) } : bias
+        let phaseBias = problem.writesPhases
+            ? bias.map { Tensor(shape: [4 * $0.count], scalars: Array(Array(repeating: $0.scalars, count: 4).joined())) } : bias
         return run(problem, input: input, weight: weight, layout: filterLayout(g, forInputGradient: true), bias: phaseBias)
     }
 
