@@ -310,66 +310,45 @@ VQK_INLINE void filter_gradient_1d_42(const float v[5], float w[2]) {
 // MARK: - Tiles down the channels
 
 
+/// Defines NAME, an expanding transform T x Tᵀ of one tile down the channels, T the IN → N matrix of
+/// FN (Bᵀ for an input tile, IN = N; A for an output-gradient tile, IN = M): x[a][b] points at C floats
+/// (a pixel, or zeros); entry ξ = N·i + j of the result goes to out[ξ·position_stride + c]. A pass down
+/// each of the tile's IN columns, then one along each of the N rows, through an L1 buffer.
+#define VQK_EXPANDING_TILE(NAME, IN, N, FN)                                                                      \
+    VQK_INLINE void NAME(const float *const x[6][6], long channels, float *out, long position_stride) {          \
+        float half[N][IN][block];                                                                                 \
+        for (long c0 = 0; c0 < channels; c0 += block) {                                                          \
+            long count = channels - c0 < block ? channels - c0 : block;                                           \
+            for (int b = 0; b < IN; b++) { /* T x, down column b */                                               \
+                const float *column[IN];                                                                          \
+                for (int a = 0; a < IN; a++) column[a] = x[a][b] + c0;                                            \
+                VQK_VECTORIZE                                                                                     \
+                for (long c = 0; c < count; c++) {                                                                \
+                    float v[IN], o[N];                                                                            \
+                    for (int a = 0; a < IN; a++) v[a] = column[a][c];                                             \
+                    FN(v, o);                                                                                     \
+                    for (int i = 0; i < N; i++) half[i][b][c] = o[i];                                             \
+                }                                                                                                 \
+            }                                                                                                     \
+            for (int i = 0; i < N; i++) { /* (T x) Tᵀ, along row i */                                             \
+                float *row = out + (N * i) * position_stride + c0;                                                \
+                VQK_VECTORIZE                                                                                     \
+                for (long c = 0; c < count; c++) {                                                                \
+                    float v[IN], o[N];                                                                            \
+                    for (int b = 0; b < IN; b++) v[b] = half[i][b][c];                                            \
+                    FN(v, o);                                                                                     \
+                    for (int j = 0; j < N; j++) row[j * position_stride + c] = o[j];                              \
+                }                                                                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+    }
+
 /// Defines the transforms of one variant V: output tile M, input tile N = M + R − 1, R×R filters; each
 /// two-dimensional transform is a pass down the columns of the tile and a pass along its rows.
 #define VQK_TILE_KERNELS(V, M, N, R)                                                                             \
-    /* Bᵀ d B of one tile down the channels; d[i][j] points at C floats (the pixel, or zeros). */             \
-    VQK_INLINE void input_tile_##V(const float *const d[6][6], long channels, float *out, long position_stride) { \
-        float t[N][N][block];                                                                                     \
-        for (long c0 = 0; c0 < channels; c0 += block) {                                                          \
-            long count = channels - c0 < block ? channels - c0 : block;                                           \
-            for (int j = 0; j < N; j++) { /* Bᵀ d, down column j */                                               \
-                const float *column[N];                                                                           \
-                for (int i = 0; i < N; i++) column[i] = d[i][j] + c0;                                             \
-                VQK_VECTORIZE                                                                                     \
-                for (long c = 0; c < count; c++) {                                                                \
-                    float x[N], o[N];                                                                             \
-                    for (int i = 0; i < N; i++) x[i] = column[i][c];                                              \
-                    input_1d_##V(x, o);                                                                           \
-                    for (int i = 0; i < N; i++) t[i][j][c] = o[i];                                                \
-                }                                                                                                 \
-            }                                                                                                     \
-            for (int i = 0; i < N; i++) { /* (Bᵀ d) B, along row i */                                             \
-                float *row = out + (N * i) * position_stride + c0;                                                \
-                VQK_VECTORIZE                                                                                     \
-                for (long c = 0; c < count; c++) {                                                                \
-                    float x[N], o[N];                                                                             \
-                    for (int j = 0; j < N; j++) x[j] = t[i][j][c];                                                \
-                    input_1d_##V(x, o);                                                                           \
-                    for (int j = 0; j < N; j++) row[j * position_stride + c] = o[j];                              \
-                }                                                                                                 \
-            }                                                                                                     \
-        }                                                                                                         \
-    }                                                                                                             \
-    /* A e Aᵀ of one tile down the channels; e[a][b] points at C floats (the gradient, or zeros). */          \
-    VQK_INLINE void gradient_tile_##V(const float *const e[6][6], long channels, float *out,                    \
-                                      long position_stride) {                                                     \
-        float r[N][M][block];                                                                                     \
-        for (long c0 = 0; c0 < channels; c0 += block) {                                                          \
-            long count = channels - c0 < block ? channels - c0 : block;                                           \
-            for (int b = 0; b < M; b++) { /* A e, down column b */                                                \
-                const float *column[M];                                                                           \
-                for (int a = 0; a < M; a++) column[a] = e[a][b] + c0;                                             \
-                VQK_VECTORIZE                                                                                     \
-                for (long c = 0; c < count; c++) {                                                                \
-                    float x[M], o[N];                                                                             \
-                    for (int a = 0; a < M; a++) x[a] = column[a][c];                                              \
-                    gradient_1d_##V(x, o);                                                                        \
-                    for (int i = 0; i < N; i++) r[i][b][c] = o[i];                                                \
-                }                                                                                                 \
-            }                                                                                                     \
-            for (int i = 0; i < N; i++) { /* (A e) Aᵀ, along row i */                                             \
-                float *row = out + (N * i) * position_stride + c0;                                                \
-                VQK_VECTORIZE                                                                                     \
-                for (long c = 0; c < count; c++) {                                                                \
-                    float x[M], o[N];                                                                             \
-                    for (int b = 0; b < M; b++) x[b] = r[i][b][c];                                                \
-                    gradient_1d_##V(x, o);                                                                        \
-                    for (int j = 0; j < N; j++) row[j * position_stride + c] = o[j];                              \
-                }                                                                                                 \
-            }                                                                                                     \
-        }                                                                                                         \
-    }                                                                                                             \
+    /* Bᵀ d B of an input tile; A e Aᵀ of an output-gradient tile. */                                         \
+    VQK_EXPANDING_TILE(input_tile_##V, N, N, input_1d_##V)                                                        \
+    VQK_EXPANDING_TILE(gradient_tile_##V, M, N, gradient_1d_##V)                                                  \
     /* Aᵀ m A of `count` ≤ block consecutive columns (products m[ξ·position_stride + t]) → y[a·M + b][t]. */   \
     VQK_INLINE void output_tiles_##V(const float *m, long position_stride, long count, float shift,            \
                                      float y[16][block]) {                                                        \
