@@ -229,7 +229,9 @@ extension Winograd {
     }
 
     /// U = G g Gᵀ (n×n) for each of `count` filters g (r×r, consecutive) → entry ξ of filter p at
-    /// transformed[ξ·count + p].
+    /// transformed[ξ·count + p]: the transform alone, unpacked. The passes use `PackedFilters`, which
+    /// transforms into the packed layout directly; the tests hold this one to the matrices and build
+    /// `PackedFilters`' twin from it.
     static func transformFilters(_ weight: UnsafePointer<Float>, count: Int, tile: Int, taps: Int,
                                  into transformed: UnsafeMutablePointer<Float>, kernel: Gemm.Kernel? = nil) {
         Parallel.forRanges(count, minimumPerChunk: 1024) { range in
