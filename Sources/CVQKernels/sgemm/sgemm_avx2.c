@@ -31,31 +31,53 @@ static AVX2 void pack_b(float *dst, const float *src, long lane_stride, long dep
     vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, NR);
 }
 
-/// A full MR×NR tile: C (=|+=) A panel (depth × MR) · B panel (depth × NR).
+/// One depth step of the register tile: acc[r][v] += a[r] · b[8v : 8v+8] for every r and v.
+static AVX2 VQK_ALWAYS_INLINE void multiply_step(__m256 acc[MR][NV], const float *restrict a,
+                                                 const float *restrict b, long b_stride) {
+    __m256 bv[NV];
+#if AVX2_PREFETCH > 0
+    _mm_prefetch((const char *)(b + AVX2_PREFETCH * b_stride), _MM_HINT_T0);  // a B row is one cache line
+#endif
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) bv[v] = _mm256_loadu_ps(b + 8 * v);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+        __m256 ar = _mm256_broadcast_ss(a + r);
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(ar, bv[v], acc[r][v]);
+    }
+}
+
+/// A full MR×NR tile: C (=|+=) A panel (depth × MR) · B panel (depth × NR), fetching a few lines of
+/// `ahead` every VQK_PREFETCH_STEPS steps.
 static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a, const float *restrict b,
-                                             long b_stride, float *c, long ldc, int accumulate) {
+                                             long b_stride, float *c, long ldc, int accumulate,
+                                             vqk_prefetch_stream *ahead) {
     __m256 acc[MR][NV];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
 #pragma clang loop unroll(full)
         for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_ps();
     }
-    for (long p = 0; p < depth; p++) {
-        __m256 bv[NV];
-#if AVX2_PREFETCH > 0
-        _mm_prefetch((const char *)(b + AVX2_PREFETCH * b_stride), _MM_HINT_T0);  // a B row is one cache line
-#endif
+    const char *next = ahead->next, *stop = vqk_prefetch_call_end(ahead);
+    long lines_per_chunk = ahead->lines_per_chunk;
+    long p = 0;
+    for (; p + VQK_PREFETCH_STEPS <= depth; p += VQK_PREFETCH_STEPS) {
+        vqk_prefetch_to_l2(&next, stop, lines_per_chunk);
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; v++) bv[v] = _mm256_loadu_ps(b + 8 * v);
-#pragma clang loop unroll(full)
-        for (int r = 0; r < MR; r++) {
-            __m256 ar = _mm256_broadcast_ss(a + r);
-#pragma clang loop unroll(full)
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(ar, bv[v], acc[r][v]);
+        for (int step = 0; step < VQK_PREFETCH_STEPS; step++) {
+            multiply_step(acc, a, b, b_stride);
+            a += MR;
+            b += b_stride;
         }
+    }
+    for (; p < depth; p++) {
+        multiply_step(acc, a, b, b_stride);
         a += MR;
         b += b_stride;
     }
+    ahead->next = next;
+
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
 #pragma clang loop unroll(full)
@@ -69,13 +91,13 @@ static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a
 
 /// C[rows×cols] (=|+=) A panel · B panel. See `vqk_microkernel_fn`.
 static AVX2 void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
-                             float *c, long ldc, int accumulate, long rows, long cols) {
+                             float *c, long ldc, int accumulate, long rows, long cols, vqk_prefetch_stream *ahead) {
     if (rows == MR && cols == NR) {
-        full_tile(depth, a, b, b_stride, c, ldc, accumulate);
+        full_tile(depth, a, b, b_stride, c, ldc, accumulate, ahead);
         return;
     }
     float tile[MR * NR] __attribute__((aligned(64)));
-    full_tile(depth, a, b, b_stride, tile, NR, 0);
+    full_tile(depth, a, b, b_stride, tile, NR, 0, ahead);
     vqk_store_tile_corner(tile, NR, c, ldc, accumulate, rows, cols);
 }
 

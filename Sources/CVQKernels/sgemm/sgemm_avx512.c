@@ -134,34 +134,55 @@ static AVX512 void pack_b(float *dst, const float *src, long lane_stride, long d
     else vqk_pack_panel_portable(dst, src, lane_stride, depth_stride, valid, depth, NR);
 }
 
+/// One depth step of the register tile: acc[r][v] += a[r] · b[16v : 16v+16] for every r and v.
+static AVX512 VQK_ALWAYS_INLINE void multiply_step(__m512 acc[MR][NV], const float *restrict a,
+                                                   const float *restrict b, long b_stride) {
+    __m512 bv[NV];
+#if AVX512_PREFETCH > 0
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) _mm_prefetch((const char *)(b + AVX512_PREFETCH * b_stride + 16 * v), _MM_HINT_T0);
+#endif
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + 16 * v);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+        __m512 ar = _mm512_set1_ps(a[r]);
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+    }
+}
+
 /// C[rows×cols] (=|+=) A panel (depth × MR) · B panel (depth × NR). See `vqk_microkernel_fn`.
-/// The depth loop keeps all MR×NV accumulators in registers; the edges are masked at the store.
+/// The depth loop keeps all MR×NV accumulators in registers, and fetches a few lines of `ahead`
+/// every VQK_PREFETCH_STEPS steps; the edges are masked at the store.
 static AVX512 void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
-                               float *c, long ldc, int accumulate, long rows, long cols) {
+                               float *c, long ldc, int accumulate, long rows, long cols,
+                               vqk_prefetch_stream *ahead) {
     __m512 acc[MR][NV];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
 #pragma clang loop unroll(full)
         for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
     }
-#pragma clang loop unroll_count(4)
-    for (long p = 0; p < depth; p++) {
-        __m512 bv[NV];
-#if AVX512_PREFETCH > 0
+    const char *next = ahead->next, *stop = vqk_prefetch_call_end(ahead);
+    long lines_per_chunk = ahead->lines_per_chunk;
+    long p = 0;
+    for (; p + VQK_PREFETCH_STEPS <= depth; p += VQK_PREFETCH_STEPS) {
+        vqk_prefetch_to_l2(&next, stop, lines_per_chunk);
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; v++) _mm_prefetch((const char *)(b + AVX512_PREFETCH * b_stride + 16 * v), _MM_HINT_T0);
-#endif
-#pragma clang loop unroll(full)
-        for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + 16 * v);
-#pragma clang loop unroll(full)
-        for (int r = 0; r < MR; r++) {
-            __m512 ar = _mm512_set1_ps(a[r]);
-#pragma clang loop unroll(full)
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+        for (int step = 0; step < VQK_PREFETCH_STEPS; step++) {
+            multiply_step(acc, a, b, b_stride);
+            a += MR;
+            b += b_stride;
         }
+    }
+    for (; p < depth; p++) {
+        multiply_step(acc, a, b, b_stride);
         a += MR;
         b += b_stride;
     }
+    ahead->next = next;
+
     __mmask16 mask[NV];
 #pragma clang loop unroll(full)
     for (int v = 0; v < NV; v++) mask[v] = lanes_mask(cols, v);

@@ -95,9 +95,11 @@ static void microkernel_fmaf(long depth, const float *restrict a, const float *r
     any_tile(depth, a, b, b_stride, c, ldc, accumulate, rows, cols);
 }
 
-/// The FMA microkernel when the CPU has FMA, else the fmaf one. See `vqk_microkernel_fn`.
+/// The FMA microkernel when the CPU has FMA, else the fmaf one. See `vqk_microkernel_fn`; the
+/// stream `ahead` is fetched at the start of the call (this kernel is the slow path anyway).
 static void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
-                        float *c, long ldc, int accumulate, long rows, long cols) {
+                        float *c, long ldc, int accumulate, long rows, long cols, vqk_prefetch_stream *ahead) {
+    vqk_prefetch_to_l2(&ahead->next, vqk_prefetch_call_end(ahead), ahead->lines);
     static atomic_int has_fma = -1;  // -1: not asked yet (asking twice is harmless)
     int fma = atomic_load_explicit(&has_fma, memory_order_relaxed);
     if (fma < 0) {
@@ -109,9 +111,10 @@ static void microkernel(long depth, const float *restrict a, const float *restri
     else microkernel_fmaf(depth, a, b, b_stride, c, ldc, accumulate, rows, cols);
 }
 #else
-/// See `vqk_microkernel_fn`.
+/// See `vqk_microkernel_fn`; the stream `ahead` is fetched at the start of the call.
 static void microkernel(long depth, const float *restrict a, const float *restrict b, long b_stride,
-                        float *c, long ldc, int accumulate, long rows, long cols) {
+                        float *c, long ldc, int accumulate, long rows, long cols, vqk_prefetch_stream *ahead) {
+    vqk_prefetch_to_l2(&ahead->next, vqk_prefetch_call_end(ahead), ahead->lines);
     any_tile(depth, a, b, b_stride, c, ldc, accumulate, rows, cols);
 }
 #endif

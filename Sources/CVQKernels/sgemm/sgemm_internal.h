@@ -24,6 +24,14 @@
 typedef void (*vqk_pack_panel_fn)(float *dst, const float *src, long lane_stride, long depth_stride,
                                   long valid, long depth);
 
+/// Memory to be brought into L2 a few cache lines at a time, by the microkernel calls before its use
+/// (see `vqk_microkernel_fn`). An empty stream has next == end and no lines.
+typedef struct vqk_prefetch_stream {
+    const char *next, *end;  // the next line to fetch, and the end of the memory
+    long lines;              // lines to fetch per microkernel call
+    long lines_per_chunk;    // of which, every VQK_PREFETCH_STEPS depth steps
+} vqk_prefetch_stream;
+
 /// The register-blocked inner product of one A panel (depth × mr) and one B panel (depth rows of nr,
 /// row stride b_stride):
 ///   C[rows×cols] (=|+=) Σ_p a_panel[p·mr + i] · b_panel[p·b_stride + j]   (i < rows ≤ mr, j < cols ≤ nr)
@@ -31,8 +39,34 @@ typedef void (*vqk_pack_panel_fn)(float *dst, const float *src, long lane_stride
 /// touched. The A panel is 64-byte aligned and zero beyond its valid lanes; the B panel is either
 /// packed (b_stride = nr, aligned, zero beyond its valid lanes) or, for a full panel, op(B) read in
 /// place (b_stride = ldb, any alignment).
+///
+/// `ahead` is memory the caller will need soon (the next group of packed B panels): the microkernel
+/// brings `ahead->lines` of its cache lines into L2 during the call, spread over the depth loop, and
+/// advances `ahead->next` past them. It changes no result.
 typedef void (*vqk_microkernel_fn)(long depth, const float *a_panel, const float *b_panel, long b_stride,
-                                   float *c, long ldc, int accumulate, long rows, long cols);
+                                   float *c, long ldc, int accumulate, long rows, long cols,
+                                   struct vqk_prefetch_stream *ahead);
+
+/// Depth steps of the microkernel loop between two prefetches of the stream.
+#define VQK_PREFETCH_STEPS 8
+
+/// A stream over `bytes` at `start`, fetched in equal shares by `calls` microkernel calls `depth` deep.
+static inline vqk_prefetch_stream vqk_prefetch_stream_over(const void *start, long bytes, long calls, long depth) {
+    long lines = (bytes + 63) / 64, chunks = depth / VQK_PREFETCH_STEPS;
+    long per_call = calls > 0 ? (lines + calls - 1) / calls : lines;
+    long per_chunk = chunks > 0 ? (per_call + chunks - 1) / chunks : per_call;
+    return (vqk_prefetch_stream){(const char *)start, (const char *)start + 64 * lines, per_call, per_chunk};
+}
+
+/// Where this call's share of `ahead` ends: `ahead->lines` lines on, or the end of the memory.
+static VQK_ALWAYS_INLINE const char *vqk_prefetch_call_end(const vqk_prefetch_stream *ahead) {
+    return 64 * ahead->lines < ahead->end - ahead->next ? ahead->next + 64 * ahead->lines : ahead->end;
+}
+
+/// Fetches up to `count` lines into L2 from `*next` (never at or past `end`), and advances `*next`.
+static VQK_ALWAYS_INLINE void vqk_prefetch_to_l2(const char **next, const char *end, long count) {
+    for (long i = 0; i < count && *next < end; i++, *next += 64) __builtin_prefetch(*next, 0, 2);
+}
 
 /// The depth of a k block, the same for every implementation. Each element of C is computed the same
 /// way by all of them: per k block, a chain of fused multiply-adds in depth order starting from zero
