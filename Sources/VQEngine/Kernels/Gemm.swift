@@ -38,7 +38,8 @@ public enum Gemm {
         public init(rows: Int, columns: Int) { (self.rows, self.columns) = (rows, columns) }
 
         /// The blocks `kernel` (nil: `Kernel.default`) uses on this CPU, chosen from its L2 size:
-        /// packed B's group of columns fills half of L2, a task's rows of A a quarter (sgemm_blocking.c).
+        /// packed B's group of columns fills a quarter of L2 (beside the next group, fetched ahead), a
+        /// task's rows of A an eighth (sgemm_blocking.c).
         public static func chosen(for kernel: Kernel? = nil) -> Blocking {
             let blocking = vqk_sgemm_kernel_blocking(kernel?.rawValue ?? Int32(VQK_KERNEL_DEFAULT))
             return Blocking(rows: blocking.mc, columns: blocking.nc)
