@@ -102,6 +102,16 @@ int vqk_sgemm_pack_a(int kernel, int transpose_a, long m, long k, const float *a
 int vqk_sgemm_configured_packed_a(const vqk_sgemm_config *config, int transpose_b, long m, long n, long k,
                                   const float *packed_a, const float *b, long ldb, float beta, float *c, long ldc);
 
+/// The blocks `vqk_sgemm_kernel_blocking` would choose for `kernel` with an L2 of `l2_bytes` (0:
+/// unknown, the kernel's own values); {0, 0} when the kernel does not run here. For tests.
+vqk_sgemm_blocking vqk_sgemm_kernel_blocking_for_l2(int kernel, long l2_bytes);
+
+/// Runs `calls` microkernel calls of `kernel`, each `depth` deep, on a zero tile with a prefetch stream
+/// over `bytes` set up as the sgemm driver sets up the next group of B panels, and returns how many
+/// bytes of it the calls fetched: the driver relies on that being all of them, rounded up to whole
+/// lines. -1 when the kernel does not run here. For tests.
+long vqk_sgemm_prefetched_bytes(int kernel, long bytes, long calls, long depth);
+
 /// The column tile (nr) of a kernel's microkernel: products whose n is a multiple of it waste no lanes.
 long vqk_sgemm_kernel_column_tile(int kernel);
 

@@ -76,6 +76,7 @@ static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a
         a += MR;
         b += b_stride;
     }
+    vqk_prefetch_to_l2(&next, stop, LONG_MAX);  // what the chunks left of this call's share (depth < 8)
     ahead->next = next;
 
 #pragma clang loop unroll(full)

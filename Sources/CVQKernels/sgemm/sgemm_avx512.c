@@ -184,6 +184,7 @@ static AVX512 void microkernel(long depth, const float *restrict a, const float 
         a += MR;
         b += b_stride;
     }
+    vqk_prefetch_to_l2(&next, stop, LONG_MAX);  // what the chunks left of this call's share (depth < 8)
     ahead->next = next;
 
     __mmask16 mask[NV];

@@ -86,6 +86,31 @@ vqk_sgemm_blocking vqk_sgemm_kernel_blocking(int kernel) {
     return vqk_sgemm_blocking_for(kernel_for_id(id), vqk_cpu_cache_sizes().l2);
 }
 
+vqk_sgemm_blocking vqk_sgemm_kernel_blocking_for_l2(int kernel, long l2_bytes) {
+    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
+    if (!vqk_sgemm_kernel_supported(id)) return (vqk_sgemm_blocking){0, 0};
+    return vqk_sgemm_blocking_for(kernel_for_id(id), l2_bytes);
+}
+
+long vqk_sgemm_prefetched_bytes(int kernel, long bytes, long calls, long depth) {
+    int id = kernel == VQK_KERNEL_DEFAULT ? vqk_sgemm_default_kernel() : kernel;
+    if (!vqk_sgemm_kernel_supported(id) || bytes < 0 || calls < 0 || depth < 0) return -1;
+    const vqk_sgemm_kernel *implementation = kernel_for_id(id);
+    float *a = calloc((size_t)(implementation->mr * depth + 1), sizeof(float));
+    float *b = calloc((size_t)(implementation->nr * depth + 1), sizeof(float));
+    float *c = calloc((size_t)(implementation->mr * implementation->nr), sizeof(float));
+    char *memory = malloc((size_t)bytes + 64);
+    if (a == NULL || b == NULL || c == NULL || memory == NULL) abort();
+    vqk_prefetch_stream ahead = vqk_prefetch_stream_over(memory, bytes, calls, depth);
+    for (long call = 0; call < calls; call++) {
+        implementation->microkernel(depth, a, b, implementation->nr, c, implementation->nr, 1, implementation->mr,
+                                    implementation->nr, &ahead);
+    }
+    long fetched = ahead.next - memory;
+    free(a), free(b), free(c), free(memory);
+    return fetched;
+}
+
 /// The blocks a product with `config` uses on `implementation`: the configured ones, or those chosen
 /// for this CPU; {0, 0} when the configured ones are not multiples of the register tile.
 static vqk_sgemm_blocking resolved_blocking(const vqk_sgemm_config *config, const vqk_sgemm_kernel *implementation) {

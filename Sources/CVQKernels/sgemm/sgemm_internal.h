@@ -8,6 +8,8 @@
 
 #include "CVQKernels.h"
 
+#include <limits.h>
+
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
 #define VQK_X86 1
 #else

@@ -1,3 +1,4 @@
+import CVQKernels
 import Testing
 import VQEngine
 import _VQTestSupport
@@ -137,6 +138,31 @@ import _VQTestSupport
                                 "packed A, kernel \(kernel) m \(m) n \(n) k \(k) transposeA \(transposeA) beta \(beta)")
                 }
             }
+        }
+    }
+
+    /// The blocks follow the L2 size (sgemm_blocking.c): a quarter of L2 for a group of B panels (kc ×
+    /// nc floats, kc 384), an eighth for a task's rows of A (mc × kc), rounded down to the AVX-512 tile
+    /// (12 × 32) and kept between 4 and 32 tiles. 2 MiB: 2^21 / 8 / 1536 = 170.7 rows → 14 tiles of 12,
+    /// 2^21 / 4 / 1536 = 341.3 columns → 10 tiles of 32. An unknown L2 (0) keeps the kernel's own 192, 512.
+    @Test(.enabled(if: Gemm.Kernel.avx512.isSupported, "skipped: this CPU has no AVX-512F"),
+          arguments: [(2 << 20, 168, 320), (1 << 20, 84, 160), (32 << 20, 384, 1024), (256 << 10, 48, 128), (0, 192, 512)])
+    func blockingFollowsTheL2Size(l2: Int, rows: Int, columns: Int) {
+        let blocking = vqk_sgemm_kernel_blocking_for_l2(Gemm.Kernel.avx512.rawValue, l2)
+        #expect((blocking.mc, blocking.nc) == (rows, columns), "L2 \(l2) bytes")
+    }
+
+    /// While a group of B panels is multiplied, its microkernel calls fetch all of the next group into
+    /// L2, an equal share each (sgemm_driver.c, `multiply_block`): run through each kernel's real
+    /// microkernel, the calls fetch every line, and none past the end. Shapes: a group as at n = 2048
+    /// (10 panels of 342 × 32 floats over 14 × 10 calls), calls shallower than one prefetch chunk (8
+    /// steps), a depth that leaves a remainder, more calls than lines, one call, and nothing to fetch.
+    @Test(arguments: [(10 * 342 * 32 * 4, 140, 342), (4096, 3, 5), (100_000, 7, 29), (640, 50, 64),
+                      (3 * 64 + 1, 1, 1), (0, 4, 100)])
+    func microkernelCallsFetchTheWholeNextGroup(bytes: Int, calls: Int, depth: Int) {
+        let lines = (bytes + 63) / 64
+        for kernel in Gemm.Kernel.allCases where kernel.isSupported {
+            #expect(vqk_sgemm_prefetched_bytes(kernel.rawValue, bytes, calls, depth) == 64 * lines, "\(kernel)")
         }
     }
 
