@@ -113,11 +113,17 @@ extension Trainer {
         return SafeTensors(tensors: tensors, metadata: metadata)
     }
 
-    /// Continues a run from its saved state, with the configuration and options it saved. The images
-    /// must be the ones it trained on; otherwise this throws a `DataError` naming `path` and the difference.
-    public init(resuming state: SafeTensors, path: String, dataset: Data, identity: DatasetIdentity,
+    /// Continues a run from its saved state, with the configuration and options it saved, and `steps`
+    /// in all when given (to train a run further, or stop it sooner: `SavedRun.stepsProblem`). The
+    /// images must be the ones it trained on; otherwise this throws a `DataError` naming `path` and the
+    /// difference.
+    public init(resuming state: SafeTensors, path: String, dataset: Data, identity: DatasetIdentity, steps: Int? = nil,
                 communicator: any Communicator = SingleProcessCommunicator.shared) throws {
-        let saved = try SavedRun(state: state, path: path)
+        var saved = try SavedRun(state: state, path: path)
+        if let steps, steps != saved.options.steps {
+            if let problem = saved.stepsProblem(steps) { throw DataError(path, "cannot train to another number of steps: \(problem)") }
+            saved.options.steps = steps
+        }
         guard saved.dataset.sameData(as: identity) else {
             throw DataError(path, "the run trained on \(saved.dataset.summary), not on \(identity.summary); resume with the same --data")
         }
@@ -131,13 +137,14 @@ extension Trainer {
     }
 
     /// Reads `RUN/training_state.safetensors` and continues the run (see `init(resuming:path:…)`).
-    public init(resuming run: RunFolder, dataset: Data, identity: DatasetIdentity,
+    public init(resuming run: RunFolder, dataset: Data, identity: DatasetIdentity, steps: Int? = nil,
                 communicator: any Communicator = SingleProcessCommunicator.shared) throws {
         let path = run.trainingStatePath
         guard FileIO.exists(path) else {
             throw DataError(path, "no training state to resume from (the run saved none yet, or this is not a run folder)")
         }
-        try self.init(resuming: SafeTensors(contentsOf: path), path: path, dataset: dataset, identity: identity, communicator: communicator)
+        try self.init(resuming: SafeTensors(contentsOf: path), path: path, dataset: dataset, identity: identity, steps: steps,
+                      communicator: communicator)
     }
 
     /// Saves the run: first the training state, then the model, each atomically (temporary file,
@@ -199,10 +206,26 @@ public struct SavedRun: Sendable {
     }
 
     /// Each difference between the saved settings and `configuration` and `options` ("key saved A,
-    /// now B"), or nil when they agree.
+    /// now B"), or nil when they agree. Another total of `steps` is not one unless `stepsProblem`
+    /// says why it cannot be taken.
     public func differences(configuration: VQVAEConfiguration, options: TrainingOptions) -> String? {
+        var comparable = options
+        comparable.steps = self.options.steps
         let found = [differingFields(saved: canonicalJSON(self.configuration), current: canonicalJSON(configuration)),
-                     differingFields(saved: canonicalJSON(self.options), current: canonicalJSON(options))].compactMap { $0 }
+                     differingFields(saved: canonicalJSON(self.options), current: canonicalJSON(comparable)),
+                     options.steps == self.options.steps ? nil : stepsProblem(options.steps)].compactMap { $0 }
         return found.isEmpty ? nil : found.joined(separator: "; ")
+    }
+
+    /// Why the run cannot continue to `steps` in all instead of its saved total, or nil when it can:
+    /// a finished run trains further, an unfinished one stops sooner, and both end where a run started
+    /// with `steps` would, as long as no setting depends on the total. The cosine schedule does (it
+    /// decays to zero at the total), and the steps already trained cannot be taken back.
+    public func stepsProblem(_ steps: Int) -> String? {
+        if options.cosineWarmupSteps != nil {
+            return "steps saved \(options.steps), now \(steps) (the cosine schedule decays over the saved total, so it cannot change)"
+        }
+        if steps < step { return "steps saved \(options.steps), now \(steps), fewer than the \(step) already trained" }
+        return nil
     }
 }

@@ -31,7 +31,8 @@ struct AudioTrainCommand: ParsableCommand {
             takes-0-4 test split; \
             other folders take labels from sub-folders. The run folder gets model.safetensors, \
             training_state.safetensors, spectrograms.png and loss_curves.png at every save; --resume RUN \
-            alone continues a run with its saved options. Under mpirun -np N the N processes train one \
+            alone continues a run with its saved options, and --resume RUN --steps N trains it to N steps in \
+            all (further, once finished). Under mpirun -np N the N processes train one \
             model, each on its share of every batch; rank 0 prints and writes.
             """)
 
@@ -201,9 +202,9 @@ struct AudioTrainCommand: ParsableCommand {
         let windows = AudioWindowSet(dataset: trainSet, windowLength: options.windowLength ?? 2048, clipPeak: configuration.clipPeak)
         let identity = windows.identity(name: source.name)
         try group.checkShares(batch: options.batchSize)
-        let trainer = try Trainer(resuming: run, dataset: windows, identity: identity, communicator: group.communicator)
+        let trainer = try Trainer(resuming: run, dataset: windows, identity: identity, steps: options.steps, communicator: group.communicator)
         let info = try AudioModelInfo(metadata: SafeTensors(contentsOf: run.modelPath).metadata, path: run.modelPath)
-        group.note("resuming \(run.path) at step \(trainer.step) of \(options.steps): \(describe(configuration)) on \(source.name)\(group.summary.map { "; \($0)" } ?? "")\n")
+        group.note("resuming \(run.path) at step \(trainer.step) of \(options.steps)\(extended(saved, to: options.steps)): \(describe(configuration)) on \(source.name)\(group.summary.map { "; \($0)" } ?? "")\n")
         return (trainer, windows, testSet, run, info, identity, source.name)
     }
 }

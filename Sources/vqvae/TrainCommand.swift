@@ -18,8 +18,10 @@ struct TrainCommand: ParsableCommand {
             (optimizer moments, random-generator state, step, options, data set identity), each written \
             atomically. --resume RUN alone continues from the last save, with the options and data the run \
             was started with, to the same weights as an uninterrupted run; options typed with --resume must \
-            equal the saved ones. A run that fails never overwrites the last good save. At the same points \
-            it writes reconstructions.png, codebook_usage.png and loss_curves.png (FORMATS.md; after a \
+            equal the saved ones, except --steps: --resume RUN --steps N trains a finished run further (or \
+            stops an unfinished one sooner), ending where a run started with --steps N would, unless the run \
+            uses --cosine-warmup (its schedule decays over the saved total). A run that fails never \
+            overwrites the last good save. At the same points it writes reconstructions.png, codebook_usage.png and loss_curves.png (FORMATS.md; after a \
             resume the loss curves start there).
 
             Under an MPI launcher (mpirun -np N vqvae train ...) the N processes train one model: each \
@@ -176,10 +178,15 @@ struct TrainCommand: ParsableCommand {
         let (trainSet, testSet) = try TrainCommand.loadSplits(source, classes: options.classes)
         let identity = DatasetIdentity(name: source.name, dataset: trainSet)
         try group.checkShares(batch: options.batchSize)
-        let trainer = try Trainer(resuming: run, dataset: trainSet, identity: identity, communicator: group.communicator)
-        group.note("resuming \(run.path) at step \(trainer.step) of \(options.steps): \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name)\(group.summary.map { "; \($0)" } ?? "")\n")
+        let trainer = try Trainer(resuming: run, dataset: trainSet, identity: identity, steps: options.steps, communicator: group.communicator)
+        group.note("resuming \(run.path) at step \(trainer.step) of \(options.steps)\(extended(saved, to: options.steps)): \(describe(configuration)) (\(trainer.model.parameterCount) parameters) on \(source.name)\(group.summary.map { "; \($0)" } ?? "")\n")
         return (trainer, run, source, testSet, identity)
     }
+}
+
+/// " (saved to train 2000)" when a resume trains to another number of steps than `saved`'s, else "".
+func extended(_ saved: SavedRun, to steps: Int) -> String {
+    steps == saved.options.steps ? "" : " (saved to train \(saved.options.steps))"
 }
 
 /// "sonnet-sized …, vq K 512" — a one-line description of a configuration for progress output.

@@ -154,10 +154,37 @@ struct ResumeAfterKillTests {
         #expect(refusedStatus == 1)
         #expect(refusal.contains("training_state.safetensors: the run was started with other settings: learningRate saved 0.002, now 0.001; resume with --resume alone"), "\(refusal)")
         // Several differences are all named, quantizer settings included.
-        let (_, both) = try Self.run(executable, ["train", "--resume", run.path, "--steps", "7", "--quantizer", "ema"])
-        #expect(both.contains("quantizer.kind saved vq, now ema") && both.contains("steps saved 6, now 7"), "\(both)")
+        let (_, both) = try Self.run(executable, ["train", "--resume", run.path, "--batch", "8", "--quantizer", "ema"])
+        #expect(both.contains("quantizer.kind saved vq, now ema") && both.contains("batchSize saved 4, now 8"), "\(both)")
+        // --steps may change, but not below the steps already trained.
+        let (fewerStatus, fewer) = try Self.run(executable, ["train", "--resume", run.path, "--steps", "5"])
+        #expect(fewerStatus == 1 && fewer.contains("steps saved 6, now 5, fewer than the 6 already trained"), "\(fewer)")
         let untouched = try FileIO.read(run.modelPath) == model && FileIO.read(run.trainingStatePath) == state
         #expect(untouched, "the refused resume changed the run folder")
+    }
+
+    /// `--resume RUN --steps N` on a finished run trains it further, to the model file a run started
+    /// with `--steps N` writes, byte for byte; the state then records N, so `--resume RUN` alone is done.
+    @Test func finishedRunTrainsFurtherWithMoreSteps() throws {
+        let executable = try #require(Self.executable)
+        let folder = try Self.freshFolder("further")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = folder + "/data"
+        var arguments = Self.arguments(data: data)
+        arguments[arguments.firstIndex(of: "\(Self.steps)")!] = "9"
+        let longer = RunFolder(folder + "/longer")
+        try #require(try Self.run(executable, arguments + ["--out", longer.path]).0 == 0)
+        arguments[arguments.firstIndex(of: "9")!] = "5"
+        let run = RunFolder(folder + "/run")
+        try #require(try Self.run(executable, arguments + ["--out", run.path]).0 == 0)
+        let shorter = try FileIO.read(run.modelPath)
+
+        let (status, output) = try Self.run(executable, ["train", "--resume", run.path, "--steps", "9"])
+        try #require(status == 0, "\(output)")
+        #expect(output.contains("resuming \(run.path) at step 5 of 9 (saved to train 5)"), "\(output)")
+        #expect(try FileIO.read(run.modelPath) == FileIO.read(longer.modelPath), "the extended run differs from the 9-step run")
+        #expect(try FileIO.read(run.modelPath) != shorter)
+        #expect(try SavedRun(run: run).options.steps == 9 && SavedRun(run: run).step == 9)
     }
 
     /// A learning rate of 1e30 gives finite losses at step 1 and overflows at step 2: the run stops with

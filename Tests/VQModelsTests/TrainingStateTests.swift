@@ -90,9 +90,13 @@ import VQNN
         #expect(saved.differences(configuration: Self.configuration(ema: false), options: Self.options) == nil)
         var longer = Self.options
         longer.steps = 9
-        #expect(saved.differences(configuration: Self.configuration(ema: false), options: longer) == "steps saved 8, now 9")
+        let cosine = "steps saved 8, now 9 (the cosine schedule decays over the saved total, so it cannot change)"
+        #expect(saved.differences(configuration: Self.configuration(ema: false), options: longer) == cosine)
         #expect(saved.differences(configuration: Self.configuration(ema: true), options: longer)
-                == "quantizer.kind saved vq, now ema; steps saved 8, now 9")
+                == "quantizer.kind saved vq, now ema; " + cosine)
+        #expect(throws: DataError(path, "cannot train to another number of steps: " + cosine)) {
+            _ = try Trainer(resuming: state, path: path, dataset: Self.dataset, identity: Self.identity, steps: 9)
+        }
 
         let other = ProceduralShapes.dataset(count: 24, size: 8, seed: 6)
         do {
@@ -124,6 +128,40 @@ import VQNN
         garbled.metadata["format"] = "vqvae-training-state/1"
         #expect(throws: DataError("s", "the run was saved by an earlier version of vqvae (vqvae-training-state/1) and cannot be resumed; its model.safetensors still loads")) {
             _ = try resume(garbled, path: "s")
+        }
+    }
+
+    /// With a constant learning rate nothing depends on the total of steps, so a run resumed with
+    /// another total ends where a run started with that total ends, bit for bit: a finished run trains
+    /// further, an unfinished one stops sooner; never below the steps already trained.
+    @Test(arguments: [false, true])
+    func resumedWithOtherStepsEndsWhereARunOfThoseStepsEnds(ema: Bool) throws {
+        var constant = Self.options
+        constant.cosineWarmupSteps = nil
+        func trainer(steps: Int) -> Trainer<ImageDataset> {
+            var options = constant
+            options.steps = steps
+            var generator = RandomGenerator(seed: options.seed)
+            var trainer = Trainer(model: VQVAE(Self.configuration(ema: ema), generator: &generator), dataset: Self.dataset, options: options)
+            trainer.initializeQuantizer()
+            return trainer
+        }
+        var reference = trainer(steps: 7)
+        while reference.step < 7 { _ = try reference.trainStep() }
+        for (savedSteps, stopAt) in [(4, 4), (9, 3)] {  // finished, then trained further; unfinished, stopped sooner
+            var first = trainer(steps: savedSteps)
+            while first.step < stopAt { _ = try first.trainStep() }
+            let state = try SafeTensors(parsing: first.trainingState(dataset: Self.identity).encoded(), path: "s")
+            #expect(try SavedRun(state: state, path: "s").stepsProblem(7) == nil)
+            var resumed = try Trainer(resuming: state, path: "s", dataset: Self.dataset, identity: Self.identity, steps: 7)
+            #expect(resumed.options.steps == 7 && resumed.step == stopAt)
+            while resumed.step < resumed.options.steps { _ = try resumed.trainStep() }
+            #expect(TrainerTests.bits(resumed.model) == TrainerTests.bits(reference.model), "saved \(savedSteps), stopped at \(stopAt)")
+            #expect(Self.tensorBits(resumed.trainingState(dataset: Self.identity)) == Self.tensorBits(reference.trainingState(dataset: Self.identity)))
+            #expect(resumed.trainingState(dataset: Self.identity).metadata == reference.trainingState(dataset: Self.identity).metadata)
+            #expect(throws: DataError("s", "cannot train to another number of steps: steps saved \(savedSteps), now 2, fewer than the \(stopAt) already trained")) {
+                _ = try Trainer(resuming: state, path: "s", dataset: Self.dataset, identity: Self.identity, steps: 2)
+            }
         }
     }
 
