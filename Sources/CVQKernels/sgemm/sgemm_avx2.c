@@ -59,25 +59,7 @@ static AVX2 VQK_ALWAYS_INLINE void full_tile(long depth, const float *restrict a
 #pragma clang loop unroll(full)
         for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_ps();
     }
-    const char *next = ahead->next, *stop = vqk_prefetch_call_end(ahead);
-    long lines_per_chunk = ahead->lines_per_chunk;
-    long p = 0;
-    for (; p + VQK_PREFETCH_STEPS <= depth; p += VQK_PREFETCH_STEPS) {
-        vqk_prefetch_to_l2(&next, stop, lines_per_chunk);
-#pragma clang loop unroll(full)
-        for (int step = 0; step < VQK_PREFETCH_STEPS; step++) {
-            multiply_step(acc, a, b, b_stride);
-            a += MR;
-            b += b_stride;
-        }
-    }
-    for (; p < depth; p++) {
-        multiply_step(acc, a, b, b_stride);
-        a += MR;
-        b += b_stride;
-    }
-    vqk_prefetch_to_l2(&next, stop, LONG_MAX);  // what the chunks left of this call's share (depth < 8)
-    ahead->next = next;
+    VQK_DEPTH_LOOP(depth, a, b, MR, b_stride, ahead, multiply_step(acc, a, b, b_stride));
 
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {

@@ -70,6 +70,32 @@ static VQK_ALWAYS_INLINE void vqk_prefetch_to_l2(const char **next, const char *
     for (long i = 0; i < count && *next < end; i++, *next += 64) __builtin_prefetch(*next, 0, 2);
 }
 
+/// The microkernels' depth loop, one body for every instruction set (the step differs, the walk does
+/// not): `STEP` (a statement multiplying one depth step at `a` and `b`) `depth` times, with a += mr and
+/// b += b_stride after each, and this call's share of `ahead` fetched a few lines every
+/// VQK_PREFETCH_STEPS steps; what the chunks leave (a call shallower than one chunk) at the end.
+#define VQK_DEPTH_LOOP(depth, a, b, mr, b_stride, ahead, STEP)                                        \
+    do {                                                                                              \
+        const char *vqk_next = (ahead)->next, *vqk_stop = vqk_prefetch_call_end(ahead);               \
+        long vqk_lines = (ahead)->lines_per_chunk, vqk_p = 0;                                         \
+        for (; vqk_p + VQK_PREFETCH_STEPS <= (depth); vqk_p += VQK_PREFETCH_STEPS) {                  \
+            vqk_prefetch_to_l2(&vqk_next, vqk_stop, vqk_lines);                                       \
+            _Pragma("clang loop unroll(full)")                                                        \
+            for (int vqk_step = 0; vqk_step < VQK_PREFETCH_STEPS; vqk_step++) {                       \
+                STEP;                                                                                 \
+                (a) += (mr);                                                                          \
+                (b) += (b_stride);                                                                    \
+            }                                                                                         \
+        }                                                                                             \
+        for (; vqk_p < (depth); vqk_p++) {                                                            \
+            STEP;                                                                                     \
+            (a) += (mr);                                                                              \
+            (b) += (b_stride);                                                                        \
+        }                                                                                             \
+        vqk_prefetch_to_l2(&vqk_next, vqk_stop, LONG_MAX);                                            \
+        (ahead)->next = vqk_next;                                                                     \
+    } while (0)
+
 /// The depth of a k block, the same for every implementation. Each element of C is computed the same
 /// way by all of them: per k block, a chain of fused multiply-adds in depth order starting from zero
 /// (one rounding per step), then stored, or added to C when accumulating; threads split rows and
