@@ -17,6 +17,7 @@
 //           for each A panel of the task (mr × kc floats)                           → L1
 //             for each B panel of the group (kc × nr floats, streamed from L2)
 //               microkernel: C tile (mr × nr) = or += A panel · B panel             registers
+//                 and a share of the next group (or the next k block's first)      L3 → L2
 //
 // The packed B is made once and shared by every thread; each task packs its own rows of A into
 // its thread's scratch buffer. Tasks never wait for each other, so the caller's runner may run them
