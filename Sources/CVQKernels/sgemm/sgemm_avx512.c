@@ -108,9 +108,6 @@ static AVX512 VQK_ALWAYS_INLINE void transpose_lanes(float *restrict dst, const 
 #pragma clang loop unroll(full)
             for (int i = 0; i < 16; i++) {
                 long r = lane + i;
-#ifdef APF
-                if (r < valid) _mm_prefetch((const char *)(src + r * lane_stride + p + APF), _MM_HINT_T0);
-#endif
                 block[i] = r < valid ? _mm512_maskz_loadu_ps(depth_mask, src + r * lane_stride + p) : _mm512_setzero_ps();
             }
             transpose_16x16(block);
